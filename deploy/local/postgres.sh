@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Local PostgreSQL for development and tests: one cluster under .local/, one database per
+# service, a `gigshield` role that may create the per-test databases.
+#   postgres.sh up | down | status
+# With GIGSHIELD_PG_ADMIN_URL set, an existing server is used and nothing is started.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PORT="${GIGSHIELD_PG_PORT:-5432}"
+SERVICE_DATABASES=(enrollment premium incident claims)
+ROLE=gigshield
+PASSWORD=gigshield
+
+pg_bindir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+  if [[ -z "$dir" ]]; then
+    # The Debian package would create and start its own cluster on 5432; ours replaces it.
+    mkdir -p /etc/postgresql-common
+    grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf ||
+      echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
+    apt_install postgresql
+    dir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+  fi
+  echo "$dir"
+}
+
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user.
+as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# The cluster lives in .local/postgres unless the postgres user cannot reach that folder
+# (a checkout under /root, say); then under /var/tmp, keyed by the checkout's path.
+pg_dir() {
+  local dir="$LOCAL_DIR/postgres"
+  mkdir -p "$dir"
+  if [[ "$(id -u)" == 0 ]]; then
+    chown postgres: "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      dir="/var/tmp/gigshield-$(printf '%s' "$LOCAL_DIR" | sha256sum | cut -c1-12)/postgres"
+      mkdir -p "$dir"
+      chown -R postgres: "$(dirname "$dir")"
+    fi
+  fi
+  echo "$dir"
+}
+
+BIN="$(pg_bindir)"
+PG_DIR="$(pg_dir)"
+DATA="$PG_DIR/data"
+RUN="$PG_DIR/run"
+LOGFILE="$PG_DIR/postgres.log"
+
+psql_admin() { as_pg "$BIN/psql" -h "$RUN" -p "$PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 "$@"; }
+
+is_running() { as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
+
+up() {
+  if [[ -n "${GIGSHIELD_PG_ADMIN_URL:-}" ]]; then
+    log "GIGSHIELD_PG_ADMIN_URL is set: using that server, starting nothing"
+    return 0
+  fi
+  if [[ ! -f "$DATA/PG_VERSION" ]]; then
+    log "initialising cluster in $DATA"
+    as_pg mkdir -p "$DATA" "$RUN"
+    as_pg "$BIN/initdb" -D "$DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      --encoding=UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 ||
+      { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+  fi
+  as_pg mkdir -p "$RUN"
+  if ! is_running; then
+    log "starting PostgreSQL on 127.0.0.1:$PORT"
+    as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$RUN -c max_connections=400 -c shared_buffers=256MB" \
+      start >/dev/null || { tail -n 30 "$LOGFILE" >&2; die "PostgreSQL did not start"; }
+  fi
+  if [[ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]]; then
+    psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'"
+  fi
+  for db in "${SERVICE_DATABASES[@]}"; do
+    if [[ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]]; then
+      psql_admin -c "CREATE DATABASE $db OWNER $ROLE"
+    fi
+  done
+  log "PostgreSQL ready: postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/{${SERVICE_DATABASES[*]}}"
+}
+
+down() {
+  if is_running; then
+    as_pg "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+    log "PostgreSQL stopped"
+  else
+    log "PostgreSQL is not running"
+  fi
+}
+
+status() {
+  if is_running; then echo "postgres: running (127.0.0.1:$PORT, data $DATA)"; else echo "postgres: stopped"; fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,16 @@
+//! Generated types and tonic services of every gigshield protobuf package.
+//!
+//! Packages follow `gigshield.<area>.v1`; a breaking change is a new `v2` package, never an edit.
+
+pub mod gigshield {
+    pub mod common {
+        pub mod v1 {
+            tonic::include_proto!("gigshield.common.v1");
+        }
+    }
+}
+
+pub use gigshield::common::v1 as common;
+
+/// Encoded `FileDescriptorSet` of every package, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("gigshield_descriptor");

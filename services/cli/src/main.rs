@@ -1,0 +1,112 @@
+//! `gigshield`: the command newcomers and operators type.
+//!
+//! Today it mints development tokens; `dev`, `demo` and `load` arrive with the services.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use gigshield_kit::Role;
+use gigshield_kit::auth::TokenMinter;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "gigshield",
+    about = "Occupational-injury protection for platform workers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Mint a bearer token signed with a development key (never a production key).
+    Token(TokenArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Platform,
+    Worker,
+    Insurer,
+    Adjuster,
+    Operator,
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// Required with --role platform.
+    #[arg(long)]
+    platform_id: Option<Uuid>,
+    /// Required with --role worker.
+    #[arg(long)]
+    person_id: Option<Uuid>,
+    /// Required with --role insurer.
+    #[arg(long)]
+    insurer_id: Option<Uuid>,
+    /// The token's `sub`.
+    #[arg(long, default_value = "dev")]
+    subject: String,
+    #[arg(long, default_value_t = 3600)]
+    ttl_secs: u64,
+    /// PEM private key (Ed25519 or RSA).
+    #[arg(
+        long,
+        env = "GIGSHIELD_SIGNING_KEY",
+        default_value = "deploy/local/dev-keys/jwt-ed25519.pem"
+    )]
+    key: PathBuf,
+    #[arg(long, env = "JWT_ISSUER")]
+    issuer: Option<String>,
+    #[arg(long, env = "JWT_AUDIENCE")]
+    audience: Option<String>,
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Token(args) => {
+            let role = match args.role {
+                RoleArg::Platform => Role::Platform {
+                    platform_id: args
+                        .platform_id
+                        .context("--platform-id is required for a platform token")?,
+                },
+                RoleArg::Worker => Role::Worker {
+                    person_id: args
+                        .person_id
+                        .context("--person-id is required for a worker token")?,
+                },
+                RoleArg::Insurer => Role::Insurer {
+                    insurer_id: args
+                        .insurer_id
+                        .context("--insurer-id is required for an insurer token")?,
+                },
+                RoleArg::Adjuster => Role::Adjuster,
+                RoleArg::Operator => Role::Operator,
+            };
+            let minter = TokenMinter::from_file(&args.key)
+                .with_context(|| format!("signing key {}", args.key.display()))?
+                .with_issuer(args.issuer, args.audience);
+            println!(
+                "{}",
+                minter.mint(&args.subject, &role, Duration::from_secs(args.ttl_secs))
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! The idempotent consumer: each event's id goes into the `inbox` table in the same database
+//! transaction as the effect the event causes, and the Kafka offset is stored for commit only
+//! after that transaction committed. A redelivered event finds its id and changes nothing.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::Message;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::BorrowedMessage;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Statement, TransactionTrait,
+};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::config::KafkaConfig;
+use crate::envelope::{Envelope, EnvelopeError};
+
+/// Why a handler could not apply an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Worth retrying (database or dependency unavailable): the event is retried in place.
+    #[error("transient: {0}")]
+    Transient(#[source] anyhow::Error),
+    /// Will never succeed (undecodable, violates an invariant): recorded as rejected in the
+    /// inbox and skipped, so one poison event does not stop its partition.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<DbErr> for HandlerError {
+    fn from(err: DbErr) -> Self {
+        Self::Transient(err.into())
+    }
+}
+
+impl From<EnvelopeError> for HandlerError {
+    fn from(err: EnvelopeError) -> Self {
+        Self::Permanent(err.to_string())
+    }
+}
+
+/// Applies one event's effect inside the consumer's transaction.
+pub trait EventHandler: Send + Sync + 'static {
+    fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &Envelope,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    Duplicate,
+    Rejected,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+type CommitHook = Arc<dyn Fn(&Envelope, Outcome) + Send + Sync>;
+
+pub struct IdempotentConsumer<H> {
+    name: String,
+    db: DatabaseConnection,
+    consumer: StreamConsumer,
+    handler: H,
+    after_commit: Option<CommitHook>,
+}
+
+impl<H: EventHandler> IdempotentConsumer<H> {
+    /// `group_id` names both the Kafka consumer group and this consumer's rows in `inbox`.
+    pub fn new(
+        kafka: &KafkaConfig,
+        group_id: &str,
+        topics: &[&str],
+        db: DatabaseConnection,
+        handler: H,
+    ) -> Result<Self, KafkaError> {
+        let consumer: StreamConsumer = crate::kafka::consumer_config(kafka, group_id).create()?;
+        consumer.subscribe(topics)?;
+        Ok(Self {
+            name: group_id.to_string(),
+            db,
+            consumer,
+            handler,
+            after_commit: None,
+        })
+    }
+
+    /// Test seam: runs after the database commit and before the offset is stored.
+    pub fn on_committed(
+        mut self,
+        hook: impl Fn(&Envelope, Outcome) + Send + Sync + 'static,
+    ) -> Self {
+        self.after_commit = Some(Arc::new(hook));
+        self
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            let message = tokio::select! {
+                m = self.consumer.recv() => m,
+                _ = shutdown.cancelled() => break,
+            };
+            match message {
+                Ok(msg) => {
+                    if !self.process(&msg, &shutdown).await {
+                        break;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(consumer = %self.name, error = %err, "kafka receive failed");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        if let Err(err) = self.consumer.commit_consumer_state(CommitMode::Sync) {
+            // Nothing stored since the last auto-commit is also a (harmless) error here.
+            tracing::debug!(consumer = %self.name, error = %err, "final offset commit");
+        }
+        tracing::info!(consumer = %self.name, "consumer stopped");
+    }
+
+    /// Returns false when shutdown interrupted a retry (the offset stays uncommitted).
+    async fn process(&self, msg: &BorrowedMessage<'_>, shutdown: &CancellationToken) -> bool {
+        let envelope = match Envelope::from_message(msg) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                // Without a usable envelope there is no event id: key the inbox row by position.
+                let position = format!("{}/{}/{}", msg.topic(), msg.partition(), msg.offset());
+                tracing::warn!(consumer = %self.name, %position, error = %err, "malformed event rejected");
+                let envelope = Envelope {
+                    id: position,
+                    source: String::new(),
+                    event_type: String::new(),
+                    time: chrono::Utc::now(),
+                    subject: None,
+                    traceparent: None,
+                    payload: Vec::new(),
+                    topic: msg.topic().to_string(),
+                    partition: msg.partition(),
+                    offset: msg.offset(),
+                };
+                return self
+                    .finish(
+                        msg,
+                        &envelope,
+                        Err(HandlerError::Permanent(err.to_string())),
+                        shutdown,
+                    )
+                    .await;
+            }
+        };
+        let span = tracing::info_span!(
+            "event.consume",
+            otel.kind = "consumer",
+            consumer = %self.name,
+            event.id = %envelope.id,
+            event.type = %envelope.event_type,
+        );
+        crate::telemetry::set_remote_parent(&span, envelope.traceparent.as_deref());
+        let result = self.apply(&envelope).instrument(span.clone()).await;
+        self.finish(msg, &envelope, result, shutdown)
+            .instrument(span)
+            .await
+    }
+
+    async fn finish(
+        &self,
+        msg: &BorrowedMessage<'_>,
+        envelope: &Envelope,
+        mut result: Result<Outcome, HandlerError>,
+        shutdown: &CancellationToken,
+    ) -> bool {
+        let mut attempt: u32 = 0;
+        let outcome = loop {
+            match result {
+                Ok(outcome) => break outcome,
+                Err(HandlerError::Permanent(reason)) => {
+                    tracing::warn!(consumer = %self.name, event.id = %envelope.id, %reason, "event rejected");
+                    match self.record_rejection(envelope, &reason).await {
+                        Ok(()) => break Outcome::Rejected,
+                        Err(err) => result = Err(HandlerError::Transient(err.into())),
+                    }
+                }
+                Err(HandlerError::Transient(err)) => {
+                    attempt += 1;
+                    let backoff = Duration::from_millis(100 * 2u64.pow(attempt.min(7)));
+                    tracing::warn!(consumer = %self.name, event.id = %envelope.id, error = %err, attempt, "retrying event");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.cancelled() => return false,
+                    }
+                    result = self.apply(envelope).await;
+                }
+            }
+        };
+        metrics::counter!("consumer_events_total", "consumer" => self.name.clone(), "outcome" => outcome.as_str()).increment(1);
+        if let Some(hook) = &self.after_commit {
+            hook(envelope, outcome);
+        }
+        if let Err(err) = self.consumer.store_offset_from_message(msg) {
+            tracing::warn!(consumer = %self.name, error = %err, "cannot store offset; the event will be redelivered");
+        }
+        true
+    }
+
+    async fn apply(&self, envelope: &Envelope) -> Result<Outcome, HandlerError> {
+        let txn = self.db.begin().await?;
+        if !claim(&txn, &self.name, envelope, Outcome::Applied, None).await? {
+            txn.rollback().await?;
+            return Ok(Outcome::Duplicate);
+        }
+        self.handler.handle(&txn, envelope).await?;
+        txn.commit().await?;
+        Ok(Outcome::Applied)
+    }
+
+    async fn record_rejection(&self, envelope: &Envelope, reason: &str) -> Result<(), DbErr> {
+        let txn = self.db.begin().await?;
+        claim(&txn, &self.name, envelope, Outcome::Rejected, Some(reason)).await?;
+        txn.commit().await
+    }
+}
+
+/// Inserts the inbox row; false when this consumer already has the event.
+async fn claim(
+    conn: &impl ConnectionTrait,
+    consumer: &str,
+    envelope: &Envelope,
+    outcome: Outcome,
+    error: Option<&str>,
+) -> Result<bool, DbErr> {
+    let stmt = Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        "INSERT INTO inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset, outcome, error, processed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (consumer, event_id) DO NOTHING",
+        [
+            consumer.into(),
+            envelope.id.clone().into(),
+            envelope.event_type.clone().into(),
+            envelope.topic.clone().into(),
+            envelope.partition.into(),
+            envelope.offset.into(),
+            outcome.as_str().into(),
+            error.map(str::to_string).into(),
+            chrono::Utc::now().into(),
+        ],
+    );
+    Ok(conn.execute_raw(stmt).await?.rows_affected() == 1)
+}

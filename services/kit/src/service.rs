@@ -1,0 +1,195 @@
+//! The skeleton every service runs in: database connected and migrated, outbox relay and
+//! consumers as background tasks, gRPC with health, reflection, tracing and auth, and an
+//! orderly shutdown.
+//!
+//! Shutdown order on SIGTERM: health turns NOT_SERVING, the server stops accepting and lets
+//! in-flight calls finish, consumers stop after their current event, then the relay publishes
+//! what those calls committed and flushes the producer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::auth::{AuthInterceptor, JwtVerifier};
+use crate::config::KitConfig;
+use crate::consumer::{EventHandler, IdempotentConsumer};
+use crate::outbox::OutboxNotifier;
+use crate::outbox::relay::Relay;
+
+/// How often readiness re-checks the database and Kafka.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+
+pub struct Service {
+    pub config: KitConfig,
+    pub db: DatabaseConnection,
+    /// Cancelled on SIGTERM (see [`crate::shutdown::cancel_on_signal`]) or by a test.
+    pub shutdown: CancellationToken,
+    auth: AuthInterceptor,
+    relay: Relay,
+    consumers: Vec<JoinHandle<()>>,
+    descriptor_sets: Vec<&'static [u8]>,
+}
+
+impl Service {
+    /// Connects to the database, applies `M`'s migrations, loads the JWT keys and prepares the
+    /// outbox relay. Installs the Prometheus listener when `METRICS_ADDR` is set.
+    pub async fn init<M: MigratorTrait>(config: KitConfig) -> anyhow::Result<Self> {
+        if let Some(addr) = config.metrics_addr {
+            crate::telemetry::install_metrics(addr)?;
+        }
+        let verifier = Arc::new(JwtVerifier::from_config(&config.auth)?);
+        let db = crate::db::connect(&config.database).await?;
+        crate::db::migrate::<M>(&db).await?;
+        let relay = Relay::new(
+            db.clone(),
+            &config.kafka,
+            &config.service_name,
+            config.outbox.clone(),
+        )?;
+        Ok(Self {
+            db,
+            shutdown: CancellationToken::new(),
+            auth: AuthInterceptor::new(verifier),
+            relay,
+            consumers: Vec::new(),
+            descriptor_sets: vec![gigshield_proto::FILE_DESCRIPTOR_SET],
+            config,
+        })
+    }
+
+    pub fn auth(&self) -> AuthInterceptor {
+        self.auth.clone()
+    }
+
+    /// Handlers wake the relay through this after committing an event.
+    pub fn outbox(&self) -> OutboxNotifier {
+        self.relay.notifier()
+    }
+
+    /// Serves an extra descriptor set through reflection (services outside `gigshield-proto`).
+    pub fn add_descriptor_set(&mut self, set: &'static [u8]) {
+        self.descriptor_sets.push(set);
+    }
+
+    /// Starts an idempotent consumer that runs until shutdown.
+    pub fn spawn_consumer<H: EventHandler>(
+        &mut self,
+        group_id: &str,
+        topics: &[&str],
+        handler: H,
+    ) -> anyhow::Result<()> {
+        let consumer = IdempotentConsumer::new(
+            &self.config.kafka,
+            group_id,
+            topics,
+            self.db.clone(),
+            handler,
+        )?;
+        self.consumers
+            .push(tokio::spawn(consumer.run(self.shutdown.clone())));
+        Ok(())
+    }
+
+    /// Serves `routes` (plus health and reflection) on `listener` until shutdown.
+    pub async fn serve(self, listener: TcpListener, routes: Routes) -> anyhow::Result<()> {
+        let Service {
+            config,
+            db,
+            shutdown,
+            relay,
+            consumers,
+            descriptor_sets,
+            ..
+        } = self;
+        let (reporter, health_service) = tonic_health::server::health_reporter();
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        let health_task = tokio::spawn(watch_dependencies(
+            reporter.clone(),
+            db.clone(),
+            config.clone(),
+            shutdown.clone(),
+        ));
+
+        let relay_stop = CancellationToken::new();
+        let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
+
+        let mut reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+        for set in descriptor_sets {
+            reflection = reflection.register_encoded_file_descriptor_set(set);
+        }
+        let reflection = reflection.build_v1()?;
+
+        tracing::info!(service = %config.service_name, addr = %listener.local_addr()?, "serving gRPC");
+        let stop = shutdown.clone();
+        let served = tonic::transport::Server::builder()
+            .trace_fn(crate::telemetry::grpc_request_span)
+            .add_routes(routes)
+            .add_service(health_service)
+            .add_service(reflection)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                stop.cancelled().await;
+                reporter
+                    .set_service_status("", ServingStatus::NotServing)
+                    .await;
+            })
+            .await;
+        shutdown.cancel();
+
+        let grace = config.shutdown_grace;
+        let drain = async {
+            for consumer in consumers {
+                let _ = consumer.await;
+            }
+            relay_stop.cancel();
+            let _ = relay_task.await;
+        };
+        if tokio::time::timeout(grace, drain).await.is_err() {
+            tracing::warn!(
+                ?grace,
+                "shutdown grace elapsed before the relay drained; unsent events stay in the outbox"
+            );
+        }
+        health_task.abort();
+        db.close().await.ok();
+        served?;
+        Ok(())
+    }
+}
+
+/// Readiness: SERVING only while both the database and Kafka answer.
+async fn watch_dependencies(
+    reporter: HealthReporter,
+    db: DatabaseConnection,
+    config: KitConfig,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let db_ok = db.ping().await.is_ok();
+        let kafka_ok = crate::kafka::ping(&config.kafka, Duration::from_secs(2))
+            .await
+            .is_ok();
+        let status = if db_ok && kafka_ok && !shutdown.is_cancelled() {
+            ServingStatus::Serving
+        } else {
+            tracing::warn!(db_ok, kafka_ok, "dependency check failed");
+            ServingStatus::NotServing
+        };
+        reporter.set_service_status("", status).await;
+        tokio::select! {
+            _ = tokio::time::sleep(HEALTH_INTERVAL) => {}
+            _ = shutdown.cancelled() => return,
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Logs, traces and metrics.
+//!
+//! Spans always get OpenTelemetry context (an SDK tracer provider is installed even without an
+//! exporter), so W3C `traceparent` flows request → outbox row → Kafka header → consumer
+//! whether or not `OTEL_EXPORTER_OTLP_ENDPOINT` is set. With it set, spans are exported over
+//! OTLP/gRPC.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Span;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::{LogFormat, TelemetryConfig};
+
+pub const TRACEPARENT: &str = "traceparent";
+
+/// Flushes exported spans when dropped; keep it alive for the life of `main`.
+pub struct TelemetryGuard {
+    provider: SdkTracerProvider,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Err(err) = self.provider.shutdown() {
+            eprintln!("telemetry shutdown: {err}");
+        }
+    }
+}
+
+/// Installs the global subscriber. A second call in the same process (tests) keeps the first.
+pub fn init(service_name: &str, cfg: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(service_name.to_string())
+        .build();
+    let mut builder = SdkTracerProvider::builder().with_resource(resource);
+    if let Some(endpoint) = &cfg.otlp_endpoint {
+        use opentelemetry_otlp::WithExportConfig;
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint.clone())
+            .build()?;
+        builder = builder.with_batch_exporter(exporter);
+    }
+    let provider = builder.build();
+    let tracer = provider.tracer(service_name.to_string());
+    opentelemetry::global::set_tracer_provider(provider.clone());
+
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,h2=warn,tower=warn"));
+    let fmt = match cfg.log_format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(false)
+            .boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_target(true).boxed(),
+    };
+    let _already_installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .try_init();
+    Ok(TelemetryGuard { provider })
+}
+
+/// Serves Prometheus metrics on `addr` at `/metrics`.
+pub fn install_metrics(addr: SocketAddr) -> anyhow::Result<()> {
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .install()?;
+    Ok(())
+}
+
+/// The W3C `traceparent` of the current span, to store beside an outbox row or send onward.
+pub fn current_traceparent() -> Option<String> {
+    let cx = Span::current().context();
+    let mut carrier = HashMap::new();
+    TraceContextPropagator::new().inject_context(&cx, &mut carrier);
+    carrier.remove(TRACEPARENT)
+}
+
+/// Makes `span` a child of the remote span named by `traceparent`.
+pub fn set_remote_parent(span: &Span, traceparent: Option<&str>) {
+    let Some(traceparent) = traceparent else {
+        return;
+    };
+    let carrier = HashMap::from([(TRACEPARENT.to_string(), traceparent.to_string())]);
+    let cx = TraceContextPropagator::new().extract(&carrier);
+    let _ = span.set_parent(cx);
+}
+
+/// The server span of one gRPC request, parented on the caller's `traceparent` if any.
+pub fn grpc_request_span(request: &http::Request<()>) -> Span {
+    let span = tracing::info_span!(
+        "grpc.request",
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.method = %request.uri().path(),
+    );
+    let parent = request
+        .headers()
+        .get(TRACEPARENT)
+        .and_then(|v| v.to_str().ok());
+    set_remote_parent(&span, parent);
+    span
+}
+
+/// A client interceptor that forwards the current trace context on outgoing gRPC calls.
+pub fn propagate_trace(
+    mut request: tonic::Request<()>,
+) -> Result<tonic::Request<()>, tonic::Status> {
+    if let Some(tp) = current_traceparent()
+        && let Ok(value) = tp.parse()
+    {
+        request.metadata_mut().insert(TRACEPARENT, value);
+    }
+    Ok(request)
+}

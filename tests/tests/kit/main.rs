@@ -1,0 +1,11 @@
+//! The kit against a real Kafka broker and real databases (PostgreSQL and SQLite): outbox,
+//! relay crash, consumer crash, per-key order, trace propagation, idempotent requests,
+//! authentication and tenancy over gRPC, health and reflection.
+//!
+//! Needs `make infra-up` (done by `make test`).
+
+mod support;
+
+mod auth_and_grpc;
+mod idempotent_requests;
+mod outbox_and_inbox;
