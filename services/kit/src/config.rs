@@ -140,6 +140,8 @@ pub struct KafkaConfig {
     pub client_id: String,
     /// `KAFKA_SESSION_TIMEOUT_MS`, default 10000: how soon a dead consumer's partitions move.
     pub session_timeout: Duration,
+    /// `KAFKA_ENSURE_TOPICS`, default true: services create their topics at start.
+    pub ensure_topics: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +223,7 @@ impl KitConfig {
                     .optional("KAFKA_CLIENT_ID")
                     .unwrap_or_else(|| service_name.into()),
                 session_timeout: env.millis_or("KAFKA_SESSION_TIMEOUT_MS", 10_000)?,
+                ensure_topics: env.parse_or("KAFKA_ENSURE_TOPICS", true)?,
             },
             telemetry: TelemetryConfig {
                 otlp_endpoint: env.optional("OTEL_EXPORTER_OTLP_ENDPOINT"),

@@ -13,11 +13,14 @@ pub mod idempotency;
 pub mod kafka;
 pub mod migrations;
 pub mod outbox;
+pub mod paging;
+pub mod pii;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod wire;
 
 pub use auth::{Principal, Role, RoleKind};
 pub use error::{ApiError, Violations};

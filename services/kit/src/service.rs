@@ -75,6 +75,15 @@ impl Service {
         self.relay.notifier()
     }
 
+    /// Creates the topics the service publishes, unless `KAFKA_ENSURE_TOPICS=false` (in
+    /// Kubernetes, Strimzi `KafkaTopic` resources own them and the service may lack the ACL).
+    pub async fn ensure_topics(&self, topics: &[crate::kafka::TopicSpec]) -> anyhow::Result<()> {
+        if self.config.kafka.ensure_topics {
+            crate::kafka::ensure_topics(&self.config.kafka, topics).await?;
+        }
+        Ok(())
+    }
+
     /// Serves an extra descriptor set through reflection (services outside `gigshield-proto`).
     pub fn add_descriptor_set(&mut self, set: &'static [u8]) {
         self.descriptor_sets.push(set);

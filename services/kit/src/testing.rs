@@ -134,6 +134,7 @@ pub fn kafka_config(client_id: &str) -> KafkaConfig {
         bootstrap_servers: kafka_bootstrap(),
         client_id: client_id.to_string(),
         session_timeout: Duration::from_secs(6),
+        ensure_topics: true,
     }
 }
 

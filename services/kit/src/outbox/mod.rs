@@ -53,6 +53,33 @@ impl OutboxMessage {
 /// Writes `message` into the outbox through `conn` — pass the business transaction.
 /// Returns the event id (`ce_id`).
 pub async fn enqueue(conn: &impl ConnectionTrait, message: OutboxMessage) -> Result<Uuid, DbErr> {
+    let (id, row) = new_row(message, crate::telemetry::current_traceparent());
+    entity::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Writes several events with one statement (batch handlers); ids in the order given.
+pub async fn enqueue_many(
+    conn: &impl ConnectionTrait,
+    messages: Vec<OutboxMessage>,
+) -> Result<Vec<Uuid>, DbErr> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let traceparent = crate::telemetry::current_traceparent();
+    let (ids, rows): (Vec<Uuid>, Vec<entity::ActiveModel>) = messages
+        .into_iter()
+        .map(|m| new_row(m, traceparent.clone()))
+        .unzip();
+    entity::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(ids)
+}
+
+fn new_row(message: OutboxMessage, traceparent: Option<String>) -> (Uuid, entity::ActiveModel) {
     let id = Uuid::now_v7();
     let row = entity::ActiveModel {
         seq: NotSet,
@@ -63,14 +90,11 @@ pub async fn enqueue(conn: &impl ConnectionTrait, message: OutboxMessage) -> Res
         event_type: Set(message.event_type.to_string()),
         payload: Set(message.payload),
         topic: Set(message.topic),
-        traceparent: Set(crate::telemetry::current_traceparent()),
+        traceparent: Set(traceparent),
         created_at: Set(chrono::Utc::now()),
         sent_at: Set(None),
     };
-    entity::Entity::insert(row)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(id)
+    (id, row)
 }
 
 /// The lane of a key: FNV-1a, stable across builds and platforms (unlike `DefaultHasher`).

@@ -1,0 +1,146 @@
+//! gRPC for enrollment: each method authenticates, then hands over to a handler that
+//! validates, applies the domain rules, and writes state and outbox in one transaction.
+
+mod platforms;
+mod views;
+mod workers;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gigshield_kit::auth::principal;
+use gigshield_kit::outbox::OutboxNotifier;
+use gigshield_kit::pii::PiiVault;
+use gigshield_proto::enrollment as pb;
+use gigshield_proto::enrollment::enrollment_service_server::EnrollmentService;
+use sea_orm::DatabaseConnection;
+use tonic::{Request, Response, Status, Streaming};
+
+pub use workers::MAX_BATCH;
+
+pub struct EnrollmentApi {
+    db: DatabaseConnection,
+    vault: Arc<PiiVault>,
+    outbox: OutboxNotifier,
+    topic: String,
+    min_age: u32,
+    clock_skew: Duration,
+}
+
+/// Rules the API applies that come from configuration.
+pub struct Settings {
+    /// Where events go (`enrollment.events.v1`).
+    pub topic: String,
+    pub min_age: u32,
+    pub clock_skew: Duration,
+}
+
+impl EnrollmentApi {
+    pub fn new(
+        db: DatabaseConnection,
+        vault: Arc<PiiVault>,
+        outbox: OutboxNotifier,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            db,
+            vault,
+            outbox,
+            topic: settings.topic,
+            min_age: settings.min_age,
+            clock_skew: settings.clock_skew,
+        }
+    }
+}
+
+/// Authenticates, runs the handler, maps its error in the kit's one place.
+macro_rules! serve {
+    ($self:ident, $request:ident, $handler:ident) => {{
+        let principal = principal(&$request)?;
+        $self
+            .$handler(principal, $request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }};
+}
+
+#[tonic::async_trait]
+impl EnrollmentService for EnrollmentApi {
+    async fn register_platform(
+        &self,
+        request: Request<pb::RegisterPlatformRequest>,
+    ) -> Result<Response<pb::RegisterPlatformResponse>, Status> {
+        serve!(self, request, register_platform)
+    }
+
+    async fn get_platform(
+        &self,
+        request: Request<pb::GetPlatformRequest>,
+    ) -> Result<Response<pb::GetPlatformResponse>, Status> {
+        serve!(self, request, get_platform)
+    }
+
+    async fn list_platforms(
+        &self,
+        request: Request<pb::ListPlatformsRequest>,
+    ) -> Result<Response<pb::ListPlatformsResponse>, Status> {
+        serve!(self, request, list_platforms)
+    }
+
+    async fn update_platform(
+        &self,
+        request: Request<pb::UpdatePlatformRequest>,
+    ) -> Result<Response<pb::UpdatePlatformResponse>, Status> {
+        serve!(self, request, update_platform)
+    }
+
+    async fn add_credit_code_exception(
+        &self,
+        request: Request<pb::AddCreditCodeExceptionRequest>,
+    ) -> Result<Response<pb::AddCreditCodeExceptionResponse>, Status> {
+        serve!(self, request, add_credit_code_exception)
+    }
+
+    async fn register_worker(
+        &self,
+        request: Request<pb::RegisterWorkerRequest>,
+    ) -> Result<Response<pb::RegisterWorkerResponse>, Status> {
+        serve!(self, request, register_worker)
+    }
+
+    async fn bulk_register_workers(
+        &self,
+        request: Request<Streaming<pb::BulkRegisterWorkersRequest>>,
+    ) -> Result<Response<pb::BulkRegisterWorkersResponse>, Status> {
+        serve!(self, request, bulk_register_workers)
+    }
+
+    async fn get_worker(
+        &self,
+        request: Request<pb::GetWorkerRequest>,
+    ) -> Result<Response<pb::GetWorkerResponse>, Status> {
+        serve!(self, request, get_worker)
+    }
+
+    async fn list_workers(
+        &self,
+        request: Request<pb::ListWorkersRequest>,
+    ) -> Result<Response<pb::ListWorkersResponse>, Status> {
+        serve!(self, request, list_workers)
+    }
+
+    async fn deregister_worker(
+        &self,
+        request: Request<pb::DeregisterWorkerRequest>,
+    ) -> Result<Response<pb::DeregisterWorkerResponse>, Status> {
+        serve!(self, request, deregister_worker)
+    }
+
+    async fn get_person(
+        &self,
+        request: Request<pb::GetPersonRequest>,
+    ) -> Result<Response<pb::GetPersonResponse>, Status> {
+        serve!(self, request, get_person)
+    }
+}

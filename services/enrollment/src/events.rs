@@ -1,0 +1,92 @@
+//! The events enrollment publishes on `enrollment.events.v1`. None carries a resident ID
+//! number, a name or a mobile number.
+
+use gigshield_kit::outbox::OutboxMessage;
+use gigshield_kit::wire::timestamp;
+use gigshield_proto::events;
+
+use crate::domain::platform::Scope;
+use crate::store::{membership, person, platform};
+
+/// The topic of the contract; tests publish to their own.
+pub const TOPIC: &str = "enrollment.events.v1";
+
+fn industries(scope: &Scope) -> Vec<i32> {
+    scope
+        .industries
+        .iter()
+        .map(|i| i.to_proto() as i32)
+        .collect()
+}
+
+pub fn platform_registered(topic: &str, p: &platform::Model, scope: &Scope) -> OutboxMessage {
+    let event = events::PlatformRegistered {
+        platform_id: p.id.to_string(),
+        legal_name: p.legal_name.clone(),
+        credit_code: p.credit_code.clone(),
+        industries: industries(scope),
+        province_codes: scope.provinces.iter().cloned().collect(),
+        effective_from: Some(timestamp(scope.effective_from)),
+    };
+    OutboxMessage::new(
+        topic,
+        "platform",
+        p.id.to_string(),
+        "gigshield.events.v1.PlatformRegistered",
+        &event,
+    )
+}
+
+pub fn platform_updated(topic: &str, p: &platform::Model, scope: &Scope) -> OutboxMessage {
+    let event = events::PlatformUpdated {
+        platform_id: p.id.to_string(),
+        legal_name: p.legal_name.clone(),
+        industries: industries(scope),
+        province_codes: scope.provinces.iter().cloned().collect(),
+        effective_from: Some(timestamp(scope.effective_from)),
+    };
+    OutboxMessage::new(
+        topic,
+        "platform",
+        p.id.to_string(),
+        "gigshield.events.v1.PlatformUpdated",
+        &event,
+    )
+}
+
+pub fn worker_registered(topic: &str, m: &membership::Model, p: &person::Model) -> OutboxMessage {
+    let event = events::WorkerRegistered {
+        person_id: p.id.to_string(),
+        platform_id: m.platform_id.to_string(),
+        worker_id: m.id.to_string(),
+        external_worker_id: m.external_worker_id.clone(),
+        birth_year: p.birth_year,
+        sex: i32::from(p.sex),
+        region_code: m.region_code.clone(),
+        registered_at: Some(timestamp(m.registered_at)),
+    };
+    OutboxMessage::new(
+        topic,
+        "person",
+        p.id.to_string(),
+        "gigshield.events.v1.WorkerRegistered",
+        &event,
+    )
+}
+
+pub fn worker_deregistered(topic: &str, m: &membership::Model) -> OutboxMessage {
+    let event = events::WorkerDeregistered {
+        person_id: m.person_id.to_string(),
+        platform_id: m.platform_id.to_string(),
+        worker_id: m.id.to_string(),
+        external_worker_id: m.external_worker_id.clone(),
+        deregistered_at: m.deregistered_at.map(timestamp),
+    };
+    OutboxMessage::new(
+        topic,
+        "person",
+        m.person_id.to_string(),
+        "gigshield.events.v1.WorkerDeregistered",
+        &event,
+    )
+}

@@ -1,0 +1,8 @@
+//! Enrollment's persistence: entities, migrations and the queries the API needs.
+
+pub mod entities;
+pub mod migrations;
+pub mod queries;
+
+pub use entities::{credit_code_exception, membership, person, platform, platform_scope};
+pub use migrations::Migrator;

@@ -1,0 +1,294 @@
+//! The queries enrollment runs; each takes the connection or transaction to run on.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entities::{credit_code_exception, membership, person, platform, platform_scope};
+use crate::domain::industry::Industry;
+use crate::domain::platform::Scope;
+
+/// Which memberships a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Any,
+    Active,
+    Deregistered,
+}
+
+pub async fn platform(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<platform::Model>, DbErr> {
+    platform::Entity::find_by_id(id).one(conn).await
+}
+
+pub async fn platform_by_credit_code(
+    conn: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<platform::Model>, DbErr> {
+    platform::Entity::find()
+        .filter(platform::Column::CreditCode.eq(code))
+        .one(conn)
+        .await
+}
+
+pub async fn insert_platform(
+    conn: &impl ConnectionTrait,
+    row: platform::Model,
+) -> Result<(), DbErr> {
+    platform::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_platform(
+    conn: &impl ConnectionTrait,
+    row: platform::Model,
+) -> Result<(), DbErr> {
+    row.into_active_model().reset_all().update(conn).await?;
+    Ok(())
+}
+
+/// Scopes of the given platforms, oldest first.
+pub async fn scopes(
+    conn: &impl ConnectionTrait,
+    platform_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Scope>>, DbErr> {
+    let rows = platform_scope::Entity::find()
+        .filter(platform_scope::Column::PlatformId.is_in(platform_ids.iter().copied()))
+        .order_by_asc(platform_scope::Column::EffectiveFrom)
+        .all(conn)
+        .await?;
+    let mut out: HashMap<Uuid, Vec<Scope>> = HashMap::new();
+    for row in rows {
+        let industries = row
+            .industries
+            .split(',')
+            .map(Industry::parse_stored)
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map_err(|e| DbErr::Custom(format!("platform_scope of {}: {e}", row.platform_id)))?;
+        let provinces = row.provinces.split(',').map(str::to_string).collect();
+        out.entry(row.platform_id).or_default().push(Scope {
+            industries,
+            provinces,
+            effective_from: row.effective_from,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn insert_scope(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    scope: &Scope,
+) -> Result<(), DbErr> {
+    let row = platform_scope::Model {
+        platform_id,
+        effective_from: scope.effective_from,
+        industries: scope
+            .industries
+            .iter()
+            .map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        provinces: scope
+            .provinces
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(","),
+        recorded_at: Utc::now(),
+    };
+    platform_scope::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Platforms after the cursor in id order; `only` narrows to one platform (a platform caller).
+pub async fn list_platforms(
+    conn: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+    only: Option<Uuid>,
+) -> Result<Vec<platform::Model>, DbErr> {
+    let mut query = platform::Entity::find()
+        .order_by_asc(platform::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(platform::Column::Id.gt(after));
+    }
+    if let Some(only) = only {
+        query = query.filter(platform::Column::Id.eq(only));
+    }
+    query.all(conn).await
+}
+
+pub async fn is_credit_code_exception(
+    conn: &impl ConnectionTrait,
+    code: &str,
+) -> Result<bool, DbErr> {
+    Ok(credit_code_exception::Entity::find_by_id(code.to_string())
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// Adds the exception unless it is already listed.
+pub async fn insert_credit_code_exception(
+    conn: &impl ConnectionTrait,
+    row: credit_code_exception::Model,
+) -> Result<(), DbErr> {
+    credit_code_exception::Entity::insert(row.into_active_model().reset_all())
+        .on_conflict(
+            OnConflict::column(credit_code_exception::Column::CreditCode)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn person(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<person::Model>, DbErr> {
+    person::Entity::find_by_id(id).one(conn).await
+}
+
+pub async fn persons(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<person::Model>, DbErr> {
+    person::Entity::find()
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+}
+
+pub async fn persons_by_index(
+    conn: &impl ConnectionTrait,
+    indexes: &[Vec<u8>],
+) -> Result<Vec<person::Model>, DbErr> {
+    if indexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    person::Entity::find()
+        .filter(person::Column::ResidentIdIndex.is_in(indexes.iter().cloned()))
+        .all(conn)
+        .await
+}
+
+pub async fn insert_persons(
+    conn: &impl ConnectionTrait,
+    rows: Vec<person::Model>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    person::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model().reset_all()))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Active memberships of the platform that use one of the external ids or persons.
+pub async fn active_memberships_matching(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    external_ids: &[String],
+    person_ids: &[Uuid],
+) -> Result<Vec<membership::Model>, DbErr> {
+    membership::Entity::find()
+        .filter(membership::Column::PlatformId.eq(platform_id))
+        .filter(membership::Column::DeregisteredAt.is_null())
+        .filter(
+            Condition::any()
+                .add(membership::Column::ExternalWorkerId.is_in(external_ids.iter().cloned()))
+                .add(membership::Column::PersonId.is_in(person_ids.iter().copied())),
+        )
+        .all(conn)
+        .await
+}
+
+pub async fn insert_memberships(
+    conn: &impl ConnectionTrait,
+    rows: Vec<membership::Model>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    membership::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model().reset_all()))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn membership(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<membership::Model>, DbErr> {
+    membership::Entity::find_by_id(id).one(conn).await
+}
+
+/// Every membership of a person, oldest first.
+pub async fn memberships_of_person(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> Result<Vec<membership::Model>, DbErr> {
+    membership::Entity::find()
+        .filter(membership::Column::PersonId.eq(person_id))
+        .order_by_asc(membership::Column::Id)
+        .all(conn)
+        .await
+}
+
+pub async fn list_memberships(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    status: StatusFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<membership::Model>, DbErr> {
+    let mut query = membership::Entity::find()
+        .filter(membership::Column::PlatformId.eq(platform_id))
+        .order_by_asc(membership::Column::Id)
+        .limit(limit);
+    query = match status {
+        StatusFilter::Any => query,
+        StatusFilter::Active => query.filter(membership::Column::DeregisteredAt.is_null()),
+        StatusFilter::Deregistered => {
+            query.filter(membership::Column::DeregisteredAt.is_not_null())
+        }
+    };
+    if let Some(after) = after {
+        query = query.filter(membership::Column::Id.gt(after));
+    }
+    query.all(conn).await
+}
+
+/// Ends an active membership; false when it was no longer active.
+pub async fn end_membership(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<bool, DbErr> {
+    let result = membership::Entity::update_many()
+        .col_expr(membership::Column::DeregisteredAt, Expr::value(at))
+        .col_expr(
+            membership::Column::DeregistrationReason,
+            Expr::value(reason.to_string()),
+        )
+        .filter(membership::Column::Id.eq(id))
+        .filter(membership::Column::DeregisteredAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

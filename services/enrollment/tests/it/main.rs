@@ -1,0 +1,9 @@
+//! Enrollment against real PostgreSQL (and SQLite) and a real Kafka broker, through its gRPC
+//! API as platforms, workers, insurers and operators use it. Needs `make infra-up`.
+
+mod support;
+
+mod events;
+mod platforms;
+mod tenancy;
+mod workers;

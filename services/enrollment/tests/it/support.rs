@@ -1,0 +1,173 @@
+//! A running enrollment service per test: fresh database, own topic, port 0.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gigshield_enrollment::api::{EnrollmentApi, Settings};
+use gigshield_enrollment::domain::resident_id::check_character;
+use gigshield_enrollment::store::Migrator;
+use gigshield_kit::pii::PiiVault;
+use gigshield_kit::testing::{Backend, TestDatabase, kit_config, new_topic, token};
+use gigshield_kit::{CancellationToken, Role, Service};
+use gigshield_proto::common::Industry;
+use gigshield_proto::enrollment as pb;
+use gigshield_proto::enrollment::enrollment_service_client::EnrollmentServiceClient;
+use gigshield_proto::enrollment::enrollment_service_server::EnrollmentServiceServer;
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub client: EnrollmentServiceClient<Channel>,
+    pub topic: String,
+    pub db: TestDatabase,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDatabase::new(backend).await;
+        let topic = new_topic("enrollment", 3).await;
+        let service = Service::init::<Migrator>(kit_config("enrollment", &db))
+            .await
+            .expect("service starts");
+        let settings = Settings {
+            topic: topic.clone(),
+            min_age: 16,
+            clock_skew: Duration::from_secs(300),
+        };
+        let api = EnrollmentApi::new(
+            service.db.clone(),
+            Arc::new(PiiVault::ephemeral()),
+            service.outbox(),
+            settings,
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = service.shutdown.clone();
+        let routes = tonic::service::Routes::new(EnrollmentServiceServer::with_interceptor(
+            api,
+            service.auth(),
+        ));
+        let task = tokio::spawn(service.serve(listener, routes));
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        Self {
+            client: EnrollmentServiceClient::new(channel),
+            topic,
+            db,
+            stop,
+            task,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        self.task.await.unwrap().unwrap();
+    }
+
+    /// Registers a platform as an operator and returns its id.
+    pub async fn platform(&mut self, credit_code: &str) -> Uuid {
+        let response = self
+            .client
+            .register_platform(as_(&operator(), register_platform_request(credit_code)))
+            .await
+            .expect("platform registers")
+            .into_inner();
+        Uuid::parse_str(&response.platform.unwrap().platform_id).unwrap()
+    }
+
+    pub async fn register(
+        &mut self,
+        platform_id: Uuid,
+        registration: pb::WorkerRegistration,
+    ) -> Result<pb::Worker, tonic::Status> {
+        self.client
+            .register_worker(as_(
+                &platform(platform_id),
+                pb::RegisterWorkerRequest {
+                    request_id: Uuid::now_v7().to_string(),
+                    platform_id: platform_id.to_string(),
+                    registration: Some(registration),
+                },
+            ))
+            .await
+            .map(|r| r.into_inner().worker.unwrap())
+    }
+}
+
+pub fn operator() -> Role {
+    Role::Operator
+}
+
+pub fn platform(platform_id: Uuid) -> Role {
+    Role::Platform { platform_id }
+}
+
+pub fn worker(person_id: &str) -> Role {
+    Role::Worker {
+        person_id: Uuid::parse_str(person_id).unwrap(),
+    }
+}
+
+/// A request carrying a bearer token for `role`.
+pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", token(role)).parse().unwrap(),
+    );
+    request
+}
+
+/// Two valid codes from DOMAIN.md and more built with the GB 32100 algorithm.
+pub const CREDIT_CODES: [&str; 2] = ["91350100M000100Y43", "91110000600037341L"];
+
+pub fn register_platform_request(credit_code: &str) -> pb::RegisterPlatformRequest {
+    pb::RegisterPlatformRequest {
+        request_id: Uuid::now_v7().to_string(),
+        legal_name: "某某即时配送有限公司".into(),
+        credit_code: credit_code.into(),
+        industries: vec![
+            Industry::InstantDelivery as i32,
+            Industry::RideHailing as i32,
+        ],
+        region_codes: vec!["110105".into(), "440305".into()],
+        contact: Some(pb::Contact {
+            name: "运营中心".into(),
+            phone: "010-88888888".into(),
+            email: "ops@example.cn".into(),
+        }),
+    }
+}
+
+/// A valid resident ID: Beijing Chaoyang, born 1990-01-01 plus `n` days, sequence from `n`.
+pub fn resident_id(n: u32) -> String {
+    let birth = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()
+        + chrono::Days::new(u64::from(n % 5000));
+    let first17 = format!("110105{}{:03}", birth.format("%Y%m%d"), n % 1000);
+    let check = check_character(first17.as_bytes()) as char;
+    format!("{first17}{check}")
+}
+
+pub fn registration(external: &str, id: &str, name: &str) -> pb::WorkerRegistration {
+    pb::WorkerRegistration {
+        external_worker_id: external.into(),
+        real_name: name.into(),
+        resident_id: id.into(),
+        mobile: "13812345678".into(),
+        region_code: "110105".into(),
+    }
+}
+
+/// The field names of an InvalidArgument status's BadRequest details.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    tonic_types::StatusExt::get_error_details(status)
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|f| f.field.clone()).collect())
+        .unwrap_or_default()
+}
