@@ -4,10 +4,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup infra-up infra-down infra-status test lint fmt dev token
+.PHONY: help setup infra-up infra-down infra-status test lint fmt dev token bench
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 setup: ## install build prerequisites (cmake, C compiler, zlib and curl headers) if missing
 	@deploy/local/toolchain.sh
@@ -24,7 +24,7 @@ infra-status: ## show what is running
 test: setup infra-up ## every test: unit, integration against real Kafka + PostgreSQL, kill tests
 	$(CARGO) test --workspace --locked
 
-lint: setup ## rustfmt check and clippy with warnings as errors
+lint: setup k8s-check ## rustfmt check, clippy with warnings as errors, deployment checks
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
@@ -34,5 +34,16 @@ fmt: ## format the code
 dev: setup infra-up ## infrastructure plus every service that exists, in the foreground
 	@deploy/local/dev.sh
 
+bench: setup infra-up ## load generators against release builds; rewrites BENCHMARKS.md
+	@tests/load/bench.sh
+
 token: ## mint a development token: make token ARGS="--role operator"
 	@$(CARGO) run -q -p gigshield-cli -- token $(ARGS)
+
+.PHONY: release-build k8s-check
+
+release-build: setup ## optimised binaries of every service, as deploy/Dockerfile builds them
+	$(CARGO) build --release --locked --bins
+
+k8s-check: ## validate k8s/ (kustomize + kubeconform), docker-compose and proto/ (buf)
+	@deploy/k8s-check.sh

@@ -8,13 +8,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("PROTOC").is_none() {
         unsafe_set_protoc(protoc_bin_vendored::protoc_bin_path()?);
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a build script compiled for another checkout may be reused.
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let mut files = Vec::new();
     collect_protos(&root.join("gigshield"), &mut files)?;
     files.sort();
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
     }
+    // The directory too: cargo scans it, so a new .proto (or package directory) reruns this.
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("gigshield").display()
+    );
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("gigshield_descriptor.bin"))

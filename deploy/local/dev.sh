@@ -7,9 +7,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # name:grpc-port:metrics-port — a service is started when its crate exists.
 SERVICES=(enrollment:50051:9461 premium:50052:9462 incident:50053:9463 claims:50054:9464)
 
-PG="${GIGSHIELD_PG_URL_BASE:-postgres://gigshield:gigshield@127.0.0.1:5432}"
-KAFKA="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}"
-KEYS="$REPO_ROOT/deploy/local/dev-keys/jwt-ed25519.pub.pem,$REPO_ROOT/deploy/local/dev-keys/jwt-rs256.pub.pem"
+set -a
+source "$REPO_ROOT/deploy/local/dev.env"
+set +a
 
 present=()
 for entry in "${SERVICES[@]}"; do
@@ -18,7 +18,7 @@ for entry in "${SERVICES[@]}"; do
 done
 
 if ((${#present[@]} == 0)); then
-  log "infrastructure is up (PostgreSQL $PG, Kafka $KAFKA); no service crate exists yet"
+  log "infrastructure is up (PostgreSQL $PG_URL_BASE, Kafka $KAFKA_BOOTSTRAP_SERVERS); no service crate exists yet"
   exit 0
 fi
 
@@ -31,8 +31,7 @@ trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 for entry in "${present[@]}"; do
   IFS=: read -r name grpc metrics <<<"$entry"
   log "starting $name on 127.0.0.1:$grpc (metrics :$metrics)"
-  DATABASE_URL="$PG/$name" KAFKA_BOOTSTRAP_SERVERS="$KAFKA" JWT_PUBLIC_KEYS="$KEYS" \
-    GRPC_ADDR="127.0.0.1:$grpc" METRICS_ADDR="127.0.0.1:$metrics" \
+  DATABASE_URL="$PG_URL_BASE/$name" GRPC_ADDR="127.0.0.1:$grpc" METRICS_ADDR="127.0.0.1:$metrics" \
     "$REPO_ROOT/target/debug/gigshield-$name" &
   pids+=($!)
 done

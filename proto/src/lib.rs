@@ -18,11 +18,17 @@ pub mod gigshield {
             tonic::include_proto!("gigshield.events.v1");
         }
     }
+    pub mod premium {
+        pub mod v1 {
+            tonic::include_proto!("gigshield.premium.v1");
+        }
+    }
 }
 
 pub use gigshield::common::v1 as common;
 pub use gigshield::enrollment::v1 as enrollment;
 pub use gigshield::events::v1 as events;
+pub use gigshield::premium::v1 as premium;
 
 /// Encoded `FileDescriptorSet` of every package, for gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("gigshield_descriptor");

@@ -1,6 +1,9 @@
 //! `gigshield`: the command newcomers and operators type.
 //!
-//! Today it mints development tokens; `dev`, `demo` and `load` arrive with the services.
+//! It mints development tokens and drives load against running services; `demo` arrives
+//! with the remaining services.
+
+mod load;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,6 +28,20 @@ struct Cli {
 enum Command {
     /// Mint a bearer token signed with a development key (never a production key).
     Token(TokenArgs),
+    /// Drive load against a running service and write its numbers to a report section.
+    Load {
+        #[command(subcommand)]
+        target: LoadTarget,
+        /// Markdown file whose section for this load is rewritten.
+        #[arg(long, global = true, default_value = "BENCHMARKS.md")]
+        report: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LoadTarget {
+    /// BulkRegisterWorkers throughput and GetWorker latency.
+    Enrollment(load::enrollment::EnrollmentLoad),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -68,7 +85,8 @@ struct TokenArgs {
 }
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(Cli::parse())) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -77,8 +95,18 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Load {
+            target: LoadTarget::Enrollment(args),
+            report,
+        } => {
+            let channel = load::connect_when_serving(&args.addr, Duration::from_secs(60)).await?;
+            let section = load::enrollment::run(&args, channel).await?;
+            println!("{section}");
+            load::report::write_section(&report, "enrollment", &section)
+                .with_context(|| format!("write {}", report.display()))?;
+        }
         Command::Token(args) => {
             let role = match args.role {
                 RoleArg::Platform => Role::Platform {

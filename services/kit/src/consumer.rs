@@ -10,9 +10,7 @@ use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::BorrowedMessage;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Statement};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -218,7 +216,7 @@ impl<H: EventHandler> IdempotentConsumer<H> {
     }
 
     async fn apply(&self, envelope: &Envelope) -> Result<Outcome, HandlerError> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         if !claim(&txn, &self.name, envelope, Outcome::Applied, None).await? {
             txn.rollback().await?;
             return Ok(Outcome::Duplicate);
@@ -229,7 +227,7 @@ impl<H: EventHandler> IdempotentConsumer<H> {
     }
 
     async fn record_rejection(&self, envelope: &Envelope, reason: &str) -> Result<(), DbErr> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         claim(&txn, &self.name, envelope, Outcome::Rejected, Some(reason)).await?;
         txn.commit().await
     }

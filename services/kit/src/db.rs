@@ -1,6 +1,9 @@
 //! Database connections: PostgreSQL when deployed, SQLite embedded; migrations at start.
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::DatabaseConfig;
@@ -24,9 +27,45 @@ pub async fn connect(cfg: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> 
     Ok(db)
 }
 
+/// Key of the PostgreSQL advisory lock that serialises migrations of replicas starting at
+/// the same moment (sea-orm's migrator takes no lock of its own).
+const MIGRATION_LOCK: i64 = 0x6769_6773_6869_656c; // "gigshiel"
+
 /// Applies every pending migration of the service (kit tables included by its migrator).
 pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> Result<(), DbErr> {
-    M::up(db, None).await
+    if !is_postgres(db) {
+        return M::up(db, None).await;
+    }
+    // A session lock needs one session: hold a dedicated connection for the whole run.
+    let session = db.begin().await?;
+    session
+        .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    let result = M::up(&session, None).await;
+    match result {
+        Ok(()) => session.commit().await,
+        Err(err) => {
+            session.rollback().await.ok();
+            Err(err)
+        }
+    }
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot upgrade its lock once
+/// another connection has committed (SQLITE_BUSY_SNAPSHOT, which the busy timeout does not
+/// cover), so concurrent writers would fail instead of waiting their turn.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        })
+        .await
+    } else {
+        db.begin().await
+    }
 }
 
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {

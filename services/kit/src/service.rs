@@ -27,6 +27,10 @@ use crate::outbox::relay::Relay;
 
 /// How often readiness re-checks the database and Kafka.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
+/// Health name for liveness probes: SERVING while the process serves at all. The overall
+/// status `""` (readiness) also needs the database and Kafka; a liveness probe on it would
+/// restart every pod during a Kafka outage.
+pub const LIVENESS: &str = "liveness";
 
 pub struct Service {
     pub config: KitConfig,
@@ -122,6 +126,9 @@ impl Service {
         let (reporter, health_service) = tonic_health::server::health_reporter();
         reporter
             .set_service_status("", ServingStatus::NotServing)
+            .await;
+        reporter
+            .set_service_status(LIVENESS, ServingStatus::Serving)
             .await;
         let health_task = tokio::spawn(watch_dependencies(
             reporter.clone(),

@@ -169,6 +169,18 @@ async fn health_reflection_and_graceful_shutdown() {
     })
     .await;
     assert!(serving, "SERVING once the database and Kafka answered");
+    let liveness = health
+        .check(HealthCheckRequest {
+            service: gigshield_kit::service::LIVENESS.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        liveness.status,
+        ServingStatus::Serving as i32,
+        "liveness answers from the start"
+    );
 
     // Reflection lists the probe service without the client having the .proto files.
     use tonic_reflection::pb::v1::ServerReflectionRequest;

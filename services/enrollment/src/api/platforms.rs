@@ -4,7 +4,6 @@ use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Principal, RoleKind, Violations, paging, wire};
 use gigshield_proto::enrollment as pb;
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::{EnrollmentApi, views};
@@ -24,7 +23,7 @@ impl EnrollmentApi {
     ) -> Result<pb::RegisterPlatformResponse, ApiError> {
         principal.require_any(&[RoleKind::Operator])?;
         let key = IdempotencyKey::new(&principal, &req.request_id, "RegisterPlatform", &req)?;
-        let txn = self.db.begin().await?;
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
         if let Some(previous) = key.replay(&txn).await? {
             return Ok(previous);
         }
@@ -161,7 +160,7 @@ impl EnrollmentApi {
         principal.require_any(&[RoleKind::Operator])?;
         let key = IdempotencyKey::new(&principal, &req.request_id, "UpdatePlatform", &req)?;
         let id = wire::uuid("platform_id", &req.platform_id)?;
-        let txn = self.db.begin().await?;
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
         if let Some(previous) = key.replay(&txn).await? {
             return Ok(previous);
         }
@@ -239,7 +238,7 @@ impl EnrollmentApi {
             );
         }
         v.into_result()?;
-        let txn = self.db.begin().await?;
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
         if let Some(previous) = key.replay(&txn).await? {
             return Ok(previous);
         }

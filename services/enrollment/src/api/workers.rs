@@ -7,14 +7,14 @@ use gigshield_kit::error::FieldViolation;
 use gigshield_kit::idempotency::{IdempotencyKey, is_unique_violation};
 use gigshield_kit::{ApiError, Principal, Role, RoleKind, paging, wire};
 use gigshield_proto::enrollment as pb;
-use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
+use gigshield_scheme::calendar::shanghai_date;
+use sea_orm::{DatabaseTransaction, DbErr};
 use tonic::Streaming;
 use uuid::Uuid;
 
 use super::{EnrollmentApi, views};
 use crate::domain::registration::{self, RegistrationInput, ValidRegistration};
 use crate::domain::resident_id::Sex;
-use crate::domain::shanghai_date;
 use crate::events;
 use crate::store::queries::{self, StatusFilter};
 use crate::store::{membership, person};
@@ -69,7 +69,7 @@ impl EnrollmentApi {
                 )
             })?;
         for attempt in 1..=ATTEMPTS {
-            let txn = self.db.begin().await?;
+            let txn = gigshield_kit::db::begin_write(&self.db).await?;
             if let Some(previous) = key.replay(&txn).await? {
                 return Ok(previous);
             }
@@ -186,7 +186,7 @@ impl EnrollmentApi {
             return Ok(Vec::new());
         }
         for attempt in 1..=ATTEMPTS {
-            let txn = self.db.begin().await?;
+            let txn = gigshield_kit::db::begin_write(&self.db).await?;
             match self.register_in(&txn, platform_id, items).await {
                 Err(err) if is_unique_violation(&err) && attempt < ATTEMPTS => continue,
                 Err(err) => return Err(err.into()),
@@ -452,7 +452,7 @@ impl EnrollmentApi {
         let now = Utc::now();
         let effective_at =
             wire::datetime("effective_at", req.effective_at.as_ref())?.unwrap_or(now);
-        let txn = self.db.begin().await?;
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
         if let Some(previous) = key.replay(&txn).await? {
             return Ok(previous);
         }

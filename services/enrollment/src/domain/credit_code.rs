@@ -70,6 +70,17 @@ impl CreditCode {
     }
 }
 
+/// The check character of 17 characters of the alphabet (synthetic data for tests and the
+/// demo); `None` when one is outside the alphabet.
+pub fn check_character(first17: &str) -> Option<char> {
+    let values: Vec<u32> = first17.chars().map(value_of).collect::<Option<_>>()?;
+    if values.len() != 17 {
+        return None;
+    }
+    let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
+    Some(ALPHABET[((31 - sum % 31) % 31) as usize] as char)
+}
+
 fn value_of(c: char) -> Option<u32> {
     let byte = u8::try_from(c).ok()?;
     ALPHABET.iter().position(|a| *a == byte).map(|p| p as u32)
@@ -97,6 +108,13 @@ mod tests {
             Err(CreditCodeError::CheckCharacter)
         );
         assert!(parsed.accept(true).is_ok());
+    }
+
+    #[test]
+    fn computed_check_characters_match_the_examples() {
+        assert_eq!(check_character("91350100M000100Y4"), Some('3'));
+        assert_eq!(check_character("91110000600037341"), Some('L'));
+        assert_eq!(check_character("9111000060003734I"), None);
     }
 
     #[test]

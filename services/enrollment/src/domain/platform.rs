@@ -3,11 +3,12 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use gigshield_kit::Violations;
+use gigshield_scheme::industry::Industry;
+use gigshield_scheme::region::RegionCode;
 
 use super::contact::{self, ContactError};
-use super::industry::Industry;
-use super::region::RegionCode;
-use gigshield_kit::Violations;
+use super::industry;
 
 pub const MAX_LEGAL_NAME_CHARS: usize = 200;
 
@@ -27,14 +28,15 @@ pub struct ContactDetails {
     pub email: Option<String>,
 }
 
-/// Industries: at least one, each current. `field` prefixes the violations.
+/// Industries: at least one, each registrable ([`industry::registrable`]). `field` prefixes
+/// the violations.
 pub fn industries(values: &[i32], field: &str, v: &mut Violations) -> BTreeSet<Industry> {
     if values.is_empty() {
         v.add(field, "at least one industry is required");
     }
     let mut out = BTreeSet::new();
     for (i, raw) in values.iter().enumerate() {
-        match Industry::from_proto(*raw) {
+        match industry::registrable(*raw) {
             Ok(industry) => {
                 out.insert(industry);
             }
@@ -44,7 +46,8 @@ pub fn industries(values: &[i32], field: &str, v: &mut Violations) -> BTreeSet<I
     out
 }
 
-/// Region codes: at least one; each counts for its province.
+/// Region codes: at least one; each counts for its province, kept in the province's wire form
+/// `XX0000`.
 pub fn provinces(values: &[String], field: &str, v: &mut Violations) -> BTreeSet<String> {
     if values.is_empty() {
         v.add(field, "at least one region code is required");
@@ -54,7 +57,7 @@ pub fn provinces(values: &[String], field: &str, v: &mut Violations) -> BTreeSet
         .enumerate()
         .filter_map(|(i, code)| {
             v.check(&format!("{field}[{i}]"), RegionCode::parse(code))
-                .map(|r| r.province())
+                .map(|r| r.province().region_code())
         })
         .collect()
 }

@@ -1,9 +1,9 @@
 //! The rules a worker registration must pass before anything is stored.
 
 use chrono::NaiveDate;
+use gigshield_scheme::region::RegionCode;
 
 use super::contact;
-use super::region::RegionCode;
 use super::resident_id::ResidentId;
 use gigshield_kit::error::FieldViolation;
 
@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn a_good_registration_passes() {
         let ok = validate(input(), today(), 16).unwrap();
-        assert_eq!(ok.region.province(), "110000");
+        assert_eq!(ok.region.province().region_code(), "110000");
         assert_eq!(ok.real_name, "张三");
     }
 

@@ -2,8 +2,7 @@
 //! 3-digit sequence (odd = male), check character.
 
 use chrono::{Datelike, NaiveDate};
-
-use super::region::is_known_province;
+use gigshield_scheme::region::ProvinceCode;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: &[u8; 11] = b"10X98765432";
@@ -81,7 +80,7 @@ impl ResidentId {
             b'0'..=b'9' | b'X' => {}
             _ => return Err(ResidentIdError::Characters),
         }
-        if !is_known_province(&input[..2]) {
+        if ProvinceCode::from_prefix(&input[..2]).is_err() {
             return Err(ResidentIdError::UnknownProvince);
         }
         let year: i32 = input[6..10]

@@ -3,15 +3,15 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
+use gigshield_scheme::industry::Industry;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use super::entities::{credit_code_exception, membership, person, platform, platform_scope};
-use crate::domain::industry::Industry;
 use crate::domain::platform::Scope;
 
 /// Which memberships a list shows.
@@ -199,22 +199,31 @@ pub async fn insert_persons(
 }
 
 /// Active memberships of the platform that use one of the external ids or persons.
+///
+/// Two queries, not one with `OR`: each is answered by its own partial unique index, while
+/// PostgreSQL plans the `OR` of two large `IN` lists as a scan of the whole table.
 pub async fn active_memberships_matching(
     conn: &impl ConnectionTrait,
     platform_id: Uuid,
     external_ids: &[String],
     person_ids: &[Uuid],
 ) -> Result<Vec<membership::Model>, DbErr> {
-    membership::Entity::find()
-        .filter(membership::Column::PlatformId.eq(platform_id))
-        .filter(membership::Column::DeregisteredAt.is_null())
-        .filter(
-            Condition::any()
-                .add(membership::Column::ExternalWorkerId.is_in(external_ids.iter().cloned()))
-                .add(membership::Column::PersonId.is_in(person_ids.iter().copied())),
-        )
+    let active = || {
+        membership::Entity::find()
+            .filter(membership::Column::PlatformId.eq(platform_id))
+            .filter(membership::Column::DeregisteredAt.is_null())
+    };
+    let mut found = active()
+        .filter(membership::Column::ExternalWorkerId.is_in(external_ids.iter().cloned()))
         .all(conn)
-        .await
+        .await?;
+    let by_person = active()
+        .filter(membership::Column::PersonId.is_in(person_ids.iter().copied()))
+        .all(conn)
+        .await?;
+    let seen: std::collections::HashSet<Uuid> = found.iter().map(|m| m.id).collect();
+    found.extend(by_person.into_iter().filter(|m| !seen.contains(&m.id)));
+    Ok(found)
 }
 
 pub async fn insert_memberships(

@@ -1,0 +1,14 @@
+//! The claims service's rules, free of I/O: who is covered for an incident
+//! ([`determination`]), what the fund owes for it ([`benefits`], with its parameter file read
+//! by [`benefit_parameters`]), and how that is paid out ([`payouts`]).
+//!
+//! Everything here is a pure function over plain structs so the api and store layers can call
+//! it inside a transaction and the rules can be tested without a database. Money is `i64` fen
+//! throughout; rates are integer basis points; instants are UTC and calendar questions are
+//! answered in Asia/Shanghai ([`gigshield_scheme::calendar`]); regions and provinces are the
+//! scheme's shared codes ([`gigshield_scheme::region`]).
+
+pub mod benefit_parameters;
+pub mod benefits;
+pub mod determination;
+pub mod payouts;

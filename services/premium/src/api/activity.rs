@@ -1,0 +1,45 @@
+//! VerifyWorkActivity: the orders of a person around an instant, for claims.
+
+use chrono::Duration;
+use gigshield_kit::{ApiError, Principal, RoleKind, wire};
+use gigshield_proto::premium as pb;
+
+use super::{PremiumApi, views};
+use crate::domain::activity::{earliest_acceptance, window_contains};
+use crate::store::queries;
+
+/// The widest margin a caller may ask for: wider would read many partitions for nothing a
+/// determination could use.
+const MAX_MARGIN_HOURS: i64 = 24;
+
+impl PremiumApi {
+    pub(super) async fn verify_work_activity(
+        &self,
+        principal: Principal,
+        req: pb::VerifyWorkActivityRequest,
+    ) -> Result<pb::VerifyWorkActivityResponse, ApiError> {
+        principal.require_any(&[RoleKind::Adjuster, RoleKind::Insurer, RoleKind::Operator])?;
+        let person_id = wire::uuid("person_id", &req.person_id)?;
+        let at = wire::datetime("at", req.at.as_ref())?
+            .ok_or_else(|| ApiError::invalid("at", "is required"))?;
+        let margin = match req.margin {
+            None => Duration::zero(),
+            Some(d) => Duration::seconds(d.seconds) + Duration::nanoseconds(i64::from(d.nanos)),
+        };
+        if margin < Duration::zero() || margin > Duration::hours(MAX_MARGIN_HOURS) {
+            return Err(ApiError::invalid(
+                "margin",
+                format!("must be between 0 and {MAX_MARGIN_HOURS} hours"),
+            ));
+        }
+        let from = earliest_acceptance(at, margin, self.settings.max_order_span);
+        let rows = queries::orders_of_person(&self.db, person_id, from, at + margin).await?;
+        Ok(pb::VerifyWorkActivityResponse {
+            orders: rows
+                .iter()
+                .filter(|o| window_contains(&o.order.timeline, at, margin))
+                .map(views::activity)
+                .collect(),
+        })
+    }
+}

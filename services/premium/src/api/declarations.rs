@@ -1,0 +1,176 @@
+//! Closing a month into declarations (CloseMonth) and reading them (ListDeclarations).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Duration, SubsecRound, Utc};
+use gigshield_kit::idempotency::IdempotencyKey;
+use gigshield_kit::{ApiError, Principal, RoleKind, paging, wire};
+use gigshield_proto::premium as pb;
+use gigshield_scheme::calendar::shanghai_date;
+use gigshield_scheme::region::ProvinceCode;
+use uuid::Uuid;
+
+use super::{PremiumApi, views};
+use crate::domain::billing::Charge;
+use crate::domain::declaration::{DeclarationKey, build_declaration, check_close};
+use crate::events;
+use crate::store::queries::{self, DeclarationFilter, scope_at};
+
+impl PremiumApi {
+    pub(super) async fn close_month(
+        &self,
+        principal: Principal,
+        req: pb::CloseMonthRequest,
+    ) -> Result<pb::CloseMonthResponse, ApiError> {
+        principal.require_any(&[RoleKind::Operator])?;
+        let key = IdempotencyKey::new(&principal, &req.request_id, "CloseMonth", &req)?;
+        let month = views::month("month", &req.month)?;
+        // Microseconds: what the database keeps, so listings show the instants answered here.
+        let now = Utc::now().trunc_subsecs(6);
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        // Waits for batches in flight and keeps new ones out until the month is closed, so no
+        // charge is filed under a month that closes meanwhile.
+        queries::lock_for_close(&txn).await?;
+        if let Some(previous) = key.replay(&txn).await? {
+            return Ok(previous);
+        }
+        let last_closed = queries::last_closed(&txn).await?;
+        check_close(month, last_closed, now)
+            .map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
+
+        let mut charges: BTreeMap<(Uuid, ProvinceCode), Vec<Charge>> = BTreeMap::new();
+        for charge in queries::charges_filed_under(&txn, month).await? {
+            charges
+                .entry((charge.platform_id, charge.province))
+                .or_default()
+                .push(charge);
+        }
+        // A platform declares every province it was registered in at the month's end, with
+        // or without orders (a nil declaration, 零申报).
+        let last_instant = month.ends_at() - Duration::nanoseconds(1);
+        for (platform_id, history) in queries::scopes(&txn, None).await? {
+            if let Some(scope) = scope_at(&history, last_instant) {
+                for province in &scope.provinces {
+                    charges.entry((platform_id, *province)).or_default();
+                }
+            }
+        }
+        let due_date = self.settings.terms.due_date(month);
+        let mut issued = Vec::with_capacity(charges.len());
+        for ((platform_id, province), charges) in charges {
+            let declaration = build_declaration(
+                DeclarationKey {
+                    platform_id,
+                    province,
+                    month,
+                },
+                &charges,
+            )
+            .map_err(ApiError::internal)?;
+            issued.push((Uuid::now_v7(), declaration, now, due_date));
+        }
+        queries::insert_declarations(&txn, &issued).await?;
+        queries::insert_month_close(&txn, month, now, &principal.subject).await?;
+
+        let topic = &self.settings.topic;
+        let mut messages: Vec<_> = issued
+            .iter()
+            .map(|(id, d, at, due)| events::declaration_issued(topic, *id, d, *at, *due))
+            .collect();
+        let platform_ids: Vec<Uuid> = issued
+            .iter()
+            .map(|(_, d, _, _)| d.key.platform_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let books = self.books(&txn, &platform_ids).await?;
+        let today = shanghai_date(now);
+        let terms = &self.settings.terms;
+        let mut declarations = Vec::with_capacity(issued.len());
+        for platform_id in &platform_ids {
+            let Some(b) = books.get(platform_id) else {
+                continue;
+            };
+            messages.extend(events::platform_in_arrears(
+                topic,
+                *platform_id,
+                &b.settlement,
+                &b.declarations,
+                today,
+                terms,
+            ));
+            declarations.extend(
+                b.declarations
+                    .iter()
+                    .filter(|d| d.month == month)
+                    .map(|d| b.view(d, today, terms)),
+            );
+        }
+        gigshield_kit::outbox::enqueue_many(&txn, messages).await?;
+        let response = pb::CloseMonthResponse {
+            month: month.to_string(),
+            declarations,
+        };
+        key.record(&txn, &response).await?;
+        txn.commit().await?;
+        self.outbox.notify();
+        Ok(response)
+    }
+
+    pub(super) async fn list_declarations(
+        &self,
+        principal: Principal,
+        req: pb::ListDeclarationsRequest,
+    ) -> Result<pb::ListDeclarationsResponse, ApiError> {
+        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let platform_id = wire::uuid("platform_id", &req.platform_id)?;
+        principal.require_platform(platform_id)?;
+        let month = if req.month.is_empty() {
+            None
+        } else {
+            Some(views::month("month", &req.month)?)
+        };
+        let page = req.page.unwrap_or_default();
+        let size = paging::page_size(page.page_size)?;
+        let after = paging::decode_token(&page.page_token)?
+            .map(|c| {
+                Uuid::parse_str(&c)
+                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
+            })
+            .transpose()?;
+        let mut rows = queries::declarations(
+            &self.db,
+            &DeclarationFilter {
+                platform_ids: vec![platform_id],
+                month,
+                after,
+                limit: Some(size + 1),
+            },
+        )
+        .await?;
+        let next = if rows.len() as u64 > size {
+            rows.truncate(size as usize);
+            rows.last()
+                .map(|r| paging::encode_token(&r.id.to_string()))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let books = self.books(&self.db, &[platform_id]).await?;
+        let today = shanghai_date(Utc::now());
+        let terms = &self.settings.terms;
+        let declarations = rows
+            .iter()
+            .map(|d| match books.get(&platform_id) {
+                Some(b) => b.view(d, today, terms),
+                None => views::declaration(d, None, today, terms),
+            })
+            .collect();
+        Ok(pb::ListDeclarationsResponse {
+            declarations,
+            page: Some(gigshield_proto::common::PageResponse {
+                next_page_token: next,
+            }),
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! The events premium publishes on `premium.events.v1`, every one keyed by platform_id so a
+//! platform's coverage, declarations and payments reach consumers in the order written.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use gigshield_kit::outbox::OutboxMessage;
+use gigshield_kit::wire::timestamp;
+use gigshield_proto::events;
+use uuid::Uuid;
+
+use crate::domain::arrears::{PaymentTerms, Settlement};
+use crate::domain::coverage::CoverageDayKey;
+use crate::domain::declaration::Declaration;
+use crate::store::queries::StoredDeclaration;
+
+/// The topic of the contract; tests publish to their own.
+pub const TOPIC: &str = "premium.events.v1";
+
+fn message<M: prost::Message>(
+    topic: &str,
+    platform_id: Uuid,
+    event_type: &'static str,
+    event: &M,
+) -> OutboxMessage {
+    OutboxMessage::new(
+        topic,
+        "platform",
+        platform_id.to_string(),
+        event_type,
+        event,
+    )
+}
+
+pub fn coverage_day_started(
+    topic: &str,
+    key: &CoverageDayKey,
+    order_id: &str,
+    accepted_at: DateTime<Utc>,
+) -> OutboxMessage {
+    let event = events::CoverageDayStarted {
+        person_id: key.person_id.to_string(),
+        platform_id: key.platform_id.to_string(),
+        province_code: key.province.region_code(),
+        date: key.date.to_string(),
+        order_id: order_id.to_string(),
+        accepted_at: Some(timestamp(accepted_at)),
+    };
+    message(
+        topic,
+        key.platform_id,
+        "gigshield.events.v1.CoverageDayStarted",
+        &event,
+    )
+}
+
+pub fn declaration_issued(
+    topic: &str,
+    id: Uuid,
+    declaration: &Declaration,
+    issued_at: DateTime<Utc>,
+    due_date: NaiveDate,
+) -> OutboxMessage {
+    let event = events::DeclarationIssued {
+        declaration_id: id.to_string(),
+        platform_id: declaration.key.platform_id.to_string(),
+        province_code: declaration.key.province.region_code(),
+        month: declaration.key.month.to_string(),
+        lines: declaration
+            .lines
+            .iter()
+            .map(|l| events::declaration_issued::Line {
+                adjusts_month: l.adjusts_month.map(|m| m.to_string()).unwrap_or_default(),
+                industry: l.industry.to_proto() as i32,
+                fen_per_order: l.fen_per_order,
+                order_count: l.order_count,
+                amount_fen: l.amount_fen,
+            })
+            .collect(),
+        total_fen: declaration.total_fen,
+        issued_at: Some(timestamp(issued_at)),
+        due_date: due_date.to_string(),
+    };
+    message(
+        topic,
+        declaration.key.platform_id,
+        "gigshield.events.v1.DeclarationIssued",
+        &event,
+    )
+}
+
+pub fn payment_recorded(
+    topic: &str,
+    platform_id: Uuid,
+    payment: &crate::domain::arrears::Payment,
+    allocations: &[(Uuid, i64)],
+    settlement: &Settlement,
+) -> OutboxMessage {
+    let event = events::PaymentRecorded {
+        platform_id: platform_id.to_string(),
+        reference: payment.reference.clone(),
+        amount_fen: payment.amount_fen,
+        received_at: Some(timestamp(payment.received_at)),
+        allocations: allocations
+            .iter()
+            .map(|(id, amount)| events::payment_recorded::Allocation {
+                declaration_id: id.to_string(),
+                amount_fen: *amount,
+            })
+            .collect(),
+        outstanding_fen: settlement.outstanding_fen(),
+        credit_fen: settlement.credit_fen,
+    };
+    message(
+        topic,
+        platform_id,
+        "gigshield.events.v1.PaymentRecorded",
+        &event,
+    )
+}
+
+/// `None` when nothing is overdue on `today`.
+pub fn platform_in_arrears(
+    topic: &str,
+    platform_id: Uuid,
+    settlement: &Settlement,
+    declarations: &[StoredDeclaration],
+    today: NaiveDate,
+    terms: &PaymentTerms,
+) -> Option<OutboxMessage> {
+    let overdue: Vec<_> = settlement
+        .in_arrears(today)
+        .map(|s| {
+            let province = declarations
+                .iter()
+                .find(|d| d.id == s.declaration.declaration_id)
+                .map(|d| d.province.region_code())
+                .unwrap_or_default();
+            events::platform_in_arrears::Overdue {
+                declaration_id: s.declaration.declaration_id.to_string(),
+                province_code: province,
+                month: s.declaration.month.to_string(),
+                outstanding_fen: s.outstanding_fen,
+                days_overdue: s.days_overdue(today),
+                late_fee_fen: s.late_fee_fen(today, terms),
+            }
+        })
+        .collect();
+    if overdue.is_empty() {
+        return None;
+    }
+    let event = events::PlatformInArrears {
+        platform_id: platform_id.to_string(),
+        as_of: today.to_string(),
+        outstanding_fen: overdue.iter().map(|o| o.outstanding_fen).sum(),
+        late_fee_fen: overdue.iter().map(|o| o.late_fee_fen).sum(),
+        overdue,
+    };
+    Some(message(
+        topic,
+        platform_id,
+        "gigshield.events.v1.PlatformInArrears",
+        &event,
+    ))
+}

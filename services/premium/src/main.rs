@@ -1,0 +1,37 @@
+//! Wires configuration, telemetry, the database, the enrollment replica, the outbox relay and
+//! the gRPC API.
+
+use gigshield_kit::config::Env;
+use gigshield_kit::kafka::TopicSpec;
+use gigshield_kit::{Service, shutdown, telemetry};
+use gigshield_premium::api::PremiumApi;
+use gigshield_premium::config::{ENROLLMENT_GROUP, PremiumConfig, SERVICE_NAME};
+use gigshield_premium::events::TOPIC;
+use gigshield_premium::replica::EnrollmentReplica;
+use gigshield_premium::store::Migrator;
+use gigshield_proto::premium::premium_service_server::PremiumServiceServer;
+
+/// The topic the replica follows (enrollment's contract).
+const ENROLLMENT_TOPIC: &str = "enrollment.events.v1";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = PremiumConfig::from_env(&Env::process())?;
+    let _telemetry = telemetry::init(SERVICE_NAME, &config.kit.telemetry)?;
+    let mut service = Service::init::<Migrator>(config.kit.clone()).await?;
+    service
+        .ensure_topics(&[TopicSpec {
+            name: TOPIC.into(),
+            partitions: config.topic_partitions,
+            retention: None,
+        }])
+        .await?;
+    service.spawn_consumer(ENROLLMENT_GROUP, &[ENROLLMENT_TOPIC], EnrollmentReplica)?;
+    shutdown::cancel_on_signal(service.shutdown.clone());
+
+    let api = PremiumApi::new(service.db.clone(), service.outbox(), config.settings);
+    let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
+    let routes =
+        tonic::service::Routes::new(PremiumServiceServer::with_interceptor(api, service.auth()));
+    service.serve(listener, routes).await
+}

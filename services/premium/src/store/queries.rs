@@ -1,0 +1,911 @@
+//! The queries premium runs; each takes the connection or transaction to run on. Ingest
+//! statements are multi-row and chunked below the databases' bind-parameter limits
+//! (PostgreSQL 65535, SQLite 32766).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use gigshield_scheme::calendar::CalendarMonth;
+use gigshield_scheme::industry::Industry;
+use gigshield_scheme::region::{ProvinceCode, RegionCode};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, Statement, Value,
+};
+use uuid::Uuid;
+
+use super::entities::{declaration, declaration_line, membership, payment, platform_scope, rate};
+use crate::domain::billing::Charge;
+use crate::domain::coverage::CoverageDayKey;
+use crate::domain::declaration::{Declaration, DeclarationLine};
+use crate::domain::orders::{Order, OrderTimeline, PlatformScope};
+use crate::domain::rates::{RateKey, RateRow, RateTable};
+
+/// Rows per multi-row statement: 1000 × at most 15 columns stays under both limits.
+const CHUNK_ROWS: usize = 1000;
+
+/// Ledger accounts (double entry).
+pub const PLATFORM_RECEIVABLE: &str = "platform_receivable";
+pub const PREMIUM_INCOME: &str = "premium_income";
+pub const TAX_COLLECTIONS: &str = "tax_collections";
+
+/// Key of the PostgreSQL advisory lock between ingest (shared) and CloseMonth (exclusive): a
+/// batch reads the last closed month and files its charges under it in one transaction, so
+/// a month must not close in between (domain `declaration_month`).
+const CLOSE_LOCK: i64 = 0x7072_656d_636c_6f73; // "premclos"
+
+fn corrupt(what: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("stored data is not valid: {what}"))
+}
+
+fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
+}
+
+/// `($1,$2),($3,$4)…` for `rows` rows of `cols` columns.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push(',');
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push(',');
+            }
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// `$from,$from+1,…` for an IN list.
+fn in_list(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn industry(stored: &str) -> Result<Industry, DbErr> {
+    Industry::parse_stored(stored).map_err(corrupt)
+}
+
+fn province(stored: &str) -> Result<ProvinceCode, DbErr> {
+    ProvinceCode::parse(stored).map_err(corrupt)
+}
+
+fn month(stored: &str) -> Result<CalendarMonth, DbErr> {
+    stored.parse::<CalendarMonth>().map_err(corrupt)
+}
+
+// ------------------------------------------------------------------------------- locks
+
+pub async fn lock_for_ingest(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock_shared({CLOSE_LOCK})"
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn lock_for_close(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CLOSE_LOCK})"))
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn last_closed(conn: &impl ConnectionTrait) -> Result<Option<CalendarMonth>, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "SELECT MAX(month) AS m FROM month_close",
+            vec![],
+        ))
+        .await?;
+    match row {
+        Some(row) => row
+            .try_get::<Option<String>>("", "m")?
+            .map(|m| month(&m))
+            .transpose(),
+        None => Ok(None),
+    }
+}
+
+pub async fn insert_month_close(
+    conn: &impl ConnectionTrait,
+    closed: CalendarMonth,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<(), DbErr> {
+    conn.execute_raw(statement(
+        conn,
+        "INSERT INTO month_close (month, closed_at, closed_by) VALUES ($1, $2, $3)",
+        vec![closed.to_string().into(), at.into(), by.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------- rates
+
+/// The stored identity of a rate line: `industry|platform or *|province or *`.
+pub fn rate_key(key: &RateKey) -> String {
+    format!(
+        "{}|{}|{}",
+        key.industry.as_str(),
+        key.platform_id
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "*".into()),
+        key.province
+            .map(|p| p.region_code())
+            .unwrap_or_else(|| "*".into()),
+    )
+}
+
+pub fn rate_row(model: &rate::Model) -> Result<RateRow, DbErr> {
+    Ok(RateRow {
+        industry: industry(&model.industry)?,
+        platform_id: model.platform_id,
+        province: model.province.as_deref().map(province).transpose()?,
+        effective_from: model.effective_from,
+        fen_per_order: model.fen_per_order,
+    })
+}
+
+pub async fn rate_table(conn: &impl ConnectionTrait) -> Result<RateTable, DbErr> {
+    let rows = rate::Entity::find()
+        .order_by_asc(rate::Column::Id)
+        .all(conn)
+        .await?;
+    let rows = rows.iter().map(rate_row).collect::<Result<Vec<_>, _>>()?;
+    RateTable::from_history(rows).map_err(corrupt)
+}
+
+pub async fn insert_rate(conn: &impl ConnectionTrait, row: rate::Model) -> Result<(), DbErr> {
+    rate::Entity::insert(row.into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Rates after the cursor in id order; `visible_to` limits to the rows that can price that
+/// platform's orders (national rows and its own).
+pub async fn list_rates(
+    conn: &impl ConnectionTrait,
+    industry: Option<Industry>,
+    visible_to: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<rate::Model>, DbErr> {
+    let mut query = rate::Entity::find()
+        .order_by_asc(rate::Column::Id)
+        .limit(limit);
+    if let Some(industry) = industry {
+        query = query.filter(rate::Column::Industry.eq(industry.as_str()));
+    }
+    if let Some(platform_id) = visible_to {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(rate::Column::PlatformId.is_null())
+                .add(rate::Column::PlatformId.eq(platform_id)),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(rate::Column::Id.gt(after));
+    }
+    query.all(conn).await
+}
+
+// ----------------------------------------------------------------------------- replica
+
+/// A platform's scope from `effective_from` until the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeAt {
+    pub effective_from: DateTime<Utc>,
+    pub scope: PlatformScope,
+}
+
+/// The scope in force at `at`: the latest that started at or before it.
+pub fn scope_at(history: &[ScopeAt], at: DateTime<Utc>) -> Option<&PlatformScope> {
+    history
+        .iter()
+        .filter(|s| s.effective_from <= at)
+        .max_by_key(|s| s.effective_from)
+        .map(|s| &s.scope)
+}
+
+fn scope_row(row: &platform_scope::Model) -> Result<ScopeAt, DbErr> {
+    let industries = row
+        .industries
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(industry)
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    let provinces = row
+        .provinces
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(province)
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    Ok(ScopeAt {
+        effective_from: row.effective_from,
+        scope: PlatformScope {
+            platform_id: row.platform_id,
+            industries,
+            provinces,
+        },
+    })
+}
+
+/// Scope history per platform, oldest first; `only` narrows to one platform.
+pub async fn scopes(
+    conn: &impl ConnectionTrait,
+    only: Option<Uuid>,
+) -> Result<HashMap<Uuid, Vec<ScopeAt>>, DbErr> {
+    let mut query =
+        platform_scope::Entity::find().order_by_asc(platform_scope::Column::EffectiveFrom);
+    if let Some(platform_id) = only {
+        query = query.filter(platform_scope::Column::PlatformId.eq(platform_id));
+    }
+    let mut out: HashMap<Uuid, Vec<ScopeAt>> = HashMap::new();
+    for row in query.all(conn).await? {
+        out.entry(row.platform_id)
+            .or_default()
+            .push(scope_row(&row)?);
+    }
+    Ok(out)
+}
+
+pub async fn platform_known(conn: &impl ConnectionTrait, platform_id: Uuid) -> Result<bool, DbErr> {
+    Ok(platform_scope::Entity::find()
+        .filter(platform_scope::Column::PlatformId.eq(platform_id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// Records a scope; a repeated event for the same instant replaces it (events of a platform
+/// arrive in order, so the later one is the newer truth).
+pub async fn upsert_scope(
+    conn: &impl ConnectionTrait,
+    row: platform_scope::Model,
+) -> Result<(), DbErr> {
+    platform_scope::Entity::insert(row.into_active_model())
+        .on_conflict(
+            OnConflict::columns([
+                platform_scope::Column::PlatformId,
+                platform_scope::Column::EffectiveFrom,
+            ])
+            .update_columns([
+                platform_scope::Column::Industries,
+                platform_scope::Column::Provinces,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_membership(
+    conn: &impl ConnectionTrait,
+    row: membership::Model,
+) -> Result<(), DbErr> {
+    membership::Entity::insert(row.into_active_model())
+        .on_conflict(
+            OnConflict::column(membership::Column::WorkerId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// False when the membership is unknown (its registration never reached us).
+pub async fn end_membership(
+    conn: &impl ConnectionTrait,
+    worker_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = conn
+        .execute_raw(statement(
+            conn,
+            "UPDATE membership SET deregistered_at = $1 WHERE worker_id = $2",
+            vec![at.into(), worker_id.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Every membership (past ones too) of the platform under one of the external ids.
+pub async fn memberships(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    external_ids: &[String],
+) -> Result<Vec<membership::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in external_ids.chunks(CHUNK_ROWS * 10) {
+        out.extend(
+            membership::Entity::find()
+                .filter(membership::Column::PlatformId.eq(platform_id))
+                .filter(membership::Column::ExternalWorkerId.is_in(chunk.iter().cloned()))
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------------------ orders
+
+/// An order as stored, with the rate that prices it and whether its fee is charged now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrder {
+    pub order: Order,
+    pub fen_per_order: i64,
+    pub billed: bool,
+}
+
+const ORDER_SELECT: &str = "o.platform_id, o.order_id, o.person_id, o.external_worker_id, o.industry, o.region_code, \
+     o.accepted_at, o.picked_up_at, o.completed_at, o.cancelled_at, o.fen_per_order, o.billed";
+
+fn stored_order(row: &QueryResult) -> Result<StoredOrder, DbErr> {
+    let region: String = row.try_get("", "region_code")?;
+    Ok(StoredOrder {
+        order: Order {
+            platform_id: row.try_get("", "platform_id")?,
+            person_id: row.try_get("", "person_id")?,
+            order_id: row.try_get("", "order_id")?,
+            external_worker_id: row.try_get("", "external_worker_id")?,
+            industry: industry(&row.try_get::<String>("", "industry")?)?,
+            region: RegionCode::parse(&region).map_err(corrupt)?,
+            timeline: OrderTimeline {
+                accepted_at: row.try_get("", "accepted_at")?,
+                picked_up_at: row.try_get("", "picked_up_at")?,
+                completed_at: row.try_get("", "completed_at")?,
+                cancelled_at: row.try_get("", "cancelled_at")?,
+            },
+        },
+        fen_per_order: row.try_get("", "fen_per_order")?,
+        billed: row.try_get("", "billed")?,
+    })
+}
+
+/// Claims (platform, order_id) for each order; returns the ids that were new. An id already
+/// claimed — earlier, or by a concurrent batch that committed meanwhile — is not returned:
+/// its stored order is the one to merge into.
+pub async fn claim_order_keys(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    orders: &[(&str, DateTime<Utc>)],
+) -> Result<HashSet<String>, DbErr> {
+    let mut new = HashSet::new();
+    for chunk in orders.chunks(CHUNK_ROWS) {
+        let sql = format!(
+            "INSERT INTO order_key (platform_id, order_id, accepted_at) VALUES {} \
+             ON CONFLICT (platform_id, order_id) DO NOTHING RETURNING order_id",
+            placeholders(chunk.len(), 3)
+        );
+        let mut values = Vec::with_capacity(chunk.len() * 3);
+        for (order_id, accepted_at) in chunk {
+            values.push(platform_id.into());
+            values.push((*order_id).into());
+            values.push((*accepted_at).into());
+        }
+        for row in conn.query_all_raw(statement(conn, &sql, values)).await? {
+            new.insert(row.try_get::<String>("", "order_id")?);
+        }
+    }
+    Ok(new)
+}
+
+/// The stored orders among `order_ids` (through `order_key`, so PostgreSQL reads only the
+/// partitions of their acceptance months).
+pub async fn stored_orders(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    order_ids: &[&str],
+) -> Result<Vec<StoredOrder>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in order_ids.chunks(CHUNK_ROWS * 10) {
+        let sql = format!(
+            "SELECT {ORDER_SELECT} FROM order_key k JOIN orders o \
+             ON o.platform_id = k.platform_id AND o.order_id = k.order_id AND o.accepted_at = k.accepted_at \
+             WHERE k.platform_id = $1 AND k.order_id IN ({})",
+            in_list(2, chunk.len())
+        );
+        let mut values: Vec<Value> = vec![platform_id.into()];
+        values.extend(chunk.iter().map(|id| Value::from(*id)));
+        for row in conn.query_all_raw(statement(conn, &sql, values)).await? {
+            out.push(stored_order(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn order(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    order_id: &str,
+) -> Result<Option<StoredOrder>, DbErr> {
+    Ok(stored_orders(conn, platform_id, &[order_id]).await?.pop())
+}
+
+/// Inserts new orders and writes the new status times of updated ones (same primary key).
+pub async fn upsert_orders(
+    conn: &impl ConnectionTrait,
+    rows: &[StoredOrder],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    const COLS: usize = 15;
+    for chunk in rows.chunks(CHUNK_ROWS) {
+        let sql = format!(
+            "INSERT INTO orders (platform_id, order_id, person_id, external_worker_id, industry, region_code, province, \
+             accepted_at, picked_up_at, completed_at, cancelled_at, fen_per_order, billed, reported_at, updated_at) \
+             VALUES {} ON CONFLICT (platform_id, order_id, accepted_at) DO UPDATE SET \
+             picked_up_at = excluded.picked_up_at, completed_at = excluded.completed_at, \
+             cancelled_at = excluded.cancelled_at, billed = excluded.billed, updated_at = excluded.updated_at",
+            placeholders(chunk.len(), COLS)
+        );
+        let mut values = Vec::with_capacity(chunk.len() * COLS);
+        for row in chunk {
+            let o = &row.order;
+            values.extend([
+                o.platform_id.into(),
+                o.order_id.clone().into(),
+                o.person_id.into(),
+                o.external_worker_id.clone().into(),
+                o.industry.as_str().into(),
+                o.region.as_str().into(),
+                o.province().region_code().into(),
+                o.timeline.accepted_at.into(),
+                o.timeline.picked_up_at.into(),
+                o.timeline.completed_at.into(),
+                o.timeline.cancelled_at.into(),
+                row.fen_per_order.into(),
+                row.billed.into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        conn.execute_raw(statement(conn, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Orders of a person accepted in `[from, to]`, oldest first.
+pub async fn orders_of_person(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<StoredOrder>, DbErr> {
+    let sql = format!(
+        "SELECT {ORDER_SELECT} FROM orders o WHERE o.person_id = $1 AND o.accepted_at >= $2 AND o.accepted_at <= $3 \
+         ORDER BY o.accepted_at, o.platform_id, o.order_id"
+    );
+    conn.query_all_raw(statement(
+        conn,
+        &sql,
+        vec![person_id.into(), from.into(), to.into()],
+    ))
+    .await?
+    .iter()
+    .map(stored_order)
+    .collect()
+}
+
+// ---------------------------------------------------------------------------- coverage
+
+/// Inserts the days not yet stored; returns the keys that were new (they start coverage).
+pub async fn insert_coverage_days(
+    conn: &impl ConnectionTrait,
+    days: &[(CoverageDayKey, String, DateTime<Utc>)],
+) -> Result<HashSet<CoverageDayKey>, DbErr> {
+    let mut new = HashSet::new();
+    for chunk in days.chunks(CHUNK_ROWS) {
+        let sql = format!(
+            "INSERT INTO coverage_day (person_id, platform_id, province, day, order_id, accepted_at) VALUES {} \
+             ON CONFLICT (person_id, platform_id, province, day) DO NOTHING \
+             RETURNING person_id, platform_id, province, day",
+            placeholders(chunk.len(), 6)
+        );
+        let mut values = Vec::with_capacity(chunk.len() * 6);
+        for (key, order_id, accepted_at) in chunk {
+            values.extend([
+                key.person_id.into(),
+                key.platform_id.into(),
+                key.province.region_code().into(),
+                key.date.to_string().into(),
+                order_id.clone().into(),
+                (*accepted_at).into(),
+            ]);
+        }
+        for row in conn.query_all_raw(statement(conn, &sql, values)).await? {
+            let day: String = row.try_get("", "day")?;
+            new.insert(CoverageDayKey {
+                person_id: row.try_get("", "person_id")?,
+                platform_id: row.try_get("", "platform_id")?,
+                province: province(&row.try_get::<String>("", "province")?)?,
+                date: day.parse::<NaiveDate>().map_err(corrupt)?,
+            });
+        }
+    }
+    Ok(new)
+}
+
+pub async fn coverage_day_count(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+) -> Result<i64, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "SELECT COUNT(*) AS n FROM coverage_day WHERE platform_id = $1",
+            vec![platform_id.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+// --------------------------------------------------------------------------- statement
+
+/// A change to one (platform, province, day) line of the month statement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayDelta {
+    pub orders: i64,
+    pub billable: i64,
+    pub amount_fen: i64,
+}
+
+pub async fn add_to_daily_statement(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    deltas: &[((ProvinceCode, NaiveDate), DayDelta)],
+) -> Result<(), DbErr> {
+    for chunk in deltas.chunks(CHUNK_ROWS) {
+        let sql = format!(
+            "INSERT INTO daily_statement (platform_id, province, day, order_count, billable_count, amount_fen) VALUES {} \
+             ON CONFLICT (platform_id, day, province) DO UPDATE SET \
+             order_count = daily_statement.order_count + excluded.order_count, \
+             billable_count = daily_statement.billable_count + excluded.billable_count, \
+             amount_fen = daily_statement.amount_fen + excluded.amount_fen",
+            placeholders(chunk.len(), 6)
+        );
+        let mut values = Vec::with_capacity(chunk.len() * 6);
+        for ((province, day), delta) in chunk {
+            values.extend([
+                platform_id.into(),
+                province.region_code().into(),
+                day.to_string().into(),
+                delta.orders.into(),
+                delta.billable.into(),
+                delta.amount_fen.into(),
+            ]);
+        }
+        conn.execute_raw(statement(conn, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// (day, orders, billable, amount) per day of the month, summed over provinces.
+pub async fn month_statement(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    of: CalendarMonth,
+) -> Result<Vec<(String, DayDelta)>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT day, CAST(SUM(order_count) AS BIGINT) AS orders, CAST(SUM(billable_count) AS BIGINT) AS billable, \
+             CAST(SUM(amount_fen) AS BIGINT) AS amount FROM daily_statement \
+             WHERE platform_id = $1 AND day >= $2 AND day <= $3 GROUP BY day ORDER BY day",
+            vec![
+                platform_id.into(),
+                of.first_day().to_string().into(),
+                of.last_day().to_string().into(),
+            ],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "day")?,
+                DayDelta {
+                    orders: r.try_get("", "orders")?,
+                    billable: r.try_get("", "billable")?,
+                    amount_fen: r.try_get("", "amount")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------------------ ledger
+
+/// Net fee change of one batch for one declaration line's worth of orders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FeeKey {
+    pub province: ProvinceCode,
+    pub order_month: CalendarMonth,
+    pub declaration_month: CalendarMonth,
+    pub industry: Industry,
+    pub fen_per_order: i64,
+}
+
+/// Posts each non-zero net change as one double-entry row: a charge debits the platform's
+/// receivable and credits premium income; a net reversal does the opposite.
+pub async fn post_fees(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    fees: &[(FeeKey, i64)],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let fees: Vec<&(FeeKey, i64)> = fees.iter().filter(|(_, count)| *count != 0).collect();
+    for chunk in fees.chunks(CHUNK_ROWS) {
+        let sql = format!(
+            "INSERT INTO ledger_entry (platform_id, debit_account, credit_account, amount_fen, province, order_month, \
+             declaration_month, industry, fen_per_order, order_count, posted_at) VALUES {}",
+            placeholders(chunk.len(), 11)
+        );
+        let mut values = Vec::with_capacity(chunk.len() * 11);
+        for (key, count) in chunk {
+            let (debit, credit) = if *count > 0 {
+                (PLATFORM_RECEIVABLE, PREMIUM_INCOME)
+            } else {
+                (PREMIUM_INCOME, PLATFORM_RECEIVABLE)
+            };
+            values.extend([
+                platform_id.into(),
+                debit.into(),
+                credit.into(),
+                (count.abs() * key.fen_per_order).into(),
+                key.province.region_code().into(),
+                key.order_month.to_string().into(),
+                key.declaration_month.to_string().into(),
+                key.industry.as_str().into(),
+                key.fen_per_order.into(),
+                count.abs().into(),
+                now.into(),
+            ]);
+        }
+        conn.execute_raw(statement(conn, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+pub async fn post_payment(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    amount_fen: i64,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    conn.execute_raw(statement(
+        conn,
+        "INSERT INTO ledger_entry (platform_id, debit_account, credit_account, amount_fen, order_count, reference, posted_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6)",
+        vec![
+            platform_id.into(),
+            TAX_COLLECTIONS.into(),
+            PLATFORM_RECEIVABLE.into(),
+            amount_fen.into(),
+            reference.into(),
+            now.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Every fee charge filed under `filed_under`, netted per declaration line.
+pub async fn charges_filed_under(
+    conn: &impl ConnectionTrait,
+    filed_under: CalendarMonth,
+) -> Result<Vec<Charge>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT platform_id, province, order_month, industry, fen_per_order, \
+             CAST(SUM(CASE WHEN debit_account = $1 THEN order_count ELSE -order_count END) AS BIGINT) AS net \
+             FROM ledger_entry WHERE declaration_month = $2 \
+             GROUP BY platform_id, province, order_month, industry, fen_per_order",
+            vec![PLATFORM_RECEIVABLE.into(), filed_under.to_string().into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Charge {
+                platform_id: r.try_get("", "platform_id")?,
+                province: province(&r.try_get::<String>("", "province")?)?,
+                order_month: month(&r.try_get::<String>("", "order_month")?)?,
+                industry: industry(&r.try_get::<String>("", "industry")?)?,
+                fen_per_order: r.try_get("", "fen_per_order")?,
+                order_count: r.try_get("", "net")?,
+            })
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------------ declarations
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeclaration {
+    pub id: Uuid,
+    pub platform_id: Uuid,
+    pub province: ProvinceCode,
+    pub month: CalendarMonth,
+    pub total_fen: i64,
+    pub issued_at: DateTime<Utc>,
+    pub due_date: NaiveDate,
+    pub lines: Vec<DeclarationLine>,
+}
+
+pub async fn insert_declarations(
+    conn: &impl ConnectionTrait,
+    issued: &[(Uuid, Declaration, DateTime<Utc>, NaiveDate)],
+) -> Result<(), DbErr> {
+    if issued.is_empty() {
+        return Ok(());
+    }
+    let rows = issued.iter().map(|(id, d, at, due)| {
+        declaration::Model {
+            id: *id,
+            platform_id: d.key.platform_id,
+            province: d.key.province.region_code(),
+            month: d.key.month.to_string(),
+            total_fen: d.total_fen,
+            issued_at: *at,
+            due_date: due.to_string(),
+        }
+        .into_active_model()
+    });
+    let rows: Vec<_> = rows.collect();
+    for chunk in rows.chunks(CHUNK_ROWS) {
+        declaration::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let lines: Vec<_> = issued
+        .iter()
+        .flat_map(|(id, d, _, _)| {
+            d.lines.iter().enumerate().map(move |(i, l)| {
+                declaration_line::Model {
+                    declaration_id: *id,
+                    line_no: i32::try_from(i).unwrap_or(i32::MAX),
+                    adjusts_month: l.adjusts_month.map(|m| m.to_string()),
+                    industry: l.industry.as_str().to_string(),
+                    fen_per_order: l.fen_per_order,
+                    order_count: l.order_count,
+                    amount_fen: l.amount_fen,
+                }
+                .into_active_model()
+            })
+        })
+        .collect();
+    for chunk in lines.chunks(CHUNK_ROWS) {
+        declaration_line::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Which declarations to load.
+#[derive(Debug, Clone, Default)]
+pub struct DeclarationFilter {
+    pub platform_ids: Vec<Uuid>,
+    pub month: Option<CalendarMonth>,
+    pub after: Option<Uuid>,
+    pub limit: Option<u64>,
+}
+
+/// Declarations in id (issue) order, with their lines.
+pub async fn declarations(
+    conn: &impl ConnectionTrait,
+    filter: &DeclarationFilter,
+) -> Result<Vec<StoredDeclaration>, DbErr> {
+    let mut query = declaration::Entity::find()
+        .filter(declaration::Column::PlatformId.is_in(filter.platform_ids.iter().copied()))
+        .order_by_asc(declaration::Column::Id);
+    if let Some(m) = filter.month {
+        query = query.filter(declaration::Column::Month.eq(m.to_string()));
+    }
+    if let Some(after) = filter.after {
+        query = query.filter(declaration::Column::Id.gt(after));
+    }
+    if let Some(limit) = filter.limit {
+        query = query.limit(limit);
+    }
+    let rows = query.all(conn).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+    let mut lines: HashMap<Uuid, Vec<declaration_line::Model>> = HashMap::new();
+    for chunk in ids.chunks(CHUNK_ROWS) {
+        for line in declaration_line::Entity::find()
+            .filter(declaration_line::Column::DeclarationId.is_in(chunk.iter().copied()))
+            .order_by_asc(declaration_line::Column::LineNo)
+            .all(conn)
+            .await?
+        {
+            lines.entry(line.declaration_id).or_default().push(line);
+        }
+    }
+    rows.into_iter()
+        .map(|d| {
+            let own = lines.remove(&d.id).unwrap_or_default();
+            Ok(StoredDeclaration {
+                id: d.id,
+                platform_id: d.platform_id,
+                province: province(&d.province)?,
+                month: month(&d.month)?,
+                total_fen: d.total_fen,
+                issued_at: d.issued_at,
+                due_date: d.due_date.parse().map_err(corrupt)?,
+                lines: own
+                    .iter()
+                    .map(|l| {
+                        Ok(DeclarationLine {
+                            adjusts_month: l.adjusts_month.as_deref().map(month).transpose()?,
+                            industry: industry(&l.industry)?,
+                            fen_per_order: l.fen_per_order,
+                            order_count: l.order_count,
+                            amount_fen: l.amount_fen,
+                        })
+                    })
+                    .collect::<Result<_, DbErr>>()?,
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------- payments
+
+/// False when a payment with the reference already exists.
+pub async fn insert_payment(
+    conn: &impl ConnectionTrait,
+    row: payment::Model,
+) -> Result<bool, DbErr> {
+    let result = payment::Entity::insert(row.into_active_model())
+        .on_conflict(
+            OnConflict::columns([payment::Column::PlatformId, payment::Column::Reference])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(result == 1)
+}
+
+pub async fn payment(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    reference: &str,
+) -> Result<Option<payment::Model>, DbErr> {
+    payment::Entity::find_by_id((platform_id, reference.to_string()))
+        .one(conn)
+        .await
+}
+
+pub async fn payments(
+    conn: &impl ConnectionTrait,
+    platform_ids: &[Uuid],
+) -> Result<Vec<payment::Model>, DbErr> {
+    payment::Entity::find()
+        .filter(payment::Column::PlatformId.is_in(platform_ids.iter().copied()))
+        .order_by_asc(payment::Column::ReceivedAt)
+        .all(conn)
+        .await
+}

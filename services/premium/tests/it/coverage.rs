@@ -1,0 +1,182 @@
+//! Coverage days (按日参保): the first order of a (person, platform, province, Shanghai date)
+//! opens the day once, and CoverageDayStarted reaches premium.events.v1 keyed by platform.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, NaiveDate};
+use gigshield_kit::testing::{Backend, kafka_bootstrap};
+use gigshield_proto::common::Industry;
+use gigshield_proto::events;
+use prost::Message as _;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::Headers;
+use rdkafka::{ClientConfig, Message};
+
+use crate::support::*;
+
+async fn read_events(topic: &str, expected: usize) -> Vec<(String, String, Vec<u8>)> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", kafka_bootstrap())
+        .set(
+            "group.id",
+            format!("premium-events-{}", uuid::Uuid::now_v7()),
+        )
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < expected {
+        let msg = tokio::time::timeout(StdDuration::from_secs(30), consumer.recv())
+            .await
+            .expect("events arrive")
+            .unwrap();
+        let event_type = msg
+            .headers()
+            .unwrap()
+            .iter()
+            .find(|h| h.key == "ce_type")
+            .map(|h| String::from_utf8_lossy(h.value.unwrap()).into_owned())
+            .unwrap_or_default();
+        seen.push((
+            String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
+            event_type,
+            msg.payload().unwrap_or_default().to_vec(),
+        ));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_first_order_of_a_shanghai_day_opens_coverage_once() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let p = app
+        .platform(&[Industry::InstantDelivery], &["310000", "440000"])
+        .await;
+    let rider1 = app.worker(p, "rider-1").await;
+    let rider2 = app.worker(p, "rider-2").await;
+    app.synced().await;
+    let (month, _) = closed_months();
+    // Shanghai midnight between the 5th and the 6th (16:00 UTC on the 5th).
+    let midnight = month.starts_at() + Duration::days(5);
+    let fifth = month.first_day() + chrono::Days::new(4);
+    let sixth = month.first_day() + chrono::Days::new(5);
+    let seventh = month.first_day() + chrono::Days::new(6);
+    let orders = vec![
+        // 23:59:59 on the 5th, then 00:00:00 on the 6th (Shanghai).
+        completed(
+            "a",
+            "rider-1",
+            Industry::InstantDelivery,
+            "310115",
+            midnight - Duration::seconds(1),
+        ),
+        completed(
+            "b",
+            "rider-1",
+            Industry::InstantDelivery,
+            "310115",
+            midnight,
+        ),
+        completed(
+            "c",
+            "rider-1",
+            Industry::InstantDelivery,
+            "310104",
+            midnight + Duration::hours(3),
+        ),
+        completed(
+            "d",
+            "rider-1",
+            Industry::InstantDelivery,
+            "440106",
+            midnight + Duration::hours(4),
+        ),
+        completed(
+            "e",
+            "rider-2",
+            Industry::InstantDelivery,
+            "440106",
+            midnight + Duration::hours(5),
+        ),
+        // Cancelled before pickup: not billable, still a day of cover.
+        gigshield_proto::premium::OrderReport {
+            cancelled_at: ts(midnight + Duration::hours(30)),
+            ..order(
+                "f",
+                "rider-2",
+                Industry::InstantDelivery,
+                "440106",
+                midnight + Duration::hours(29),
+            )
+        },
+    ];
+    let response = app.report(p, orders.clone()).await;
+    assert_eq!(response.accepted_count, 6);
+    assert_eq!(app.count("SELECT COUNT(*) FROM coverage_day").await, 5);
+    assert_eq!(app.outbox_count("CoverageDayStarted").await, 5);
+    // Resending, and another order on a covered day, open nothing new.
+    app.report(p, orders).await;
+    app.report(
+        p,
+        vec![completed(
+            "g",
+            "rider-1",
+            Industry::InstantDelivery,
+            "310101",
+            midnight + Duration::hours(8),
+        )],
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM coverage_day").await, 5);
+    assert_eq!(app.outbox_count("CoverageDayStarted").await, 5);
+
+    let seen = read_events(&app.topic, 5).await;
+    let mut days: Vec<(String, String, String, String)> = seen
+        .iter()
+        .map(|(key, event_type, payload)| {
+            assert_eq!(event_type, "gigshield.events.v1.CoverageDayStarted");
+            assert_eq!(key, &p.to_string(), "premium events are keyed by platform");
+            let e = events::CoverageDayStarted::decode(payload.as_slice()).unwrap();
+            assert_eq!(e.platform_id, p.to_string());
+            (e.person_id, e.province_code, e.date, e.order_id)
+        })
+        .collect();
+    days.sort();
+    let day = |d: NaiveDate| d.to_string();
+    let mut expected = vec![
+        (
+            rider1.to_string(),
+            "310000".to_string(),
+            day(fifth),
+            "a".to_string(),
+        ),
+        (
+            rider1.to_string(),
+            "310000".to_string(),
+            day(sixth),
+            "b".to_string(),
+        ),
+        (
+            rider1.to_string(),
+            "440000".to_string(),
+            day(sixth),
+            "d".to_string(),
+        ),
+        (
+            rider2.to_string(),
+            "440000".to_string(),
+            day(sixth),
+            "e".to_string(),
+        ),
+        (
+            rider2.to_string(),
+            "440000".to_string(),
+            day(seventh),
+            "f".to_string(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(days, expected);
+    app.stop().await;
+}

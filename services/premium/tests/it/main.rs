@@ -1,0 +1,12 @@
+//! Premium against real PostgreSQL (and SQLite) and a real Kafka broker, through its gRPC API
+//! as platforms, operators, adjusters and claims use it, with enrollment's events fed to the
+//! replica through a per-test topic. Needs `make infra-up`.
+
+mod support;
+
+mod activity;
+mod coverage;
+mod declarations;
+mod orders;
+mod payments;
+mod tenancy;

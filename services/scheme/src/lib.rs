@@ -1,0 +1,12 @@
+//! The scheme's shared vocabulary, used by every service that speaks about it: administrative
+//! division codes and the provinces they belong to ([`region`]), the industries the scheme
+//! covers ([`industry`]), and the Asia/Shanghai calendar its days and months are counted in
+//! ([`calendar`]).
+//!
+//! Pure types and functions: no I/O, no clock. Each value has one wire form, used alike in
+//! events, APIs and databases: a region `"110105"`, a province `"110000"`, an industry
+//! `"ride_hailing"`, a month `"2025-07"`.
+
+pub mod calendar;
+pub mod industry;
+pub mod region;
