@@ -18,6 +18,11 @@ pub mod gigshield {
             tonic::include_proto!("gigshield.events.v1");
         }
     }
+    pub mod incident {
+        pub mod v1 {
+            tonic::include_proto!("gigshield.incident.v1");
+        }
+    }
     pub mod premium {
         pub mod v1 {
             tonic::include_proto!("gigshield.premium.v1");
@@ -28,6 +33,7 @@ pub mod gigshield {
 pub use gigshield::common::v1 as common;
 pub use gigshield::enrollment::v1 as enrollment;
 pub use gigshield::events::v1 as events;
+pub use gigshield::incident::v1 as incident;
 pub use gigshield::premium::v1 as premium;
 
 /// Encoded `FileDescriptorSet` of every package, for gRPC server reflection.

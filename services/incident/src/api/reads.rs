@@ -1,0 +1,147 @@
+//! GetIncident and ListIncidents.
+
+use std::collections::HashMap;
+
+use gigshield_kit::{ApiError, Principal, Role, Violations, paging, wire};
+use gigshield_proto::common::PageResponse;
+use gigshield_proto::incident as pb;
+use gigshield_scheme::region::RegionCode;
+use uuid::Uuid;
+
+use super::{IncidentApi, convert, load, not_found, optional_uuid, views};
+use crate::domain::access::{self, Parties};
+use crate::store::queries::{self, ListFilter, Visibility};
+use crate::store::records;
+
+/// The prefix a region code stands for: a province (`440000` → `44`), a prefecture
+/// (`440300` → `4403`) or the district itself (GB/T 2260 pads the levels above with zeros).
+fn region_prefix(region: &RegionCode) -> String {
+    let code = region.as_str();
+    if code.ends_with("0000") {
+        code[..2].to_string()
+    } else if code.ends_with("00") {
+        code[..4].to_string()
+    } else {
+        code.to_string()
+    }
+}
+
+impl IncidentApi {
+    pub(super) async fn get_incident(
+        &self,
+        principal: Principal,
+        req: pb::GetIncidentRequest,
+    ) -> Result<pb::GetIncidentResponse, ApiError> {
+        let id = wire::uuid("incident_id", &req.incident_id)?;
+        let row = queries::incident(&self.db, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let reporter = records::actor(&row.reported_by)?;
+        let parties = Parties {
+            person_id: row.person_id,
+            platform_id: row.platform_id,
+            reported_by: &reporter,
+        };
+        if !access::may_read(&principal, &parties) {
+            return Err(ApiError::PermissionDenied(
+                "another tenant's incident".into(),
+            ));
+        }
+        Ok(pb::GetIncidentResponse {
+            incident: Some(views::incident(&load(&self.db, row).await?)?),
+        })
+    }
+
+    pub(super) async fn list_incidents(
+        &self,
+        principal: Principal,
+        req: pb::ListIncidentsRequest,
+    ) -> Result<pb::ListIncidentsResponse, ApiError> {
+        let mut v = Violations::new();
+        let platform_id = optional_uuid(&mut v, "platform_id", &req.platform_id);
+        let person_id = optional_uuid(&mut v, "person_id", &req.person_id);
+        let region = match req.region_code.trim() {
+            "" => None,
+            code => RegionCode::parse(code)
+                .map_err(|e| v.add("region_code", e.to_string()))
+                .ok(),
+        };
+        let from = convert::instant(&mut v, "occurred_from", req.occurred_from.as_ref());
+        let until = convert::instant(&mut v, "occurred_until", req.occurred_until.as_ref());
+        if let (Some(from), Some(until)) = (from, until)
+            && until <= from
+        {
+            v.add("occurred_until", "must be after occurred_from");
+        }
+        let status = convert::status_in(&mut v, "status", req.status);
+        v.into_result()?;
+
+        let visibility = match principal.role {
+            Role::Platform { platform_id: own } => {
+                if platform_id.is_some_and(|p| p != own) {
+                    return Err(ApiError::PermissionDenied(
+                        "platform_id: a platform lists its own workers' incidents only".into(),
+                    ));
+                }
+                Visibility::Platform(own)
+            }
+            // Their own incidents and those they reported as a relative; filters narrow that.
+            Role::Worker { person_id: own } => Visibility::Person(own),
+            Role::Insurer { .. } | Role::Adjuster | Role::Operator => Visibility::All,
+        };
+        let filter = ListFilter {
+            platform_id,
+            person_id,
+            region_prefix: region.as_ref().map(region_prefix),
+            occurred_from: from,
+            occurred_until: until,
+            status: status.map(|s| s.as_str().to_string()),
+        };
+        let page = req.page.unwrap_or_default();
+        let size = paging::page_size(page.page_size)?;
+        let after = paging::decode_token(&page.page_token)?
+            .map(|c| {
+                Uuid::parse_str(&c)
+                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
+            })
+            .transpose()?;
+        let mut rows = queries::list(&self.db, visibility, &filter, after, size + 1).await?;
+        let next = if rows.len() as u64 > size {
+            rows.truncate(size as usize);
+            rows.last()
+                .map(|r| paging::encode_token(&r.id.to_string()))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let applications: HashMap<Uuid, _> = queries::applications(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.incident_id, a))
+            .collect();
+        let incidents = rows
+            .iter()
+            .map(|row| views::summary(row, applications.get(&row.id)))
+            .collect::<Result<_, _>>()?;
+        Ok(pb::ListIncidentsResponse {
+            incidents,
+            page: Some(PageResponse {
+                next_page_token: next,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_codes_widen_to_their_level() {
+        let prefix = |c: &str| region_prefix(&RegionCode::parse(c).unwrap());
+        assert_eq!(prefix("440000"), "44");
+        assert_eq!(prefix("440300"), "4403");
+        assert_eq!(prefix("440305"), "440305");
+    }
+}

@@ -1,0 +1,12 @@
+//! Incident's persistence: entities, migrations, row conversions and the queries the API and
+//! the enrollment replica need.
+
+pub mod entities;
+pub mod migrations;
+pub mod queries;
+pub mod records;
+
+pub use entities::{
+    application, evidence, incident, incident_revision, replica_membership, replica_platform_scope,
+};
+pub use migrations::Migrator;

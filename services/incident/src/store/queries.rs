@@ -1,0 +1,314 @@
+//! The queries incident runs; each takes the connection or transaction to run on.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entities::{
+    application, evidence, incident, incident_revision, replica_membership, replica_platform_scope,
+};
+use crate::domain::actor::ActorKind;
+use crate::domain::subject::Membership;
+
+pub async fn incident(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<incident::Model>, DbErr> {
+    incident::Entity::find_by_id(id).one(conn).await
+}
+
+/// The incident, locked until the transaction ends (PostgreSQL; SQLite has one writer anyway),
+/// so concurrent changes to one incident queue up and its events keep their order.
+pub async fn incident_for_update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<incident::Model>, DbErr> {
+    incident::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
+pub async fn insert_incident(
+    conn: &impl ConnectionTrait,
+    row: incident::Model,
+) -> Result<(), DbErr> {
+    incident::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_incident(
+    conn: &impl ConnectionTrait,
+    row: incident::Model,
+) -> Result<(), DbErr> {
+    row.into_active_model().reset_all().update(conn).await?;
+    Ok(())
+}
+
+pub async fn insert_revision(
+    conn: &impl ConnectionTrait,
+    row: incident_revision::Model,
+) -> Result<(), DbErr> {
+    incident_revision::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every revision of the incident, the report first.
+pub async fn revisions(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Vec<incident_revision::Model>, DbErr> {
+    incident_revision::Entity::find()
+        .filter(incident_revision::Column::IncidentId.eq(incident_id))
+        .order_by_asc(incident_revision::Column::Revision)
+        .all(conn)
+        .await
+}
+
+pub async fn revision(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+    revision: i32,
+) -> Result<Option<incident_revision::Model>, DbErr> {
+    incident_revision::Entity::find_by_id((incident_id, revision))
+        .one(conn)
+        .await
+}
+
+/// The evidence of the incident, oldest first.
+pub async fn evidence(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Vec<evidence::Model>, DbErr> {
+    evidence::Entity::find()
+        .filter(evidence::Column::IncidentId.eq(incident_id))
+        .order_by_asc(evidence::Column::Id)
+        .all(conn)
+        .await
+}
+
+pub async fn insert_evidence(
+    conn: &impl ConnectionTrait,
+    rows: Vec<evidence::Model>,
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    evidence::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model().reset_all()))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn application(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Option<application::Model>, DbErr> {
+    application::Entity::find_by_id(incident_id).one(conn).await
+}
+
+pub async fn applications(
+    conn: &impl ConnectionTrait,
+    incident_ids: &[Uuid],
+) -> Result<Vec<application::Model>, DbErr> {
+    if incident_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    application::Entity::find()
+        .filter(application::Column::IncidentId.is_in(incident_ids.iter().copied()))
+        .all(conn)
+        .await
+}
+
+pub async fn insert_application(
+    conn: &impl ConnectionTrait,
+    row: application::Model,
+) -> Result<(), DbErr> {
+    application::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whose incidents a list may contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    All,
+    Platform(Uuid),
+    /// The person's own incidents and those they reported as a close relative.
+    Person(Uuid),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub platform_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    /// Region code prefix: `44` a province, `4403` a prefecture, `440305` a district.
+    pub region_prefix: Option<String>,
+    pub occurred_from: Option<DateTime<Utc>>,
+    pub occurred_until: Option<DateTime<Utc>>,
+    pub status: Option<String>,
+}
+
+/// One page in id order (UUIDv7: reporting order) after the cursor.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    visibility: Visibility,
+    filter: &ListFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<incident::Model>, DbErr> {
+    let mut query = incident::Entity::find()
+        .order_by_asc(incident::Column::Id)
+        .limit(limit);
+    query = match visibility {
+        Visibility::All => query,
+        Visibility::Platform(platform_id) => {
+            query.filter(incident::Column::PlatformId.eq(platform_id))
+        }
+        Visibility::Person(person_id) => query.filter(
+            Condition::any()
+                .add(incident::Column::PersonId.eq(person_id))
+                .add(
+                    Condition::all()
+                        .add(incident::Column::ReporterPersonId.eq(person_id))
+                        .add(incident::Column::ReporterKind.eq(ActorKind::CloseRelative.as_str())),
+                ),
+        ),
+    };
+    if let Some(platform_id) = filter.platform_id {
+        query = query.filter(incident::Column::PlatformId.eq(platform_id));
+    }
+    if let Some(person_id) = filter.person_id {
+        query = query.filter(incident::Column::PersonId.eq(person_id));
+    }
+    if let Some(prefix) = &filter.region_prefix {
+        query = query.filter(incident::Column::RegionCode.starts_with(prefix.as_str()));
+    }
+    if let Some(from) = filter.occurred_from {
+        query = query.filter(incident::Column::OccurredAt.gte(from));
+    }
+    if let Some(until) = filter.occurred_until {
+        query = query.filter(incident::Column::OccurredAt.lt(until));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(incident::Column::Status.eq(status.as_str()));
+    }
+    if let Some(after) = after {
+        query = query.filter(incident::Column::Id.gt(after));
+    }
+    query.all(conn).await
+}
+
+fn membership(row: replica_membership::Model) -> Membership {
+    Membership {
+        worker_id: row.worker_id,
+        person_id: row.person_id,
+        platform_id: row.platform_id,
+        external_worker_id: row.external_worker_id,
+        registered_at: row.registered_at,
+        deregistered_at: row.deregistered_at,
+    }
+}
+
+/// Every membership, current and past, under the platform's external worker id.
+pub async fn memberships_by_external(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    external_worker_id: &str,
+) -> Result<Vec<Membership>, DbErr> {
+    Ok(replica_membership::Entity::find()
+        .filter(replica_membership::Column::PlatformId.eq(platform_id))
+        .filter(replica_membership::Column::ExternalWorkerId.eq(external_worker_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(membership)
+        .collect())
+}
+
+/// Every membership of the person, current and past.
+pub async fn memberships_of_person(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> Result<Vec<Membership>, DbErr> {
+    Ok(replica_membership::Entity::find()
+        .filter(replica_membership::Column::PersonId.eq(person_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(membership)
+        .collect())
+}
+
+/// Records a registration; a redelivered one changes nothing.
+pub async fn insert_membership(
+    conn: &impl ConnectionTrait,
+    row: replica_membership::Model,
+) -> Result<(), DbErr> {
+    replica_membership::Entity::insert(row.into_active_model().reset_all())
+        .on_conflict(
+            OnConflict::column(replica_membership::Column::WorkerId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends a membership; false when the replica does not know it.
+pub async fn end_membership(
+    conn: &impl ConnectionTrait,
+    worker_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = replica_membership::Entity::update_many()
+        .col_expr(replica_membership::Column::DeregisteredAt, Expr::value(at))
+        .filter(replica_membership::Column::WorkerId.eq(worker_id))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn insert_platform_scope(
+    conn: &impl ConnectionTrait,
+    row: replica_platform_scope::Model,
+) -> Result<(), DbErr> {
+    replica_platform_scope::Entity::insert(row.into_active_model().reset_all())
+        .on_conflict(
+            OnConflict::columns([
+                replica_platform_scope::Column::PlatformId,
+                replica_platform_scope::Column::EffectiveFrom,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The provinces the platform was registered for at `at`; `None` when the replica knows no
+/// scope of the platform in force then.
+pub async fn platform_provinces_at(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Option<Vec<String>>, DbErr> {
+    Ok(replica_platform_scope::Entity::find()
+        .filter(replica_platform_scope::Column::PlatformId.eq(platform_id))
+        .filter(replica_platform_scope::Column::EffectiveFrom.lte(at))
+        .order_by_desc(replica_platform_scope::Column::EffectiveFrom)
+        .one(conn)
+        .await?
+        .map(|row| row.provinces.split(',').map(str::to_string).collect()))
+}

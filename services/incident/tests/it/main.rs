@@ -1,0 +1,14 @@
+//! Incident against real PostgreSQL (and SQLite) and a real Kafka broker, through its gRPC API
+//! as platforms, workers, relatives, insurers and operators use it, with enrollment events
+//! produced onto a per-test topic to fill the replica. Needs `make infra-up`.
+
+mod support;
+
+mod amendments;
+mod applications;
+mod flow;
+mod logs;
+mod replica;
+mod tenancy;
+mod validation;
+mod withdrawal;

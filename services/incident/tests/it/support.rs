@@ -1,0 +1,512 @@
+//! A running incident service per test: fresh database, own topics (its own and the enrollment
+//! topic its replica reads), port 0; and a producer that plays enrollment.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use gigshield_incident::api::{IncidentApi, Settings};
+use gigshield_incident::domain::deadline::FilingDeadlines;
+use gigshield_incident::domain::evidence::EvidenceRules;
+use gigshield_incident::domain::facts::FactRules;
+use gigshield_incident::domain::scheme_start::SchemeStages;
+use gigshield_incident::replica::EnrollmentReplica;
+use gigshield_incident::store::Migrator;
+use gigshield_kit::envelope::Envelope;
+use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use gigshield_kit::testing::{
+    Backend, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
+};
+use gigshield_kit::wire::timestamp;
+use gigshield_kit::{CancellationToken, Role, Service};
+use gigshield_proto::events;
+use gigshield_proto::incident as pb;
+use gigshield_proto::incident::incident_service_client::IncidentServiceClient;
+use gigshield_proto::incident::incident_service_server::IncidentServiceServer;
+use rdkafka::ClientConfig;
+use rdkafka::Message as _;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::Headers;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+pub const MAX_TEXT: usize = 200;
+pub const MAX_EVIDENCE: usize = 5;
+
+pub fn settings(topic: &str) -> Settings {
+    Settings {
+        topic: topic.to_string(),
+        facts: FactRules {
+            clock_skew: TimeDelta::seconds(300),
+            max_text_chars: MAX_TEXT,
+            scheme: SchemeStages::default(),
+        },
+        evidence: EvidenceRules {
+            allowed_schemes: vec!["https".into(), "s3".into()],
+            max_per_incident: MAX_EVIDENCE,
+            max_size_bytes: 100 * 1024 * 1024,
+        },
+        deadlines: FilingDeadlines::default(),
+    }
+}
+
+pub struct TestApp {
+    pub client: IncidentServiceClient<Channel>,
+    /// The incident topic of this test.
+    pub topic: String,
+    pub enrollment: Enrollment,
+    pub conn: DatabaseConnection,
+    /// Dropped with the app, which drops the database.
+    _db: TestDatabase,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDatabase::new(backend).await;
+        let topic = new_topic("incident", 3).await;
+        let enrollment_topic = new_topic("enrollment", 3).await;
+        let mut service = Service::init::<Migrator>(kit_config("incident", &db))
+            .await
+            .expect("service starts");
+        service
+            .spawn_consumer(
+                &format!("incident-test-{}", Uuid::now_v7()),
+                &[enrollment_topic.as_str()],
+                EnrollmentReplica,
+            )
+            .expect("consumer starts");
+        let api = IncidentApi::new(service.db.clone(), service.outbox(), settings(&topic));
+        let conn = service.db.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = service.shutdown.clone();
+        let routes = tonic::service::Routes::new(IncidentServiceServer::with_interceptor(
+            api,
+            service.auth(),
+        ));
+        let task = tokio::spawn(service.serve(listener, routes));
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        Self {
+            client: IncidentServiceClient::new(channel),
+            topic,
+            enrollment: Enrollment::new(enrollment_topic),
+            conn,
+            _db: db,
+            stop,
+            task,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        self.task.await.unwrap().unwrap();
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let row = self
+            .conn
+            .query_one_raw(Statement::from_string(
+                self.conn.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+
+    /// Waits until the replica holds `n` memberships (the consumer caught up).
+    pub async fn replica_has(&self, n: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if self.count("SELECT COUNT(*) FROM replica_membership").await >= n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the replica did not reach {n} memberships"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the replica has applied `n` enrollment events.
+    pub async fn inbox_has(&self, n: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if self.count("SELECT COUNT(*) FROM inbox").await >= n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the inbox did not reach {n} events"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A platform with one worker registered `registered_days_ago` days ago; waits until the
+    /// replica knows the worker.
+    pub async fn world(&self, registered_days_ago: i64) -> World {
+        let platform_id = Uuid::now_v7();
+        let person_id = Uuid::now_v7();
+        let registered_at = Utc::now() - TimeDelta::days(registered_days_ago);
+        let before = self.count("SELECT COUNT(*) FROM replica_membership").await;
+        self.enrollment
+            .platform(platform_id, &["110000", "440000"], registered_at)
+            .await;
+        let worker_id = self
+            .enrollment
+            .worker(person_id, platform_id, "rider-1", registered_at)
+            .await;
+        self.replica_has(before + 1).await;
+        World {
+            platform_id,
+            person_id,
+            worker_id,
+        }
+    }
+
+    pub async fn report(
+        &mut self,
+        role: &Role,
+        request: pb::ReportIncidentRequest,
+    ) -> Result<pb::Incident, tonic::Status> {
+        self.client
+            .report_incident(as_(role, request))
+            .await
+            .map(|r| r.into_inner().incident.unwrap())
+    }
+
+    pub async fn get(&mut self, role: &Role, incident_id: &str) -> pb::Incident {
+        self.client
+            .get_incident(as_(
+                role,
+                pb::GetIncidentRequest {
+                    incident_id: incident_id.into(),
+                },
+            ))
+            .await
+            .expect("get incident")
+            .into_inner()
+            .incident
+            .unwrap()
+    }
+
+    pub async fn file(
+        &mut self,
+        role: &Role,
+        incident_id: &str,
+        late_explanation: &str,
+    ) -> Result<pb::Incident, tonic::Status> {
+        self.client
+            .file_application(as_(
+                role,
+                pb::FileApplicationRequest {
+                    request_id: Uuid::now_v7().to_string(),
+                    incident_id: incident_id.into(),
+                    late_explanation: late_explanation.into(),
+                },
+            ))
+            .await
+            .map(|r| r.into_inner().incident.unwrap())
+    }
+}
+
+/// One platform and one of its workers, as enrollment published them.
+#[derive(Debug, Clone, Copy)]
+pub struct World {
+    pub platform_id: Uuid,
+    pub person_id: Uuid,
+    pub worker_id: Uuid,
+}
+
+impl World {
+    pub fn platform(&self) -> Role {
+        Role::Platform {
+            platform_id: self.platform_id,
+        }
+    }
+
+    pub fn worker(&self) -> Role {
+        Role::Worker {
+            person_id: self.person_id,
+        }
+    }
+}
+
+/// Plays enrollment: publishes its events with CloudEvents headers on the test's topic.
+pub struct Enrollment {
+    pub topic: String,
+    producer: FutureProducer,
+}
+
+impl Enrollment {
+    pub fn new(topic: String) -> Self {
+        let producer = ClientConfig::new()
+            .set("bootstrap.servers", kafka_bootstrap())
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .create()
+            .expect("producer");
+        Self { topic, producer }
+    }
+
+    /// Publishes one event under the given `ce_id` (a replay reuses one).
+    pub async fn publish_with_id<M: prost::Message>(
+        &self,
+        id: &str,
+        key: &str,
+        event_type: &str,
+        event: &M,
+    ) {
+        let envelope = Envelope {
+            id: id.to_string(),
+            source: "//gigshield/enrollment".into(),
+            event_type: event_type.into(),
+            time: Utc::now(),
+            subject: Some(key.to_string()),
+            traceparent: None,
+            payload: event.encode_to_vec(),
+            topic: String::new(),
+            partition: 0,
+            offset: 0,
+        };
+        self.producer
+            .send(
+                FutureRecord::to(&self.topic)
+                    .key(key)
+                    .payload(&envelope.payload)
+                    .headers(envelope.headers()),
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(e, _)| e)
+            .expect("enrollment event published");
+    }
+
+    pub async fn publish<M: prost::Message>(&self, key: &str, event_type: &str, event: &M) {
+        self.publish_with_id(&Uuid::now_v7().to_string(), key, event_type, event)
+            .await
+    }
+
+    pub async fn platform(&self, platform_id: Uuid, provinces: &[&str], from: DateTime<Utc>) {
+        let event = events::PlatformRegistered {
+            platform_id: platform_id.to_string(),
+            legal_name: "某某即时配送有限公司".into(),
+            credit_code: "91350100M000100Y43".into(),
+            industries: vec![gigshield_proto::common::Industry::InstantDelivery as i32],
+            province_codes: provinces.iter().map(|p| p.to_string()).collect(),
+            effective_from: Some(timestamp(from)),
+        };
+        self.publish(
+            &platform_id.to_string(),
+            "gigshield.events.v1.PlatformRegistered",
+            &event,
+        )
+        .await;
+    }
+
+    pub fn worker_registered(
+        person_id: Uuid,
+        platform_id: Uuid,
+        external: &str,
+        at: DateTime<Utc>,
+    ) -> (Uuid, events::WorkerRegistered) {
+        let worker_id = Uuid::now_v7();
+        (
+            worker_id,
+            events::WorkerRegistered {
+                person_id: person_id.to_string(),
+                platform_id: platform_id.to_string(),
+                worker_id: worker_id.to_string(),
+                external_worker_id: external.into(),
+                birth_year: 1990,
+                sex: gigshield_proto::common::Sex::Male as i32,
+                region_code: "110105".into(),
+                registered_at: Some(timestamp(at)),
+            },
+        )
+    }
+
+    /// Registers the person with the platform; returns the worker id.
+    pub async fn worker(
+        &self,
+        person_id: Uuid,
+        platform_id: Uuid,
+        external: &str,
+        at: DateTime<Utc>,
+    ) -> Uuid {
+        let (worker_id, event) = Self::worker_registered(person_id, platform_id, external, at);
+        self.publish(
+            &person_id.to_string(),
+            "gigshield.events.v1.WorkerRegistered",
+            &event,
+        )
+        .await;
+        worker_id
+    }
+
+    pub async fn deregister(
+        &self,
+        person_id: Uuid,
+        platform_id: Uuid,
+        worker_id: Uuid,
+        external: &str,
+        at: DateTime<Utc>,
+    ) {
+        let event = events::WorkerDeregistered {
+            person_id: person_id.to_string(),
+            platform_id: platform_id.to_string(),
+            worker_id: worker_id.to_string(),
+            external_worker_id: external.into(),
+            deregistered_at: Some(timestamp(at)),
+        };
+        self.publish(
+            &person_id.to_string(),
+            "gigshield.events.v1.WorkerDeregistered",
+            &event,
+        )
+        .await;
+    }
+}
+
+/// A request carrying a bearer token for `role`.
+pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", token(role)).parse().unwrap(),
+    );
+    request
+}
+
+pub fn hours_ago(hours: i64) -> DateTime<Utc> {
+    Utc::now() - TimeDelta::hours(hours)
+}
+
+pub fn days_ago(days: i64) -> DateTime<Utc> {
+    Utc::now() - TimeDelta::days(days)
+}
+
+/// A fall in Beijing Chaoyang at `occurred_at`.
+pub fn facts(occurred_at: DateTime<Utc>, description: &str) -> pb::IncidentFacts {
+    pb::IncidentFacts {
+        occurred_at: Some(timestamp(occurred_at)),
+        place: Some(pb::Place {
+            latitude: 39.9219,
+            longitude: 116.4436,
+            region_code: "110105".into(),
+        }),
+        order_id: "order-778".into(),
+        category: pb::CauseCategory::Fall as i32,
+        worker_fault_share: 0,
+        severity: pb::Severity::Hospitalised as i32,
+        description: description.into(),
+        died_at: None,
+        exclusions: None,
+    }
+}
+
+/// A platform's report about its worker "rider-1".
+pub fn platform_report(facts: pb::IncidentFacts) -> pb::ReportIncidentRequest {
+    pb::ReportIncidentRequest {
+        request_id: Uuid::now_v7().to_string(),
+        external_worker_id: "rider-1".into(),
+        channel: pb::Channel::App as i32,
+        facts: Some(facts),
+        ..Default::default()
+    }
+}
+
+/// A worker token's report about `person_id` (itself, or as a relative with `relationship`).
+pub fn person_report(
+    person_id: Uuid,
+    relationship: pb::Relationship,
+    facts: pb::IncidentFacts,
+) -> pb::ReportIncidentRequest {
+    pb::ReportIncidentRequest {
+        request_id: Uuid::now_v7().to_string(),
+        person_id: person_id.to_string(),
+        relationship: relationship as i32,
+        channel: pb::Channel::Phone as i32,
+        facts: Some(facts),
+        ..Default::default()
+    }
+}
+
+pub fn evidence_item(n: u8) -> pb::EvidenceItem {
+    pb::EvidenceItem {
+        uri: format!("https://files.example.cn/incident/{n}.jpg"),
+        sha256: format!("{:064x}", u64::from(n) + 1),
+        media_type: "image/jpeg".into(),
+        size_bytes: 1024 * i64::from(n + 1),
+    }
+}
+
+/// The field names of an InvalidArgument status's BadRequest details.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    tonic_types::StatusExt::get_error_details(status)
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|f| f.field.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// One message as it sits on a topic.
+pub struct Seen {
+    pub key: String,
+    pub event_type: String,
+    pub payload: Vec<u8>,
+    /// Key, headers and value together, to search for text that must not be there.
+    pub everything: Vec<u8>,
+}
+
+/// Reads `expected` messages from the start of `topic`.
+pub async fn read_events(topic: &str, expected: usize) -> Vec<Seen> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", kafka_bootstrap())
+        .set("group.id", format!("incident-reader-{}", Uuid::now_v7()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < expected {
+        let msg = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of {expected} events arrived", seen.len()))
+            .unwrap();
+        let mut everything = msg.payload().unwrap_or_default().to_vec();
+        everything.extend_from_slice(msg.key().unwrap_or_default());
+        let mut event_type = String::new();
+        if let Some(headers) = msg.headers() {
+            for h in headers.iter() {
+                everything.extend_from_slice(h.value.unwrap_or_default());
+                if h.key == "ce_type" {
+                    event_type = String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned();
+                }
+            }
+        }
+        seen.push(Seen {
+            key: String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
+            event_type,
+            payload: msg.payload().unwrap_or_default().to_vec(),
+            everything,
+        });
+    }
+    seen
+}
+
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}

@@ -1,0 +1,394 @@
+//! Every RPC refuses another tenant's data; relatives see only what they reported; lists show
+//! each caller their own, and insurers and operators everything by region and time.
+
+use std::collections::BTreeSet;
+
+use gigshield_kit::Role;
+use gigshield_kit::testing::Backend;
+use gigshield_kit::wire::timestamp;
+use gigshield_proto::common::PageRequest;
+use gigshield_proto::incident as pb;
+use prost_types::FieldMask;
+use tonic::Code;
+use uuid::Uuid;
+
+use crate::support::*;
+
+fn amend(incident_id: &str) -> pb::AmendIncidentRequest {
+    pb::AmendIncidentRequest {
+        request_id: Uuid::now_v7().to_string(),
+        incident_id: incident_id.into(),
+        facts: Some(facts(hours_ago(3), "改")),
+        update_mask: Some(FieldMask {
+            paths: vec!["description".into()],
+        }),
+        reason: "补充".into(),
+    }
+}
+
+fn attach(incident_id: &str) -> pb::AttachEvidenceRequest {
+    pb::AttachEvidenceRequest {
+        request_id: Uuid::now_v7().to_string(),
+        incident_id: incident_id.into(),
+        items: vec![evidence_item(7)],
+    }
+}
+
+fn file(incident_id: &str) -> pb::FileApplicationRequest {
+    pb::FileApplicationRequest {
+        request_id: Uuid::now_v7().to_string(),
+        incident_id: incident_id.into(),
+        late_explanation: String::new(),
+    }
+}
+
+fn withdraw(incident_id: &str) -> pb::WithdrawIncidentRequest {
+    pb::WithdrawIncidentRequest {
+        request_id: Uuid::now_v7().to_string(),
+        incident_id: incident_id.into(),
+        reason: "撤回".into(),
+    }
+}
+
+fn get(incident_id: &str) -> pb::GetIncidentRequest {
+    pb::GetIncidentRequest {
+        incident_id: incident_id.into(),
+    }
+}
+
+fn ids(response: pb::ListIncidentsResponse) -> BTreeSet<String> {
+    response
+        .incidents
+        .into_iter()
+        .map(|i| i.incident_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_rpc_refuses_other_tenants() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let a = app.world(100).await;
+    let b = app.world(100).await;
+    let incident = app
+        .report(&a.platform(), platform_report(facts(hours_ago(3), "摔倒")))
+        .await
+        .unwrap();
+    let id = incident.incident_id.clone();
+    let other_platform = b.platform();
+    let other_worker = b.worker();
+    let insurer = Role::Insurer {
+        insurer_id: Uuid::now_v7(),
+    };
+    let c = &mut app.client;
+    let denied = |r: Result<(), tonic::Status>, what: &str| {
+        assert_eq!(
+            r.err().map(|s| s.code()),
+            Some(Code::PermissionDenied),
+            "{what}"
+        );
+    };
+
+    // ReportIncident: for another platform's worker, or in a role that does not report.
+    let mut for_a = platform_report(facts(hours_ago(1), "x"));
+    for_a.platform_id = a.platform_id.to_string();
+    denied(
+        c.report_incident(as_(&other_platform, for_a.clone()))
+            .await
+            .map(|_| ()),
+        "ReportIncident by another platform",
+    );
+    for role in [insurer.clone(), Role::Adjuster, Role::Operator] {
+        denied(
+            c.report_incident(as_(&role, for_a.clone()))
+                .await
+                .map(|_| ()),
+            &format!("ReportIncident as {role:?}"),
+        );
+    }
+
+    for role in [&other_platform, &other_worker, &insurer, &Role::Adjuster] {
+        denied(
+            c.amend_incident(as_(role, amend(&id))).await.map(|_| ()),
+            &format!("AmendIncident as {role:?}"),
+        );
+        denied(
+            c.attach_evidence(as_(role, attach(&id))).await.map(|_| ()),
+            &format!("AttachEvidence as {role:?}"),
+        );
+        denied(
+            c.withdraw_incident(as_(role, withdraw(&id)))
+                .await
+                .map(|_| ()),
+            &format!("WithdrawIncident as {role:?}"),
+        );
+    }
+    for role in [&other_platform, &other_worker, &insurer, &Role::Operator] {
+        denied(
+            c.file_application(as_(role, file(&id))).await.map(|_| ()),
+            &format!("FileApplication as {role:?}"),
+        );
+    }
+    for role in [&other_platform, &other_worker] {
+        denied(
+            c.get_incident(as_(role, get(&id))).await.map(|_| ()),
+            &format!("GetIncident as {role:?}"),
+        );
+    }
+    denied(
+        c.list_incidents(as_(
+            &other_platform,
+            pb::ListIncidentsRequest {
+                platform_id: a.platform_id.to_string(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .map(|_| ()),
+        "ListIncidents of another platform",
+    );
+    // Without a filter a list holds only the caller's own.
+    for role in [&other_platform, &other_worker] {
+        let listed = c
+            .list_incidents(as_(role, pb::ListIncidentsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(listed.incidents.is_empty(), "{role:?} listed another's");
+    }
+    let by_person = c
+        .list_incidents(as_(
+            &other_worker,
+            pb::ListIncidentsRequest {
+                person_id: a.person_id.to_string(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(by_person.incidents.is_empty());
+
+    // Readers read.
+    for role in [&insurer, &Role::Adjuster, &Role::Operator, &a.worker()] {
+        c.get_incident(as_(role, get(&id)))
+            .await
+            .unwrap_or_else(|e| panic!("{role:?} may read: {e:?}"));
+    }
+    let anonymous = c
+        .get_incident(tonic::Request::new(get(&id)))
+        .await
+        .unwrap_err();
+    assert_eq!(anonymous.code(), Code::Unauthenticated);
+
+    // Nothing changed.
+    let after = app.get(&a.platform(), &id).await;
+    assert!(after.amendments.is_empty() && after.evidence.is_empty());
+    assert!(after.application.is_none() && after.withdrawal.is_none());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn relatives_see_and_act_on_only_what_they_reported() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let w = app.world(100).await;
+    let relative = Role::Worker {
+        person_id: Uuid::now_v7(),
+    };
+    let theirs = app
+        .report(
+            &relative,
+            person_report(
+                w.person_id,
+                pb::Relationship::Parent,
+                facts(hours_ago(4), "儿子摔伤"),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.platform_id,
+        w.platform_id.to_string(),
+        "the person's only platform then"
+    );
+    let reporter = theirs.reported_by.unwrap();
+    assert_eq!(reporter.kind, pb::ActorKind::CloseRelative as i32);
+    assert_eq!(reporter.relationship, pb::Relationship::Parent as i32);
+    let platforms = app
+        .report(&w.platform(), platform_report(facts(hours_ago(2), "摔倒")))
+        .await
+        .unwrap();
+    let c = &mut app.client;
+
+    c.get_incident(as_(&relative, get(&theirs.incident_id)))
+        .await
+        .unwrap();
+    let denied = c
+        .get_incident(as_(&relative, get(&platforms.incident_id)))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let listed = c
+        .list_incidents(as_(&relative, pb::ListIncidentsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ids(listed), BTreeSet::from([theirs.incident_id.clone()]));
+
+    let amended = c
+        .amend_incident(as_(&relative, amend(&theirs.incident_id)))
+        .await
+        .unwrap()
+        .into_inner()
+        .incident
+        .unwrap();
+    assert_eq!(
+        amended.amendments[0].amended_by.as_ref().unwrap().kind,
+        pb::ActorKind::CloseRelative as i32
+    );
+    for (code, what) in [
+        (
+            c.amend_incident(as_(&relative, amend(&platforms.incident_id)))
+                .await
+                .map(|_| ()),
+            "amend",
+        ),
+        (
+            c.file_application(as_(&relative, file(&platforms.incident_id)))
+                .await
+                .map(|_| ()),
+            "file",
+        ),
+        (
+            c.withdraw_incident(as_(&relative, withdraw(&platforms.incident_id)))
+                .await
+                .map(|_| ()),
+            "withdraw",
+        ),
+    ] {
+        assert_eq!(
+            code.err().map(|s| s.code()),
+            Some(Code::PermissionDenied),
+            "{what}"
+        );
+    }
+
+    // The worker sees both; so does their platform.
+    for role in [w.worker(), w.platform()] {
+        let listed = c
+            .list_incidents(as_(&role, pb::ListIncidentsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            ids(listed),
+            BTreeSet::from([theirs.incident_id.clone(), platforms.incident_id.clone()]),
+            "{role:?}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn insurers_list_by_region_and_time_page_by_page() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let w = app.world(100).await;
+    let mut reported = Vec::new();
+    for (hours, region) in [
+        (50, "110105"),
+        (30, "110108"),
+        (20, "440305"),
+        (10, "110105"),
+    ] {
+        let mut f = facts(hours_ago(hours), "x");
+        let place = f.place.as_mut().unwrap();
+        place.region_code = region.into();
+        if region.starts_with("44") {
+            (place.latitude, place.longitude) = (22.54, 114.06);
+        }
+        let incident = app.report(&w.platform(), platform_report(f)).await.unwrap();
+        reported.push(incident.incident_id);
+    }
+    let insurer = Role::Insurer {
+        insurer_id: Uuid::now_v7(),
+    };
+    let c = &mut app.client;
+    let list = |region: &str, from_hours: Option<i64>, until_hours: Option<i64>| {
+        pb::ListIncidentsRequest {
+            region_code: region.into(),
+            occurred_from: from_hours.map(|h| timestamp(hours_ago(h))),
+            occurred_until: until_hours.map(|h| timestamp(hours_ago(h))),
+            ..Default::default()
+        }
+    };
+    let beijing = ids(c
+        .list_incidents(as_(&insurer, list("110000", None, None)))
+        .await
+        .unwrap()
+        .into_inner());
+    assert_eq!(
+        beijing,
+        BTreeSet::from([
+            reported[0].clone(),
+            reported[1].clone(),
+            reported[3].clone()
+        ])
+    );
+    let chaoyang_recent = ids(c
+        .list_incidents(as_(&Role::Operator, list("110105", Some(40), None)))
+        .await
+        .unwrap()
+        .into_inner());
+    assert_eq!(chaoyang_recent, BTreeSet::from([reported[3].clone()]));
+    let shenzhen = ids(c
+        .list_incidents(as_(&Role::Adjuster, list("440300", Some(25), Some(15))))
+        .await
+        .unwrap()
+        .into_inner());
+    assert_eq!(shenzhen, BTreeSet::from([reported[2].clone()]));
+    let bad_range = c
+        .list_incidents(as_(&insurer, list("", Some(10), Some(20))))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&bad_range), ["occurred_until"]);
+    let bad_region = c
+        .list_incidents(as_(&insurer, list("99", None, None)))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&bad_region), ["region_code"]);
+
+    // Pages of one, in reporting order, until the token runs out.
+    let mut token = String::new();
+    let mut paged = Vec::new();
+    loop {
+        let page = c
+            .list_incidents(as_(
+                &insurer,
+                pb::ListIncidentsRequest {
+                    page: Some(PageRequest {
+                        page_size: 1,
+                        page_token: token.clone(),
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        paged.extend(page.incidents.into_iter().map(|i| i.incident_id));
+        token = page.page.unwrap().next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(paged, reported);
+    let summaries = c
+        .list_incidents(as_(&insurer, list("440000", None, None)))
+        .await
+        .unwrap()
+        .into_inner();
+    let summary = &summaries.incidents[0];
+    assert_eq!(summary.region_code, "440305");
+    assert_eq!(summary.reported_by, pb::ActorKind::Platform as i32);
+    assert_eq!(summary.status, pb::IncidentStatus::Reported as i32);
+    app.stop().await;
+}
