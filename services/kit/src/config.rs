@@ -142,6 +142,17 @@ pub struct KafkaConfig {
     pub session_timeout: Duration,
     /// `KAFKA_ENSURE_TOPICS`, default true: services create their topics at start.
     pub ensure_topics: bool,
+    /// `KAFKA_TOPIC_PREFIX`, default empty: put before every topic and consumer group name, so
+    /// a side-by-side stack (an end-to-end test, a demo) shares a broker without sharing
+    /// topics or groups. Services keep using the contract names; the kit maps them.
+    pub topic_prefix: String,
+}
+
+impl KafkaConfig {
+    /// The broker-side name of a contract topic (or consumer group).
+    pub fn topic(&self, name: &str) -> String {
+        format!("{}{name}", self.topic_prefix)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +235,7 @@ impl KitConfig {
                     .unwrap_or_else(|| service_name.into()),
                 session_timeout: env.millis_or("KAFKA_SESSION_TIMEOUT_MS", 10_000)?,
                 ensure_topics: env.parse_or("KAFKA_ENSURE_TOPICS", true)?,
+                topic_prefix: env.optional("KAFKA_TOPIC_PREFIX").unwrap_or_default(),
             },
             telemetry: TelemetryConfig {
                 otlp_endpoint: env.optional("OTEL_EXPORTER_OTLP_ENDPOINT"),

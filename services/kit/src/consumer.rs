@@ -86,8 +86,10 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         db: DatabaseConnection,
         handler: H,
     ) -> Result<Self, KafkaError> {
-        let consumer: StreamConsumer = crate::kafka::consumer_config(kafka, group_id).create()?;
-        consumer.subscribe(topics)?;
+        let group_id = kafka.topic(group_id);
+        let consumer: StreamConsumer = crate::kafka::consumer_config(kafka, &group_id).create()?;
+        let topics: Vec<String> = topics.iter().map(|t| kafka.topic(t)).collect();
+        consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
         Ok(Self {
             name: group_id.to_string(),
             db,

@@ -59,6 +59,7 @@ pub async fn ensure_topics(cfg: &KafkaConfig, topics: &[TopicSpec]) -> Result<()
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", &cfg.bootstrap_servers)
         .create()?;
+    let names: Vec<String> = topics.iter().map(|t| cfg.topic(&t.name)).collect();
     let retention: Vec<Option<String>> = topics
         .iter()
         .map(|t| t.retention.map(|r| r.as_millis().to_string()))
@@ -66,8 +67,9 @@ pub async fn ensure_topics(cfg: &KafkaConfig, topics: &[TopicSpec]) -> Result<()
     let new_topics: Vec<NewTopic<'_>> = topics
         .iter()
         .zip(&retention)
-        .map(|(t, r)| {
-            let topic = NewTopic::new(&t.name, t.partitions, TopicReplication::Fixed(1));
+        .zip(&names)
+        .map(|((t, r), name)| {
+            let topic = NewTopic::new(name, t.partitions, TopicReplication::Fixed(1));
             match r {
                 Some(ms) => topic.set("retention.ms", ms),
                 None => topic,

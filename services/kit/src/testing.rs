@@ -135,6 +135,7 @@ pub fn kafka_config(client_id: &str) -> KafkaConfig {
         client_id: client_id.to_string(),
         session_timeout: Duration::from_secs(6),
         ensure_topics: true,
+        topic_prefix: String::new(),
     }
 }
 

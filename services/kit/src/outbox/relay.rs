@@ -32,6 +32,8 @@ pub struct Relay {
     db: DatabaseConnection,
     producer: FutureProducer,
     source: String,
+    /// Put before each row's contract topic (`KAFKA_TOPIC_PREFIX`).
+    topic_prefix: String,
     cfg: OutboxConfig,
     notifier: OutboxNotifier,
     after_delivery: Option<DeliveryHook>,
@@ -48,6 +50,7 @@ impl Relay {
             db,
             producer: crate::kafka::producer_config(kafka).create()?,
             source: format!("//gigshield/{service_name}"),
+            topic_prefix: kafka.topic_prefix.clone(),
             cfg,
             notifier: OutboxNotifier::default(),
             after_delivery: None,
@@ -145,7 +148,11 @@ impl Relay {
             return Vec::new();
         }
         let mut pending = Vec::with_capacity(rows.len());
-        for row in rows {
+        let topics: Vec<String> = rows
+            .iter()
+            .map(|r| format!("{}{}", self.topic_prefix, r.topic))
+            .collect();
+        for (row, topic) in rows.iter().zip(&topics) {
             let envelope = Envelope {
                 id: row.id.to_string(),
                 source: self.source.clone(),
@@ -158,7 +165,7 @@ impl Relay {
                 partition: -1,
                 offset: -1,
             };
-            let record = FutureRecord::to(&row.topic)
+            let record = FutureRecord::to(topic)
                 .key(row.aggregateid.as_bytes())
                 .payload(&row.payload)
                 .headers(envelope.headers());

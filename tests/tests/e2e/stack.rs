@@ -1,0 +1,157 @@
+//! Starts the service binaries as child processes, each with its own fresh database.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use gigshield_kit::Role;
+use gigshield_kit::testing::{TestDatabase, dev_public_keys, kafka_bootstrap, token};
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// Development-only PII keys (32 bytes each, base64).
+const PII_KEYS: &str = "e2e:WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo=";
+const PII_INDEX_KEY: &str = "paWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaU=";
+
+pub struct Process {
+    pub name: &'static str,
+    pub channel: Channel,
+    child: Child,
+    log: PathBuf,
+    _db: TestDatabase,
+}
+
+impl Process {
+    /// The service's log, for a failing assertion's message.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        format!(
+            "last lines of {}:\n{}",
+            self.name,
+            lines[lines.len().saturating_sub(30)..].join("\n")
+        )
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Where cargo put the workspace's binaries: beside the `deps` folder of this test.
+fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let path = dir.join(format!("gigshield-{name}"));
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `gigshield-<name>` on a fresh PostgreSQL database and waits until it is SERVING.
+/// `prefix` is the stack's `KAFKA_TOPIC_PREFIX`: its topics and consumer groups are its own.
+pub async fn start(name: &'static str, prefix: &str, logs: &tempfile::TempDir) -> Process {
+    let db = TestDatabase::postgres().await;
+    let port = free_port();
+    let log = logs.path().join(format!("{name}.log"));
+    let keys = dev_public_keys()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut child = Command::new(binary(name))
+        .env("DATABASE_URL", &db.url)
+        .env("GRPC_ADDR", format!("127.0.0.1:{port}"))
+        .env("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap())
+        .env("KAFKA_SESSION_TIMEOUT_MS", "6000")
+        .env("KAFKA_TOPIC_PREFIX", prefix)
+        .env("JWT_PUBLIC_KEYS", keys)
+        .env("PII_KEYS", PII_KEYS)
+        .env("PII_INDEX_KEY", PII_INDEX_KEY)
+        .env("OUTBOX_POLL_INTERVAL_MS", "20")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::from(std::fs::File::create(&log).expect("log file")))
+        .stderr(Stdio::from(
+            std::fs::File::options()
+                .append(true)
+                .open(&log)
+                .expect("log file"),
+        ))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {name}: {e}"));
+    let addr = format!("http://127.0.0.1:{port}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(channel) = Channel::from_shared(addr.clone()).unwrap().connect().await {
+            let status = HealthClient::new(channel.clone())
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .map(|r| r.into_inner().status);
+            if status.is_ok_and(|s| s == ServingStatus::Serving as i32) {
+                return Process {
+                    name,
+                    channel,
+                    child,
+                    log,
+                    _db: db,
+                };
+            }
+        }
+        let exited = child.try_wait().ok().flatten();
+        assert!(
+            exited.is_none() && tokio::time::Instant::now() < deadline,
+            "{name} did not become SERVING ({exited:?}):\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A request with a development token for `role`.
+pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", token(role)).parse().unwrap(),
+    );
+    request
+}
+
+/// Retries `attempt` every 200 ms until it succeeds or `timeout` passes (consumers catch up
+/// asynchronously); returns the last error otherwise.
+pub async fn until_ok<T, F, Fut>(timeout: Duration, mut attempt: F) -> Result<T, tonic::Status>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(status) if tokio::time::Instant::now() >= deadline => return Err(status),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
