@@ -373,6 +373,20 @@ impl tonic::service::Interceptor for AuthInterceptor {
     }
 }
 
+/// The body of a gRPC method: takes the caller from the request, runs
+/// `self.<handler>(principal, message)`, and maps its `ApiError` in the kit's one place.
+#[macro_export]
+macro_rules! handle {
+    ($self:ident, $request:ident, $handler:ident) => {{
+        let principal = $crate::auth::principal(&$request)?;
+        $self
+            .$handler(principal, $request.into_inner())
+            .await
+            .map(::tonic::Response::new)
+            .map_err(::tonic::Status::from)
+    }};
+}
+
 /// The caller of a request that passed [`AuthInterceptor`].
 pub fn principal<T>(request: &Request<T>) -> Result<Principal, ApiError> {
     request

@@ -3,6 +3,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use gigshield_proto::common::{PageRequest, PageResponse};
+use uuid::Uuid;
 
 use crate::error::ApiError;
 
@@ -36,6 +38,49 @@ pub fn decode_token(token: &str) -> Result<Option<String>, ApiError> {
         .ok_or_else(bad)
 }
 
+/// One requested page of a list keyed by UUIDv7 ids (time-ordered, so the keyset is stable
+/// under inserts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageQuery {
+    pub size: u64,
+    /// The last id of the previous page.
+    pub after: Option<Uuid>,
+}
+
+impl PageQuery {
+    pub fn from_request(page: Option<&PageRequest>) -> Result<Self, ApiError> {
+        let page = page.cloned().unwrap_or_default();
+        let after = decode_token(&page.page_token)?
+            .map(|c| {
+                Uuid::parse_str(&c)
+                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
+            })
+            .transpose()?;
+        Ok(Self {
+            size: page_size(page.page_size)?,
+            after,
+        })
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch(&self) -> u64 {
+        self.size + 1
+    }
+
+    /// Cuts the fetched rows to the page; the response names the next page, if any.
+    pub fn finish<T>(&self, rows: &mut Vec<T>, id: impl Fn(&T) -> Uuid) -> PageResponse {
+        let next_page_token = if rows.len() as u64 > self.size {
+            rows.truncate(self.size as usize);
+            rows.last()
+                .map(|r| encode_token(&id(r).to_string()))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        PageResponse { next_page_token }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +95,37 @@ mod tests {
         assert_eq!(decode_token("").unwrap(), None);
         assert!(decode_token("!!!").is_err());
         assert!(decode_token(&URL_SAFE_NO_PAD.encode("v9:x")).is_err());
+    }
+
+    #[test]
+    fn a_page_query_walks_a_list() {
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        let first = PageQuery::from_request(Some(&PageRequest {
+            page_size: 2,
+            page_token: String::new(),
+        }))
+        .unwrap();
+        let mut rows: Vec<Uuid> = ids.iter().copied().take(first.fetch() as usize).collect();
+        let page = first.finish(&mut rows, |r| *r);
+        assert_eq!(rows, ids[..2]);
+        let second = PageQuery::from_request(Some(&PageRequest {
+            page_size: 2,
+            page_token: page.next_page_token,
+        }))
+        .unwrap();
+        assert_eq!(second.after, Some(ids[1]));
+        let mut last: Vec<Uuid> = ids[4..].to_vec();
+        assert!(
+            second.finish(&mut last, |r| *r).next_page_token.is_empty(),
+            "no page after a short one"
+        );
+        assert!(
+            PageQuery::from_request(Some(&PageRequest {
+                page_size: 1,
+                page_token: encode_token("x")
+            }))
+            .is_err()
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@ mod workers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gigshield_kit::auth::principal;
 use gigshield_kit::outbox::OutboxNotifier;
 use gigshield_kit::pii::PiiVault;
 use gigshield_proto::enrollment as pb;
@@ -53,94 +52,82 @@ impl EnrollmentApi {
     }
 }
 
-/// Authenticates, runs the handler, maps its error in the kit's one place.
-macro_rules! serve {
-    ($self:ident, $request:ident, $handler:ident) => {{
-        let principal = principal(&$request)?;
-        $self
-            .$handler(principal, $request.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }};
-}
-
 #[tonic::async_trait]
 impl EnrollmentService for EnrollmentApi {
     async fn register_platform(
         &self,
         request: Request<pb::RegisterPlatformRequest>,
     ) -> Result<Response<pb::RegisterPlatformResponse>, Status> {
-        serve!(self, request, register_platform)
+        gigshield_kit::handle!(self, request, register_platform)
     }
 
     async fn get_platform(
         &self,
         request: Request<pb::GetPlatformRequest>,
     ) -> Result<Response<pb::GetPlatformResponse>, Status> {
-        serve!(self, request, get_platform)
+        gigshield_kit::handle!(self, request, get_platform)
     }
 
     async fn list_platforms(
         &self,
         request: Request<pb::ListPlatformsRequest>,
     ) -> Result<Response<pb::ListPlatformsResponse>, Status> {
-        serve!(self, request, list_platforms)
+        gigshield_kit::handle!(self, request, list_platforms)
     }
 
     async fn update_platform(
         &self,
         request: Request<pb::UpdatePlatformRequest>,
     ) -> Result<Response<pb::UpdatePlatformResponse>, Status> {
-        serve!(self, request, update_platform)
+        gigshield_kit::handle!(self, request, update_platform)
     }
 
     async fn add_credit_code_exception(
         &self,
         request: Request<pb::AddCreditCodeExceptionRequest>,
     ) -> Result<Response<pb::AddCreditCodeExceptionResponse>, Status> {
-        serve!(self, request, add_credit_code_exception)
+        gigshield_kit::handle!(self, request, add_credit_code_exception)
     }
 
     async fn register_worker(
         &self,
         request: Request<pb::RegisterWorkerRequest>,
     ) -> Result<Response<pb::RegisterWorkerResponse>, Status> {
-        serve!(self, request, register_worker)
+        gigshield_kit::handle!(self, request, register_worker)
     }
 
     async fn bulk_register_workers(
         &self,
         request: Request<Streaming<pb::BulkRegisterWorkersRequest>>,
     ) -> Result<Response<pb::BulkRegisterWorkersResponse>, Status> {
-        serve!(self, request, bulk_register_workers)
+        gigshield_kit::handle!(self, request, bulk_register_workers)
     }
 
     async fn get_worker(
         &self,
         request: Request<pb::GetWorkerRequest>,
     ) -> Result<Response<pb::GetWorkerResponse>, Status> {
-        serve!(self, request, get_worker)
+        gigshield_kit::handle!(self, request, get_worker)
     }
 
     async fn list_workers(
         &self,
         request: Request<pb::ListWorkersRequest>,
     ) -> Result<Response<pb::ListWorkersResponse>, Status> {
-        serve!(self, request, list_workers)
+        gigshield_kit::handle!(self, request, list_workers)
     }
 
     async fn deregister_worker(
         &self,
         request: Request<pb::DeregisterWorkerRequest>,
     ) -> Result<Response<pb::DeregisterWorkerResponse>, Status> {
-        serve!(self, request, deregister_worker)
+        gigshield_kit::handle!(self, request, deregister_worker)
     }
 
     async fn get_person(
         &self,
         request: Request<pb::GetPersonRequest>,
     ) -> Result<Response<pb::GetPersonResponse>, Status> {
-        serve!(self, request, get_person)
+        gigshield_kit::handle!(self, request, get_person)
     }
 }

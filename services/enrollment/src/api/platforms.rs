@@ -115,14 +115,7 @@ impl EnrollmentApi {
         principal: Principal,
         req: pb::ListPlatformsRequest,
     ) -> Result<pb::ListPlatformsResponse, ApiError> {
-        let page = req.page.unwrap_or_default();
-        let size = paging::page_size(page.page_size)?;
-        let after = paging::decode_token(&page.page_token)?
-            .map(|c| {
-                Uuid::parse_str(&c)
-                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
-            })
-            .transpose()?;
+        let page = paging::PageQuery::from_request(req.page.as_ref())?;
         let only = match principal.role {
             gigshield_kit::Role::Platform { platform_id } => Some(platform_id),
             _ => {
@@ -130,15 +123,8 @@ impl EnrollmentApi {
                 None
             }
         };
-        let mut rows = queries::list_platforms(&self.db, after, size + 1, only).await?;
-        let next = if rows.len() as u64 > size {
-            rows.truncate(size as usize);
-            rows.last()
-                .map(|r| paging::encode_token(&r.id.to_string()))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let mut rows = queries::list_platforms(&self.db, page.after, page.fetch(), only).await?;
+        let next = page.finish(&mut rows, |r| r.id);
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut scopes = queries::scopes(&self.db, &ids).await?;
         Ok(pb::ListPlatformsResponse {
@@ -146,9 +132,7 @@ impl EnrollmentApi {
                 .iter()
                 .map(|r| views::platform(r, &scopes.remove(&r.id).unwrap_or_default()))
                 .collect(),
-            page: Some(gigshield_proto::common::PageResponse {
-                next_page_token: next,
-            }),
+            page: Some(next),
         })
     }
 

@@ -400,24 +400,11 @@ impl EnrollmentApi {
                 ));
             }
         };
-        let page = req.page.unwrap_or_default();
-        let size = paging::page_size(page.page_size)?;
-        let after = paging::decode_token(&page.page_token)?
-            .map(|c| {
-                Uuid::parse_str(&c)
-                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
-            })
-            .transpose()?;
+        let page = paging::PageQuery::from_request(req.page.as_ref())?;
         let mut rows =
-            queries::list_memberships(&self.db, platform_id, status, after, size + 1).await?;
-        let next = if rows.len() as u64 > size {
-            rows.truncate(size as usize);
-            rows.last()
-                .map(|r| paging::encode_token(&r.id.to_string()))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+            queries::list_memberships(&self.db, platform_id, status, page.after, page.fetch())
+                .await?;
+        let next = page.finish(&mut rows, |r| r.id);
         let person_ids: Vec<Uuid> = rows.iter().map(|m| m.person_id).collect();
         let persons: HashMap<Uuid, person::Model> = queries::persons(&self.db, &person_ids)
             .await?
@@ -435,9 +422,7 @@ impl EnrollmentApi {
             .collect::<Result<_, _>>()?;
         Ok(pb::ListWorkersResponse {
             workers,
-            page: Some(gigshield_proto::common::PageResponse {
-                next_page_token: next,
-            }),
+            page: Some(next),
         })
     }
 

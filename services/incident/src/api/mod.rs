@@ -11,7 +11,6 @@ mod reads;
 mod report;
 mod views;
 
-use gigshield_kit::auth::principal;
 use gigshield_kit::error::FieldViolation;
 use gigshield_kit::outbox::OutboxNotifier;
 use gigshield_kit::{ApiError, Violations};
@@ -131,66 +130,54 @@ async fn load(conn: &impl ConnectionTrait, row: incident::Model) -> Result<Loade
     })
 }
 
-/// Authenticates, runs the handler, maps its error in the kit's one place.
-macro_rules! serve {
-    ($self:ident, $request:ident, $handler:ident) => {{
-        let principal = principal(&$request)?;
-        $self
-            .$handler(principal, $request.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }};
-}
-
 #[tonic::async_trait]
 impl IncidentService for IncidentApi {
     async fn report_incident(
         &self,
         request: Request<pb::ReportIncidentRequest>,
     ) -> Result<Response<pb::ReportIncidentResponse>, Status> {
-        serve!(self, request, report_incident)
+        gigshield_kit::handle!(self, request, report_incident)
     }
 
     async fn amend_incident(
         &self,
         request: Request<pb::AmendIncidentRequest>,
     ) -> Result<Response<pb::AmendIncidentResponse>, Status> {
-        serve!(self, request, amend_incident)
+        gigshield_kit::handle!(self, request, amend_incident)
     }
 
     async fn attach_evidence(
         &self,
         request: Request<pb::AttachEvidenceRequest>,
     ) -> Result<Response<pb::AttachEvidenceResponse>, Status> {
-        serve!(self, request, attach_evidence)
+        gigshield_kit::handle!(self, request, attach_evidence)
     }
 
     async fn file_application(
         &self,
         request: Request<pb::FileApplicationRequest>,
     ) -> Result<Response<pb::FileApplicationResponse>, Status> {
-        serve!(self, request, file_application)
+        gigshield_kit::handle!(self, request, file_application)
     }
 
     async fn withdraw_incident(
         &self,
         request: Request<pb::WithdrawIncidentRequest>,
     ) -> Result<Response<pb::WithdrawIncidentResponse>, Status> {
-        serve!(self, request, withdraw_incident)
+        gigshield_kit::handle!(self, request, withdraw_incident)
     }
 
     async fn get_incident(
         &self,
         request: Request<pb::GetIncidentRequest>,
     ) -> Result<Response<pb::GetIncidentResponse>, Status> {
-        serve!(self, request, get_incident)
+        gigshield_kit::handle!(self, request, get_incident)
     }
 
     async fn list_incidents(
         &self,
         request: Request<pb::ListIncidentsRequest>,
     ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
-        serve!(self, request, list_incidents)
+        gigshield_kit::handle!(self, request, list_incidents)
     }
 }

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use gigshield_kit::{ApiError, Principal, Role, Violations, paging, wire};
-use gigshield_proto::common::PageResponse;
 use gigshield_proto::incident as pb;
 use gigshield_scheme::region::RegionCode;
 use uuid::Uuid;
@@ -97,23 +96,10 @@ impl IncidentApi {
             occurred_until: until,
             status: status.map(|s| s.as_str().to_string()),
         };
-        let page = req.page.unwrap_or_default();
-        let size = paging::page_size(page.page_size)?;
-        let after = paging::decode_token(&page.page_token)?
-            .map(|c| {
-                Uuid::parse_str(&c)
-                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
-            })
-            .transpose()?;
-        let mut rows = queries::list(&self.db, visibility, &filter, after, size + 1).await?;
-        let next = if rows.len() as u64 > size {
-            rows.truncate(size as usize);
-            rows.last()
-                .map(|r| paging::encode_token(&r.id.to_string()))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let page = paging::PageQuery::from_request(req.page.as_ref())?;
+        let mut rows =
+            queries::list(&self.db, visibility, &filter, page.after, page.fetch()).await?;
+        let next = page.finish(&mut rows, |r| r.id);
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let applications: HashMap<Uuid, _> = queries::applications(&self.db, &ids)
             .await?
@@ -126,9 +112,7 @@ impl IncidentApi {
             .collect::<Result<_, _>>()?;
         Ok(pb::ListIncidentsResponse {
             incidents,
-            page: Some(PageResponse {
-                next_page_token: next,
-            }),
+            page: Some(next),
         })
     }
 }

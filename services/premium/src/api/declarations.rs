@@ -130,32 +130,18 @@ impl PremiumApi {
         } else {
             Some(views::month("month", &req.month)?)
         };
-        let page = req.page.unwrap_or_default();
-        let size = paging::page_size(page.page_size)?;
-        let after = paging::decode_token(&page.page_token)?
-            .map(|c| {
-                Uuid::parse_str(&c)
-                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
-            })
-            .transpose()?;
+        let page = paging::PageQuery::from_request(req.page.as_ref())?;
         let mut rows = queries::declarations(
             &self.db,
             &DeclarationFilter {
                 platform_ids: vec![platform_id],
                 month,
-                after,
-                limit: Some(size + 1),
+                after: page.after,
+                limit: Some(page.fetch()),
             },
         )
         .await?;
-        let next = if rows.len() as u64 > size {
-            rows.truncate(size as usize);
-            rows.last()
-                .map(|r| paging::encode_token(&r.id.to_string()))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next = page.finish(&mut rows, |r| r.id);
         let books = self.books(&self.db, &[platform_id]).await?;
         let today = shanghai_date(Utc::now());
         let terms = &self.settings.terms;
@@ -168,9 +154,7 @@ impl PremiumApi {
             .collect();
         Ok(pb::ListDeclarationsResponse {
             declarations,
-            page: Some(gigshield_proto::common::PageResponse {
-                next_page_token: next,
-            }),
+            page: Some(next),
         })
     }
 }

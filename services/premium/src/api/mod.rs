@@ -8,7 +8,6 @@ mod orders;
 mod rates;
 mod views;
 
-use gigshield_kit::auth::principal;
 use gigshield_kit::outbox::OutboxNotifier;
 use gigshield_proto::premium as pb;
 use gigshield_proto::premium::premium_service_server::PremiumService;
@@ -41,87 +40,75 @@ impl PremiumApi {
     }
 }
 
-/// Authenticates, runs the handler, maps its error in the kit's one place.
-macro_rules! serve {
-    ($self:ident, $request:ident, $handler:ident) => {{
-        let principal = principal(&$request)?;
-        $self
-            .$handler(principal, $request.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }};
-}
-
 #[tonic::async_trait]
 impl PremiumService for PremiumApi {
     async fn add_rate(
         &self,
         request: Request<pb::AddRateRequest>,
     ) -> Result<Response<pb::AddRateResponse>, Status> {
-        serve!(self, request, add_rate)
+        gigshield_kit::handle!(self, request, add_rate)
     }
 
     async fn list_rates(
         &self,
         request: Request<pb::ListRatesRequest>,
     ) -> Result<Response<pb::ListRatesResponse>, Status> {
-        serve!(self, request, list_rates)
+        gigshield_kit::handle!(self, request, list_rates)
     }
 
     async fn report_orders(
         &self,
         request: Request<Streaming<pb::ReportOrdersRequest>>,
     ) -> Result<Response<pb::ReportOrdersResponse>, Status> {
-        serve!(self, request, report_orders)
+        gigshield_kit::handle!(self, request, report_orders)
     }
 
     async fn get_order(
         &self,
         request: Request<pb::GetOrderRequest>,
     ) -> Result<Response<pb::GetOrderResponse>, Status> {
-        serve!(self, request, get_order)
+        gigshield_kit::handle!(self, request, get_order)
     }
 
     async fn get_month_statement(
         &self,
         request: Request<pb::GetMonthStatementRequest>,
     ) -> Result<Response<pb::GetMonthStatementResponse>, Status> {
-        serve!(self, request, get_month_statement)
+        gigshield_kit::handle!(self, request, get_month_statement)
     }
 
     async fn close_month(
         &self,
         request: Request<pb::CloseMonthRequest>,
     ) -> Result<Response<pb::CloseMonthResponse>, Status> {
-        serve!(self, request, close_month)
+        gigshield_kit::handle!(self, request, close_month)
     }
 
     async fn list_declarations(
         &self,
         request: Request<pb::ListDeclarationsRequest>,
     ) -> Result<Response<pb::ListDeclarationsResponse>, Status> {
-        serve!(self, request, list_declarations)
+        gigshield_kit::handle!(self, request, list_declarations)
     }
 
     async fn record_payment(
         &self,
         request: Request<pb::RecordPaymentRequest>,
     ) -> Result<Response<pb::RecordPaymentResponse>, Status> {
-        serve!(self, request, record_payment)
+        gigshield_kit::handle!(self, request, record_payment)
     }
 
     async fn get_account(
         &self,
         request: Request<pb::GetAccountRequest>,
     ) -> Result<Response<pb::GetAccountResponse>, Status> {
-        serve!(self, request, get_account)
+        gigshield_kit::handle!(self, request, get_account)
     }
 
     async fn verify_work_activity(
         &self,
         request: Request<pb::VerifyWorkActivityRequest>,
     ) -> Result<Response<pb::VerifyWorkActivityResponse>, Status> {
-        serve!(self, request, verify_work_activity)
+        gigshield_kit::handle!(self, request, verify_work_activity)
     }
 }

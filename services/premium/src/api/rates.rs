@@ -114,28 +114,13 @@ impl PremiumApi {
                     .map_err(|e| ApiError::invalid("industry", e.to_string()))?,
             ),
         };
-        let page = req.page.unwrap_or_default();
-        let size = paging::page_size(page.page_size)?;
-        let after = paging::decode_token(&page.page_token)?
-            .map(|c| {
-                Uuid::parse_str(&c)
-                    .map_err(|_| ApiError::invalid("page.page_token", "is not valid"))
-            })
-            .transpose()?;
-        let mut rows = queries::list_rates(&self.db, industry, visible_to, after, size + 1).await?;
-        let next = if rows.len() as u64 > size {
-            rows.truncate(size as usize);
-            rows.last()
-                .map(|r| paging::encode_token(&r.id.to_string()))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let page = paging::PageQuery::from_request(req.page.as_ref())?;
+        let mut rows =
+            queries::list_rates(&self.db, industry, visible_to, page.after, page.fetch()).await?;
+        let next = page.finish(&mut rows, |r| r.id);
         Ok(pb::ListRatesResponse {
             rates: rows.iter().map(views::rate).collect::<Result<_, _>>()?,
-            page: Some(gigshield_proto::common::PageResponse {
-                next_page_token: next,
-            }),
+            page: Some(next),
         })
     }
 }
