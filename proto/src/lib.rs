@@ -3,6 +3,11 @@
 //! Packages follow `gigshield.<area>.v1`; a breaking change is a new `v2` package, never an edit.
 
 pub mod gigshield {
+    pub mod claims {
+        pub mod v1 {
+            tonic::include_proto!("gigshield.claims.v1");
+        }
+    }
     pub mod common {
         pub mod v1 {
             tonic::include_proto!("gigshield.common.v1");
@@ -30,6 +35,7 @@ pub mod gigshield {
     }
 }
 
+pub use gigshield::claims::v1 as claims;
 pub use gigshield::common::v1 as common;
 pub use gigshield::enrollment::v1 as enrollment;
 pub use gigshield::events::v1 as events;

@@ -1,4 +1,14 @@
-//! The claims service of gigshield. Today it holds the pure domain layer: the determination
-//! rules, the benefit calculator with its versioned parameter file, and payout schedules.
+//! The claims service of gigshield: opens a claim for every application for injury
+//! determination, runs the determination rules (automation confirms, never refuses), routes the
+//! rest to the commissioned insurers' review queue, and carries confirmed claims through
+//! capacity appraisal, benefit assessment, payouts and appeals — publishing every step on
+//! `claims.events.v1` and the `WatchClaims` stream.
 
+pub mod activity;
+pub mod api;
+pub mod config;
 pub mod domain;
+pub mod events;
+pub mod intake;
+pub mod store;
+pub mod stream;

@@ -19,6 +19,8 @@ const PII_INDEX_KEY: &str = "paWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaU=";
 pub struct Process {
     pub name: &'static str,
     pub channel: Channel,
+    /// `http://127.0.0.1:<port>`, for services that call this one.
+    pub addr: String,
     child: Child,
     log: PathBuf,
     _db: TestDatabase,
@@ -70,6 +72,16 @@ fn free_port() -> u16 {
 /// Starts `gigshield-<name>` on a fresh PostgreSQL database and waits until it is SERVING.
 /// `prefix` is the stack's `KAFKA_TOPIC_PREFIX`: its topics and consumer groups are its own.
 pub async fn start(name: &'static str, prefix: &str, logs: &tempfile::TempDir) -> Process {
+    start_with(name, prefix, logs, &[]).await
+}
+
+/// As [`start`], with service-specific variables.
+pub async fn start_with(
+    name: &'static str,
+    prefix: &str,
+    logs: &tempfile::TempDir,
+    extra_env: &[(&str, String)],
+) -> Process {
     let db = TestDatabase::postgres().await;
     let port = free_port();
     let log = logs.path().join(format!("{name}.log"));
@@ -89,6 +101,7 @@ pub async fn start(name: &'static str, prefix: &str, logs: &tempfile::TempDir) -
         .env("PII_INDEX_KEY", PII_INDEX_KEY)
         .env("OUTBOX_POLL_INTERVAL_MS", "20")
         .env("RUST_LOG", "info")
+        .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::from(std::fs::File::create(&log).expect("log file")))
         .stderr(Stdio::from(
             std::fs::File::options()
@@ -113,6 +126,7 @@ pub async fn start(name: &'static str, prefix: &str, logs: &tempfile::TempDir) -
                 return Process {
                     name,
                     channel,
+                    addr,
                     child,
                     log,
                     _db: db,

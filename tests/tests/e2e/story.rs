@@ -1,5 +1,6 @@
-//! One platform day across enrollment, premium and incident: two platforms, a worker on both,
-//! orders, coverage, an accident during an order, the application, and who was liable.
+//! One platform day across all four services: two platforms, a worker on both, orders,
+//! coverage, an accident during an order, the application, who was liable, and the claim
+//! confirmed automatically as an insurer-side watcher and the claims topic see it.
 
 use std::time::Duration;
 
@@ -7,6 +8,8 @@ use chrono::Utc;
 use gigshield_enrollment::domain::{credit_code, resident_id};
 use gigshield_kit::Role;
 use gigshield_kit::wire::timestamp;
+use gigshield_proto::claims::watch_claims_response::Event;
+use gigshield_proto::claims::{self as claims_pb, claims_service_client::ClaimsServiceClient};
 use gigshield_proto::common::Industry;
 use gigshield_proto::enrollment::{
     self as enr, enrollment_service_client::EnrollmentServiceClient,
@@ -134,6 +137,24 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
     let enrollment = stack::start("enrollment", &prefix, &logs).await;
     let premium = stack::start("premium", &prefix, &logs).await;
     let incident = stack::start("incident", &prefix, &logs).await;
+    let token_file = logs.path().join("premium.token");
+    std::fs::write(&token_file, gigshield_kit::testing::token(&Role::Adjuster)).unwrap();
+    let claims = stack::start_with(
+        "claims",
+        &prefix,
+        &logs,
+        &[
+            ("CLAIMS_PREMIUM_ADDR", premium.addr.clone()),
+            (
+                "CLAIMS_PREMIUM_TOKEN_FILE",
+                token_file.display().to_string(),
+            ),
+            // The story's day lasts seconds: with the default 10-minute grace the rider's
+            // later ride would also cover the accident, and liability would be ambiguous.
+            ("CLAIMS_ORDER_GRACE_MINUTES", "0".to_string()),
+        ],
+    )
+    .await;
     let mut enroll = EnrollmentServiceClient::new(enrollment.channel.clone());
     let mut prem = PremiumServiceClient::new(premium.channel.clone());
     let mut inc = IncidentServiceClient::new(incident.channel.clone());
@@ -154,24 +175,27 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
     );
     assert_ne!(rider.person_id, colleague.person_id);
 
-    // Orders, as the platforms stream them once premium has learnt of the workers.
+    // The day, compressed into four seconds that lie in the past before anything is reported:
+    // orders are accepted after the registrations, and the accident happens before the report.
     let t1 = Utc::now();
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    let at = |ms: i64| timestamp(t1 + chrono::Duration::milliseconds(ms));
     let order =
         |id: &str, worker: &str, industry: Industry, start: i64, end: i64| prem::OrderReport {
             order_id: id.into(),
             external_worker_id: worker.into(),
             industry: industry as i32,
             region_code: "110105".into(),
-            accepted_at: Some(timestamp(t1 + chrono::Duration::seconds(start))),
-            picked_up_at: Some(timestamp(t1 + chrono::Duration::seconds(start + 20))),
-            completed_at: Some(timestamp(t1 + chrono::Duration::seconds(end))),
+            accepted_at: Some(at(start)),
+            picked_up_at: Some(at(start + 200)),
+            completed_at: Some(at(end)),
             cancelled_at: None,
         };
     let delivery_orders = vec![
-        order("d-1", "rider-1", Industry::InstantDelivery, 0, 120),
-        order("d-2", "rider-2", Industry::InstantDelivery, 10, 90),
+        order("d-1", "rider-1", Industry::InstantDelivery, 0, 2500),
+        order("d-2", "rider-2", Industry::InstantDelivery, 100, 900),
     ];
-    let ride_orders = vec![order("r-1", "driver-9", Industry::RideHailing, 150, 170)];
+    let ride_orders = vec![order("r-1", "driver-9", Industry::RideHailing, 3000, 4000)];
     let report = |platform_id: Uuid, orders: Vec<prem::OrderReport>| {
         let mut client = prem.clone();
         async move {
@@ -264,7 +288,7 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
     );
 
     // The rider is hurt during delivery order d-1; the platform reports it and applies.
-    let occurred_at = t1 + chrono::Duration::seconds(60);
+    let occurred_at = t1 + chrono::Duration::milliseconds(1500);
     let incident_id = until_ok(CATCH_UP, || {
         let mut client = inc.clone();
         async move {
@@ -364,7 +388,7 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
             &Role::Adjuster,
             prem::VerifyWorkActivityRequest {
                 person_id: rider.person_id.clone(),
-                at: Some(timestamp(t1 + chrono::Duration::seconds(160))),
+                at: Some(at(3500)),
                 margin: None,
             },
         ))
@@ -377,5 +401,63 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
         rides.to_string(),
         "the same person, later, on the other platform"
     );
-    drop((enrollment, premium, incident));
+    // The application opened a claim, confirmed automatically: an adjuster's WatchClaims sees
+    // it open, then confirmed against the delivery order, and the topic carries it too.
+    let mut watch = ClaimsServiceClient::new(claims.channel.clone())
+        .watch_claims(as_(
+            &Role::Adjuster,
+            claims_pb::WatchClaimsRequest {
+                resume_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut claim_id = None;
+    let mut seen = Vec::new();
+    let confirmed = tokio::time::timeout(CATCH_UP, async {
+        while let Some(item) = watch.message().await.unwrap() {
+            match &item.event {
+                Some(Event::ClaimOpened(opened)) if opened.incident_id == incident_id => {
+                    claim_id = Some(opened.claim_id.clone());
+                    seen.push(format!("{opened:?}"));
+                }
+                Some(Event::ClaimConfirmed(confirmed))
+                    if Some(&confirmed.claim_id) == claim_id.as_ref() =>
+                {
+                    return Ok(confirmed.clone());
+                }
+                Some(other) if Some(&item.claim_id) == claim_id.as_ref() => {
+                    seen.push(format!("{other:?}"))
+                }
+                _ => {}
+            }
+        }
+        Err("WatchClaims ended")
+    })
+    .await;
+    let confirmed = match confirmed {
+        Ok(Ok(confirmed)) => confirmed,
+        other => panic!(
+            "no automatic confirmation ({other:?}); events of the claim: {seen:#?}\n{}",
+            claims.log_tail()
+        ),
+    };
+    assert!(confirmed.automatic, "automation confirmed it");
+    assert_eq!(
+        (confirmed.platform_id.as_str(), confirmed.order_id.as_str()),
+        (delivery.to_string().as_str(), "d-1")
+    );
+    assert_eq!(confirmed.person_id, rider.person_id);
+    assert!(
+        find_event(
+            &format!("{prefix}claims.events.v1"),
+            "gigshield.events.v1.ClaimConfirmed",
+            &confirmed.claim_id
+        )
+        .await
+        .is_some(),
+        "ClaimConfirmed on claims.events.v1"
+    );
+    drop((enrollment, premium, incident, claims));
 }

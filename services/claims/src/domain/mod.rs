@@ -1,6 +1,8 @@
 //! The claims service's rules, free of I/O: who is covered for an incident
 //! ([`determination`]), what the fund owes for it ([`benefits`], with its parameter file read
-//! by [`benefit_parameters`]), and how that is paid out ([`payouts`]).
+//! by [`benefit_parameters`]), and how that is paid out ([`payouts`]); what humans may do with
+//! a claim afterwards ([`lifecycle`]: decisions, refusal reasons, appeals) and which insurer
+//! handles it ([`routing`]).
 //!
 //! Everything here is a pure function over plain structs so the api and store layers can call
 //! it inside a transaction and the rules can be tested without a database. Money is `i64` fen
@@ -11,4 +13,6 @@
 pub mod benefit_parameters;
 pub mod benefits;
 pub mod determination;
+pub mod lifecycle;
 pub mod payouts;
+pub mod routing;

@@ -1,0 +1,451 @@
+//! Capacity appraisal, benefit assessment and payouts of a confirmed claim.
+
+use chrono::{NaiveDate, Utc};
+use gigshield_kit::idempotency::IdempotencyKey;
+use gigshield_kit::wire::timestamp;
+use gigshield_kit::{ApiError, Principal, RoleKind, Violations, pii, wire};
+use gigshield_proto::claims as pb;
+use gigshield_proto::events;
+use gigshield_scheme::calendar::{CalendarMonth, shanghai_date};
+use gigshield_scheme::region::RegionCode;
+
+use super::review::text;
+use super::{ClaimsApi, access, locked_claim, views};
+use crate::domain::benefits::{
+    self, Appraisal, ApprovedBill, AssessmentError, BillKind, ClaimFacts, Death, Dependant,
+    DisabilityGrade, NursingLevel, Relation, Supplement,
+};
+use crate::domain::lifecycle;
+use crate::domain::payouts::{self, SchedulePlan, Term};
+use crate::events::{self as ev, ClaimEvent};
+use crate::store::{appraisal, assessment, payout_ledger, payout_schedule, queries, records};
+
+/// Authenticated context of sealed payout accounts: a value copied elsewhere does not open.
+const ACCOUNT_CONTEXT: &[u8] = b"payout_ledger.account";
+
+fn nursing_from_pb(value: i32) -> Option<(NursingLevel, &'static str)> {
+    match pb::NursingLevel::try_from(value) {
+        Ok(pb::NursingLevel::None) => Some((NursingLevel::None, "NONE")),
+        Ok(pb::NursingLevel::Partial) => Some((NursingLevel::Partial, "PARTIAL")),
+        Ok(pb::NursingLevel::Major) => Some((NursingLevel::Major, "MAJOR")),
+        Ok(pb::NursingLevel::Total) => Some((NursingLevel::Total, "TOTAL")),
+        _ => None,
+    }
+}
+
+fn stored_nursing(name: &str) -> Result<NursingLevel, ApiError> {
+    nursing_from_pb(views::nursing(name) as i32)
+        .map(|(level, _)| level)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored nursing level {name:?}")))
+}
+
+fn month(field: &str, value: &str) -> Result<CalendarMonth, ApiError> {
+    value
+        .parse()
+        .map_err(|_| ApiError::invalid(field, "must be a month YYYY-MM"))
+}
+
+fn assessment_error(err: AssessmentError) -> ApiError {
+    match err {
+        AssessmentError::NegativeAmount { field, value } => {
+            ApiError::invalid(field, format!("must not be negative, got {value}"))
+        }
+        AssessmentError::InvalidFacts { field, reason } => ApiError::invalid(field, reason),
+        // A figure the parameter file lacks is the world's state, not the caller's mistake.
+        other => ApiError::FailedPrecondition(other.to_string()),
+    }
+}
+
+impl ClaimsApi {
+    pub(super) async fn record_appraisal(
+        &self,
+        principal: Principal,
+        req: pb::RecordAppraisalRequest,
+    ) -> Result<pb::RecordAppraisalResponse, ApiError> {
+        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
+        let key = IdempotencyKey::new(&principal, &req.request_id, "RecordAppraisal", &req)?;
+        let id = wire::uuid("claim_id", &req.claim_id)?;
+        let mut v = Violations::new();
+        let grade = u8::try_from(req.grade)
+            .ok()
+            .and_then(|g| DisabilityGrade::new(g).ok());
+        if grade.is_none() {
+            v.add("grade", "must be 1 (most severe) to 10 (GB/T 16180-2014)");
+        }
+        let nursing = nursing_from_pb(req.nursing_level);
+        if nursing.is_none() {
+            v.add("nursing_level", "is required");
+        }
+        let appraised_on = NaiveDate::parse_from_str(&req.appraised_on, "%Y-%m-%d").ok();
+        match appraised_on {
+            None => v.add("appraised_on", "must be a date YYYY-MM-DD"),
+            Some(day) if day > shanghai_date(Utc::now()) => {
+                v.add("appraised_on", "must not be in the future")
+            }
+            Some(_) => {}
+        }
+        let body = v.check(
+            "appraisal_body",
+            text("appraisal_body", &req.appraisal_body, true),
+        );
+        v.into_result()?;
+        let (Some(grade), Some((_, nursing_name)), Some(appraised_on), Some(body)) =
+            (grade, nursing, appraised_on, body)
+        else {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "validated fields missing"
+            )));
+        };
+
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        if let Some(previous) = key.replay(&txn).await? {
+            return Ok(previous);
+        }
+        let mut row = locked_claim(&txn, id).await?;
+        access::handle(&principal, &row)?;
+        lifecycle::require_confirmed(records::status(&row)?, "appraised")
+            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+        let version = queries::appraisals(&txn, id)
+            .await?
+            .last()
+            .map_or(1, |a| a.version + 1);
+        let now = Utc::now();
+        let actor = access::actor(&principal);
+        queries::insert_appraisal(
+            &txn,
+            appraisal::Model {
+                claim_id: id,
+                version,
+                grade: i32::from(grade.get()),
+                nursing_level: nursing_name.into(),
+                appraised_on: appraised_on.to_string(),
+                appraisal_body: body.clone(),
+                recorded_by: actor.clone(),
+                recorded_at: now,
+            },
+        )
+        .await?;
+        row.updated_at = now;
+        queries::update_claim(&txn, row.clone()).await?;
+        let detail = if version == 1 {
+            format!(
+                "grade {}, nursing {nursing_name}, {appraised_on} by {body}",
+                grade.get()
+            )
+        } else {
+            format!(
+                "re-appraisal {version} replaces {}: grade {}, nursing {nursing_name}, {appraised_on} by {body}",
+                version - 1,
+                grade.get()
+            )
+        };
+        queries::add_history(&txn, id, now, &actor, "APPRAISAL_RECORDED", detail).await?;
+        let event = ClaimEvent::AppraisalRecorded(events::AppraisalRecorded {
+            claim_id: id.to_string(),
+            person_id: row.person_id.to_string(),
+            version,
+            grade: i32::from(grade.get()),
+            nursing_level: nursing_name.into(),
+            appraised_on: appraised_on.to_string(),
+            recorded_at: Some(timestamp(now)),
+        });
+        ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
+        let response = pb::RecordAppraisalResponse {
+            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+        };
+        key.record(&txn, &response).await?;
+        txn.commit().await?;
+        self.committed();
+        Ok(response)
+    }
+
+    pub(super) async fn assess_benefits(
+        &self,
+        principal: Principal,
+        req: pb::AssessBenefitsRequest,
+    ) -> Result<pb::AssessBenefitsResponse, ApiError> {
+        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
+        let key = IdempotencyKey::new(&principal, &req.request_id, "AssessBenefits", &req)?;
+        let id = wire::uuid("claim_id", &req.claim_id)?;
+        let mut v = Violations::new();
+        let mut bills = Vec::new();
+        for (i, bill) in req.approved_bills.iter().enumerate() {
+            let kind = match pb::BillKind::try_from(bill.kind) {
+                Ok(pb::BillKind::MedicalAndRehabilitation) => BillKind::MedicalAndRehabilitation,
+                Ok(pb::BillKind::AssistiveDevice) => BillKind::AssistiveDevice,
+                Ok(pb::BillKind::OutOfAreaTravel) => BillKind::OutOfAreaTravel,
+                _ => {
+                    v.add(format!("approved_bills[{i}].kind"), "is required");
+                    continue;
+                }
+            };
+            bills.push(ApprovedBill {
+                kind,
+                amount_fen: bill.amount_fen,
+            });
+        }
+        let hospital_days = u32::try_from(req.hospital_days).unwrap_or_else(|_| {
+            v.add("hospital_days", "must not be negative");
+            0
+        });
+        let died_at = v
+            .check("died_at", wire::datetime("died_at", req.died_at.as_ref()))
+            .flatten();
+        let mut dependants = Vec::new();
+        for (i, d) in req.dependants.iter().enumerate() {
+            let relation = match pb::Relation::try_from(d.relation) {
+                Ok(pb::Relation::Spouse) => Relation::Spouse,
+                Ok(pb::Relation::Child) => Relation::Child,
+                Ok(pb::Relation::Parent) => Relation::Parent,
+                Ok(pb::Relation::Grandparent) => Relation::Grandparent,
+                Ok(pb::Relation::Grandchild) => Relation::Grandchild,
+                Ok(pb::Relation::Sibling) => Relation::Sibling,
+                _ => {
+                    v.add(format!("dependants[{i}].relation"), "is required");
+                    continue;
+                }
+            };
+            let supplement = match pb::Supplement::try_from(d.supplement) {
+                Ok(pb::Supplement::LoneElder) => Some(Supplement::LoneElder),
+                Ok(pb::Supplement::Orphan) => Some(Supplement::Orphan),
+                _ => None,
+            };
+            dependants.push(Dependant {
+                relation,
+                supplement,
+            });
+        }
+        if died_at.is_none() && !dependants.is_empty() {
+            v.add("dependants", "only with died_at");
+        }
+        let start = v.check("start_month", month("start_month", &req.start_month));
+        let instalments = u32::try_from(req.monthly_instalments)
+            .ok()
+            .filter(|n| (1..=payouts::MAX_INSTALMENTS).contains(n));
+        if instalments.is_none() {
+            v.add(
+                "monthly_instalments",
+                format!("must be 1 to {}", payouts::MAX_INSTALMENTS),
+            );
+        }
+        v.into_result()?;
+        let (Some(start), Some(instalments)) = (start, instalments) else {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "validated fields missing"
+            )));
+        };
+
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        if let Some(previous) = key.replay(&txn).await? {
+            return Ok(previous);
+        }
+        let mut row = locked_claim(&txn, id).await?;
+        access::handle(&principal, &row)?;
+        lifecycle::require_confirmed(records::status(&row)?, "assessed")
+            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+        // The covering order's region: coverage (and the figures) follow where it was taken.
+        let region = match records::liability(&row)? {
+            Some(l) => l.region,
+            None => RegionCode::parse(&row.region_code).map_err(ApiError::internal)?,
+        };
+        let appraisal = match queries::appraisals(&txn, id).await?.last() {
+            Some(a) => Some(Appraisal {
+                grade: u8::try_from(a.grade)
+                    .ok()
+                    .and_then(|g| DisabilityGrade::new(g).ok())
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored grade")))?,
+                nursing: stored_nursing(&a.nursing_level)?,
+            }),
+            None => None,
+        };
+        let facts = ClaimFacts {
+            claim_id: id,
+            region,
+            occurred_at: row.occurred_at,
+            approved_bills: bills,
+            hospital_days,
+            death: died_at.map(|died_at| Death {
+                died_at,
+                dependants,
+            }),
+        };
+        let assessment = benefits::assess(&facts, appraisal.as_ref(), &self.settings.benefits)
+            .map_err(assessment_error)?;
+        let plan = SchedulePlan {
+            start,
+            monthly_term: Term::Months(instalments),
+            overrides: Vec::new(),
+        };
+        let schedule = payouts::schedule(&assessment, &plan)
+            .map_err(|e| ApiError::invalid("monthly_instalments", e.to_string()))?;
+        let version = queries::latest_assessment(&txn, id)
+            .await?
+            .map_or(1, |a| a.version + 1);
+        let now = Utc::now();
+        let actor = access::actor(&principal);
+        queries::insert_assessment(
+            &txn,
+            assessment::Model {
+                claim_id: id,
+                version,
+                parameters_version: assessment.parameters_version.clone(),
+                facts: records::to_json(&facts)?,
+                body: records::to_json(&assessment)?,
+                assessed_by: actor.clone(),
+                assessed_at: now,
+            },
+        )
+        .await?;
+        queries::replace_schedule(
+            &txn,
+            id,
+            schedule
+                .iter()
+                .map(|p| payout_schedule::Model {
+                    idempotency_key: p.idempotency_key.clone(),
+                    claim_id: id,
+                    kind: p.kind.code(),
+                    period: p.period.code(),
+                    due_month: p.due.to_string(),
+                    amount_fen: p.amount_fen,
+                    assessment_version: version,
+                })
+                .collect(),
+        )
+        .await?;
+        row.updated_at = now;
+        queries::update_claim(&txn, row.clone()).await?;
+        queries::add_history(
+            &txn,
+            id,
+            now,
+            &actor,
+            "BENEFIT_ASSESSED",
+            format!(
+                "assessment {version} (parameters {}): one-time {} fen, monthly {} fen; {} payouts scheduled",
+                assessment.parameters_version,
+                assessment.total_one_time_fen,
+                assessment.total_monthly_fen,
+                schedule.len()
+            ),
+        )
+        .await?;
+        let event = ClaimEvent::BenefitAssessed(events::BenefitAssessed {
+            claim_id: id.to_string(),
+            person_id: row.person_id.to_string(),
+            version,
+            parameters_version: assessment.parameters_version.clone(),
+            items: views::benefit_lines(&assessment),
+            total_one_time_fen: assessment.total_one_time_fen,
+            total_monthly_fen: assessment.total_monthly_fen,
+            assessed_at: Some(timestamp(now)),
+        });
+        ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
+        let response = pb::AssessBenefitsResponse {
+            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+        };
+        key.record(&txn, &response).await?;
+        txn.commit().await?;
+        self.committed();
+        Ok(response)
+    }
+
+    pub(super) async fn issue_payouts(
+        &self,
+        principal: Principal,
+        req: pb::IssuePayoutsRequest,
+    ) -> Result<pb::IssuePayoutsResponse, ApiError> {
+        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
+        let key = IdempotencyKey::new(&principal, &req.request_id, "IssuePayouts", &req)?;
+        let id = wire::uuid("claim_id", &req.claim_id)?;
+        let through = month("through_month", &req.through_month)?;
+        let account = req.account_reference.trim();
+        if account.chars().count() < 8
+            || account.chars().count() > 64
+            || !account
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ApiError::invalid(
+                "account_reference",
+                "must be 8 to 64 letters, digits or dashes",
+            ));
+        }
+        let masked = pii::mask(account, 4, 4);
+
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        if let Some(previous) = key.replay(&txn).await? {
+            return Ok(previous);
+        }
+        let mut row = locked_claim(&txn, id).await?;
+        access::handle(&principal, &row)?;
+        lifecycle::require_confirmed(records::status(&row)?, "paid")
+            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+        let now = Utc::now();
+        let actor = access::actor(&principal);
+        let through = through.to_string();
+        let mut issued = Vec::new();
+        for due in queries::schedule(&txn, id)
+            .await?
+            .into_iter()
+            .filter(|s| s.due_month <= through)
+        {
+            let sealed = self.settings.vault.seal(account, ACCOUNT_CONTEXT);
+            let entry = payout_ledger::Model {
+                idempotency_key: due.idempotency_key.clone(),
+                claim_id: id,
+                kind: due.kind.clone(),
+                period: due.period.clone(),
+                due_month: due.due_month.clone(),
+                amount_fen: due.amount_fen,
+                account_key_id: sealed.key_id,
+                account_sealed: sealed.blob,
+                account_masked: masked.clone(),
+                issued_by: actor.clone(),
+                issued_at: now,
+            };
+            // The ledger's key refuses a second payment of the same item and period.
+            if !queries::insert_ledger(&txn, entry.clone()).await? {
+                continue;
+            }
+            let event = ClaimEvent::PayoutIssued(events::PayoutIssued {
+                claim_id: id.to_string(),
+                person_id: row.person_id.to_string(),
+                idempotency_key: entry.idempotency_key.clone(),
+                kind: entry.kind.clone(),
+                period: entry.period.clone(),
+                due_month: entry.due_month.clone(),
+                amount_fen: entry.amount_fen,
+                account_masked: masked.clone(),
+                issued_at: Some(timestamp(now)),
+            });
+            ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
+            issued.push(entry);
+        }
+        if !issued.is_empty() {
+            row.updated_at = now;
+            queries::update_claim(&txn, row.clone()).await?;
+            queries::add_history(
+                &txn,
+                id,
+                now,
+                &actor,
+                "PAYOUTS_ISSUED",
+                format!(
+                    "{} payout(s) through {through}, {} fen, to {masked}",
+                    issued.len(),
+                    issued.iter().map(|p| p.amount_fen).sum::<i64>()
+                ),
+            )
+            .await?;
+        }
+        let response = pb::IssuePayoutsResponse {
+            issued: views::payouts(&[], &issued),
+            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+        };
+        key.record(&txn, &response).await?;
+        txn.commit().await?;
+        self.committed();
+        Ok(response)
+    }
+}

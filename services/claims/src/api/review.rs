@@ -1,0 +1,226 @@
+//! Reading claims, the review queue, and the human decision.
+
+use chrono::Utc;
+use gigshield_kit::idempotency::IdempotencyKey;
+use gigshield_kit::{ApiError, Principal, Role, RoleKind, paging, wire};
+use gigshield_proto::claims as pb;
+use uuid::Uuid;
+
+use super::{ClaimsApi, access, locked_claim, not_found, views};
+use crate::domain::lifecycle::{self, ClaimStatus, HumanDecision, RefusalReason};
+use crate::events as ev;
+use crate::store::queries;
+use crate::store::records::{self, DecisionRecord};
+
+/// The longest note or question kept in a claim's history.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+pub fn refusal_to_pb(reason: RefusalReason) -> pb::RefusalReason {
+    use pb::RefusalReason as P;
+    match reason {
+        RefusalReason::NotRegistered => P::NotRegistered,
+        RefusalReason::NotDuringOrder => P::NotDuringOrder,
+        RefusalReason::SchemeNotInForce => P::SchemeNotInForce,
+        RefusalReason::FiledLate => P::FiledLate,
+        RefusalReason::SuddenIllnessNotDeemed => P::SuddenIllnessNotDeemed,
+        RefusalReason::CommuteWorkerAtFault => P::CommuteWorkerAtFault,
+        RefusalReason::IntentionalCrime => P::IntentionalCrime,
+        RefusalReason::IntoxicationOrDrugs => P::IntoxicationOrDrugs,
+        RefusalReason::SelfHarm => P::SelfHarm,
+        RefusalReason::DuplicateClaim => P::DuplicateClaim,
+        RefusalReason::OrdinaryLabourRelation => P::OrdinaryLabourRelation,
+        RefusalReason::InsufficientEvidence => P::InsufficientEvidence,
+    }
+}
+
+fn refusal_from_pb(value: i32) -> Option<RefusalReason> {
+    RefusalReason::ALL
+        .into_iter()
+        .find(|r| refusal_to_pb(*r) as i32 == value)
+}
+
+pub fn text(field: &str, value: &str, required: bool) -> Result<String, ApiError> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(ApiError::invalid(field, "is required"));
+    }
+    if value.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::invalid(
+            field,
+            format!("longer than {MAX_TEXT_CHARS} characters"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+impl ClaimsApi {
+    pub(super) async fn get_claim(
+        &self,
+        principal: Principal,
+        req: pb::GetClaimRequest,
+    ) -> Result<pb::GetClaimResponse, ApiError> {
+        let id = wire::uuid("claim_id", &req.claim_id)?;
+        let row = queries::claim(&self.db, id).await?.ok_or_else(not_found)?;
+        let detail = access::read(&principal, &row)?;
+        Ok(pb::GetClaimResponse {
+            claim: Some(views::claim(&self.db, &row, detail).await?),
+        })
+    }
+
+    pub(super) async fn list_review_queue(
+        &self,
+        principal: Principal,
+        req: pb::ListReviewQueueRequest,
+    ) -> Result<pb::ListReviewQueueResponse, ApiError> {
+        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster, RoleKind::Operator])?;
+        let insurer = match principal.role {
+            Role::Insurer { insurer_id } => Some(insurer_id),
+            _ => None,
+        };
+        let page = req.page.unwrap_or_default();
+        let size = paging::page_size(page.page_size)?;
+        let after = paging::decode_token(&page.page_token)?
+            .map(|cursor| {
+                Uuid::parse_str(&cursor).map_err(|_| {
+                    ApiError::invalid("page.page_token", "is not a token this service issued")
+                })
+            })
+            .transpose()?;
+        let mut rows = queries::review_queue(&self.db, insurer, after, size + 1).await?;
+        let more = rows.len() as u64 > size;
+        rows.truncate(size as usize);
+        let next_page_token = match (more, rows.last()) {
+            (true, Some(last)) => paging::encode_token(&last.id.to_string()),
+            _ => String::new(),
+        };
+        Ok(pb::ListReviewQueueResponse {
+            claims: rows.iter().map(views::summary).collect::<Result<_, _>>()?,
+            page: Some(gigshield_proto::common::PageResponse { next_page_token }),
+        })
+    }
+
+    pub(super) async fn decide(
+        &self,
+        principal: Principal,
+        req: pb::DecideRequest,
+    ) -> Result<pb::DecideResponse, ApiError> {
+        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
+        let key = IdempotencyKey::new(&principal, &req.request_id, "Decide", &req)?;
+        let id = wire::uuid("claim_id", &req.claim_id)?;
+        let note = text("note", &req.note, false)?;
+        let decision = match pb::ClaimStatus::try_from(req.decision) {
+            Ok(pb::ClaimStatus::Confirmed) => {
+                if req.refusal_reason != pb::RefusalReason::Unspecified as i32 {
+                    return Err(ApiError::invalid(
+                        "refusal_reason",
+                        "must be empty when confirming",
+                    ));
+                }
+                HumanDecision::Confirm
+            }
+            Ok(pb::ClaimStatus::Refused) => {
+                HumanDecision::Refuse(refusal_from_pb(req.refusal_reason).ok_or_else(|| {
+                    ApiError::invalid(
+                        "refusal_reason",
+                        "a refusal needs a reason from the RefusalReason list",
+                    )
+                })?)
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "decision",
+                    "must be CLAIM_STATUS_CONFIRMED or CLAIM_STATUS_REFUSED",
+                ));
+            }
+        };
+
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        if let Some(previous) = key.replay(&txn).await? {
+            return Ok(previous);
+        }
+        let mut row = locked_claim(&txn, id).await?;
+        access::handle(&principal, &row)?;
+        let status = lifecycle::decide(records::status(&row)?, decision)
+            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+        let now = Utc::now();
+        let actor = access::actor(&principal);
+        let refusal_reason = match decision {
+            HumanDecision::Confirm => None,
+            HumanDecision::Refuse(reason) => Some(reason),
+        };
+        row.status = status.as_str().into();
+        row.updated_at = now;
+        row.decision = Some(records::to_json(&DecisionRecord {
+            status,
+            refusal_reason,
+            automatic: false,
+            decided_by: actor.clone(),
+            decided_at: now,
+            note: note.clone(),
+        })?);
+        queries::update_claim(&txn, row.clone()).await?;
+        let (action, detail, event) = match refusal_reason {
+            None => {
+                let order_id = records::liability(&row)?.map(|l| l.order_id);
+                (
+                    "CONFIRMED",
+                    note,
+                    ev::claim_confirmed(&row, order_id, false, None),
+                )
+            }
+            Some(reason) => (
+                "REFUSED",
+                format!("{}: {note}", reason.as_str()),
+                ev::claim_refused(&row, reason.as_str()),
+            ),
+        };
+        queries::add_history(&txn, id, now, &actor, action, detail).await?;
+        ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
+        let response = pb::DecideResponse {
+            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+        };
+        key.record(&txn, &response).await?;
+        txn.commit().await?;
+        self.committed();
+        tracing::info!(claim_id = %id, status = status.as_str(), "claim decided");
+        Ok(response)
+    }
+
+    pub(super) async fn request_information(
+        &self,
+        principal: Principal,
+        req: pb::RequestInformationRequest,
+    ) -> Result<pb::RequestInformationResponse, ApiError> {
+        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
+        let key = IdempotencyKey::new(&principal, &req.request_id, "RequestInformation", &req)?;
+        let id = wire::uuid("claim_id", &req.claim_id)?;
+        let question = text("question", &req.question, true)?;
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        if let Some(previous) = key.replay(&txn).await? {
+            return Ok(previous);
+        }
+        let mut row = locked_claim(&txn, id).await?;
+        access::handle(&principal, &row)?;
+        let status: ClaimStatus = lifecycle::request_information(records::status(&row)?)
+            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+        let now = Utc::now();
+        row.status = status.as_str().into();
+        row.updated_at = now;
+        queries::update_claim(&txn, row.clone()).await?;
+        queries::add_history(
+            &txn,
+            id,
+            now,
+            &access::actor(&principal),
+            "INFORMATION_REQUESTED",
+            question,
+        )
+        .await?;
+        let response = pb::RequestInformationResponse {
+            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+        };
+        key.record(&txn, &response).await?;
+        txn.commit().await?;
+        Ok(response)
+    }
+}

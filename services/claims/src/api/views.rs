@@ -1,0 +1,262 @@
+//! Claims as the API shows them.
+
+use gigshield_kit::ApiError;
+use gigshield_kit::wire::timestamp;
+use gigshield_proto::claims as pb;
+use gigshield_proto::events;
+use sea_orm::ConnectionTrait;
+
+use super::access::Detail;
+use crate::domain::benefits::{Amount, BenefitAssessment};
+use crate::domain::determination::Verdict;
+use crate::domain::lifecycle::{AppealKind, ClaimStatus, OverturnEffect};
+use crate::store::{claim, payout_ledger, payout_schedule, queries, records};
+
+pub fn status(status: ClaimStatus) -> pb::ClaimStatus {
+    match status {
+        ClaimStatus::InReview => pb::ClaimStatus::InReview,
+        ClaimStatus::InformationRequested => pb::ClaimStatus::InformationRequested,
+        ClaimStatus::Confirmed => pb::ClaimStatus::Confirmed,
+        ClaimStatus::Refused => pb::ClaimStatus::Refused,
+    }
+}
+
+fn opt(id: Option<uuid::Uuid>) -> String {
+    id.map(|i| i.to_string()).unwrap_or_default()
+}
+
+pub fn summary(row: &claim::Model) -> Result<pb::ClaimSummary, ApiError> {
+    Ok(pb::ClaimSummary {
+        claim_id: row.id.to_string(),
+        incident_id: row.incident_id.to_string(),
+        person_id: row.person_id.to_string(),
+        platform_id: opt(row.platform_id),
+        insurer_id: opt(row.insurer_id),
+        status: status(records::status(row)?) as i32,
+        province_code: row.province_code.clone(),
+        occurred_at: Some(timestamp(row.occurred_at)),
+        opened_at: Some(timestamp(row.opened_at)),
+        review_reasons: records::reasons(row),
+    })
+}
+
+pub fn benefit_lines(assessment: &BenefitAssessment) -> Vec<events::BenefitLine> {
+    assessment
+        .items
+        .iter()
+        .map(|item| events::BenefitLine {
+            kind: item.kind.code(),
+            monthly: matches!(item.amount, Amount::Monthly(_)),
+            amount_fen: item.amount.fen(),
+            basis: item.basis.clone(),
+        })
+        .collect()
+}
+
+pub fn nursing(level: &str) -> pb::NursingLevel {
+    match level {
+        "NONE" => pb::NursingLevel::None,
+        "PARTIAL" => pb::NursingLevel::Partial,
+        "MAJOR" => pb::NursingLevel::Major,
+        "TOTAL" => pb::NursingLevel::Total,
+        _ => pb::NursingLevel::Unspecified,
+    }
+}
+
+pub fn appeal_kind(kind: AppealKind) -> pb::AppealKind {
+    match kind {
+        AppealKind::AdministrativeReview => pb::AppealKind::AdministrativeReview,
+        AppealKind::Lawsuit => pb::AppealKind::Lawsuit,
+        AppealKind::Mediation => pb::AppealKind::Mediation,
+    }
+}
+
+/// Scheduled payouts with what the ledger issued, plus ledger rows an older schedule had.
+pub fn payouts(
+    schedule: &[payout_schedule::Model],
+    ledger: &[payout_ledger::Model],
+) -> Vec<pb::Payout> {
+    let issued = |l: &payout_ledger::Model| pb::Payout {
+        idempotency_key: l.idempotency_key.clone(),
+        kind: l.kind.clone(),
+        period: l.period.clone(),
+        due_month: l.due_month.clone(),
+        amount_fen: l.amount_fen,
+        issued: true,
+        issued_at: Some(timestamp(l.issued_at)),
+        account_masked: l.account_masked.clone(),
+    };
+    let mut out: Vec<pb::Payout> = schedule
+        .iter()
+        .map(|s| {
+            match ledger
+                .iter()
+                .find(|l| l.idempotency_key == s.idempotency_key)
+            {
+                Some(l) => issued(l),
+                None => pb::Payout {
+                    idempotency_key: s.idempotency_key.clone(),
+                    kind: s.kind.clone(),
+                    period: s.period.clone(),
+                    due_month: s.due_month.clone(),
+                    amount_fen: s.amount_fen,
+                    issued: false,
+                    issued_at: None,
+                    account_masked: String::new(),
+                },
+            }
+        })
+        .collect();
+    for l in ledger {
+        if !schedule
+            .iter()
+            .any(|s| s.idempotency_key == l.idempotency_key)
+        {
+            out.push(issued(l));
+        }
+    }
+    out.sort_by(|a, b| {
+        a.due_month
+            .cmp(&b.due_month)
+            .then(a.idempotency_key.cmp(&b.idempotency_key))
+    });
+    out
+}
+
+/// The whole claim as `detail` allows.
+pub async fn claim(
+    conn: &impl ConnectionTrait,
+    row: &claim::Model,
+    detail: Detail,
+) -> Result<pb::Claim, ApiError> {
+    let medical = detail == Detail::Full;
+    let trace = records::trace(row)?
+        .into_iter()
+        .map(|o| pb::RuleResult {
+            rule: o.rule.as_str().to_string(),
+            passed: o.verdict == Verdict::Pass,
+            reason: match o.verdict {
+                Verdict::Pass => String::new(),
+                Verdict::Review(r) => r.as_str().to_string(),
+            },
+            // Evidence names causes, deaths and times of illness: medical detail.
+            evidence: if medical { o.evidence } else { String::new() },
+        })
+        .collect();
+    let decision = records::decision(row)?.map(|d| pb::Decision {
+        status: status(d.status) as i32,
+        refusal_reason: d
+            .refusal_reason
+            .map_or(pb::RefusalReason::Unspecified, super::review::refusal_to_pb)
+            as i32,
+        automatic: d.automatic,
+        decided_by: if d.automatic {
+            String::new()
+        } else {
+            d.decided_by
+        },
+        decided_at: Some(timestamp(d.decided_at)),
+        note: d.note,
+    });
+    let history = queries::history(conn, row.id)
+        .await?
+        .into_iter()
+        .filter(|h| {
+            medical
+                || !h.action.starts_with("APPRAISAL")
+                    && !h.action.starts_with("BENEFIT")
+                    && !h.action.starts_with("PAYOUT")
+        })
+        .map(|h| pb::HistoryEntry {
+            number: h.number,
+            at: Some(timestamp(h.at)),
+            actor: h.actor,
+            action: h.action,
+            detail: h.detail,
+        })
+        .collect();
+    let appeals = queries::appeals(conn, row.id)
+        .await?
+        .into_iter()
+        .map(|a| pb::Appeal {
+            appeal_id: a.id.to_string(),
+            kind: AppealKind::parse(&a.kind).map_or(pb::AppealKind::Unspecified, appeal_kind)
+                as i32,
+            outcome: match a.outcome.as_deref() {
+                Some("UPHELD") => pb::AppealOutcome::Upheld,
+                Some("OVERTURNED") => pb::AppealOutcome::Overturned,
+                _ => pb::AppealOutcome::Unspecified,
+            } as i32,
+            effect: match a.effect.as_deref().and_then(OverturnEffect::parse) {
+                Some(OverturnEffect::Confirm) => pb::OverturnEffect::Confirm,
+                Some(OverturnEffect::Reopen) => pb::OverturnEffect::Reopen,
+                None => pb::OverturnEffect::Unspecified,
+            } as i32,
+            filed_at: Some(timestamp(a.filed_at)),
+            decided_at: a.decided_at.map(timestamp),
+            filed_by: a.filed_by,
+        })
+        .collect();
+    let (appraisals, assessment, payouts) = if medical {
+        let appraisals = queries::appraisals(conn, row.id)
+            .await?
+            .into_iter()
+            .map(|a| pb::Appraisal {
+                version: a.version,
+                grade: a.grade,
+                nursing_level: nursing(&a.nursing_level) as i32,
+                appraised_on: a.appraised_on,
+                appraisal_body: a.appraisal_body,
+                recorded_at: Some(timestamp(a.recorded_at)),
+            })
+            .collect();
+        let assessment = match queries::latest_assessment(conn, row.id).await? {
+            Some(a) => {
+                let body: BenefitAssessment = serde_json::from_str(&a.body)
+                    .map_err(|e| ApiError::internal(anyhow::anyhow!("stored assessment: {e}")))?;
+                Some(pb::BenefitAssessment {
+                    version: a.version,
+                    parameters_version: a.parameters_version,
+                    items: benefit_lines(&body),
+                    total_one_time_fen: body.total_one_time_fen,
+                    total_monthly_fen: body.total_monthly_fen,
+                    assessed_at: Some(timestamp(a.assessed_at)),
+                })
+            }
+            None => None,
+        };
+        let schedule = queries::schedule(conn, row.id).await?;
+        let ledger = queries::ledger(conn, row.id).await?;
+        (appraisals, assessment, payouts(&schedule, &ledger))
+    } else {
+        (Vec::new(), None, Vec::new())
+    };
+    Ok(pb::Claim {
+        claim_id: row.id.to_string(),
+        incident_id: row.incident_id.to_string(),
+        person_id: row.person_id.to_string(),
+        platform_id: opt(row.platform_id),
+        insurer_id: opt(row.insurer_id),
+        status: status(records::status(row)?) as i32,
+        province_code: row.province_code.clone(),
+        region_code: row.region_code.clone(),
+        occurred_at: Some(timestamp(row.occurred_at)),
+        filed_at: Some(timestamp(row.filed_at)),
+        opened_at: Some(timestamp(row.opened_at)),
+        review_reasons: records::reasons(row),
+        liability: records::liability(row)?.map(|l| pb::Liability {
+            platform_id: l.platform_id.to_string(),
+            order_id: l.order_id,
+            region_code: l.region.as_str().to_string(),
+        }),
+        trace,
+        decision,
+        history,
+        appraisals,
+        assessment,
+        payouts,
+        appeals,
+        evidence_count: row.evidence_count,
+        medical_detail_withheld: !medical,
+    })
+}

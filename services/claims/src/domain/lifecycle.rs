@@ -1,0 +1,337 @@
+//! A claim's life after the rules ran: human decisions, requests for information and appeals.
+//!
+//! The rules ([`super::determination`]) either confirm a claim or put it in review; from there
+//! only a human moves it, and a refusal always names a [`RefusalReason`] from the fixed list.
+//! Appeals (administrative review, lawsuit, mediation) challenge a decision; the system records
+//! their outcome and what it does to the claim, it does not run the court.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClaimStatus {
+    /// Waiting for a human decision.
+    InReview,
+    /// Waiting for a human decision after more information was asked for.
+    InformationRequested,
+    Confirmed,
+    Refused,
+}
+
+impl ClaimStatus {
+    /// Stored and published names: never change one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InReview => "IN_REVIEW",
+            Self::InformationRequested => "INFORMATION_REQUESTED",
+            Self::Confirmed => "CONFIRMED",
+            Self::Refused => "REFUSED",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::InReview,
+            Self::InformationRequested,
+            Self::Confirmed,
+            Self::Refused,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+
+    /// Whether the claim waits for a human decision (the review queue).
+    pub fn awaits_decision(self) -> bool {
+        matches!(self, Self::InReview | Self::InformationRequested)
+    }
+
+    pub fn is_decided(self) -> bool {
+        matches!(self, Self::Confirmed | Self::Refused)
+    }
+}
+
+/// Why a human refused a claim (不予确认结论): the fixed list. Each mirrors a determination
+/// ground of DOMAIN.md; "insufficient evidence" covers a case the parties could not document
+/// after a request for information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RefusalReason {
+    NotRegistered,
+    NotDuringOrder,
+    SchemeNotInForce,
+    FiledLate,
+    SuddenIllnessNotDeemed,
+    CommuteWorkerAtFault,
+    IntentionalCrime,
+    IntoxicationOrDrugs,
+    SelfHarm,
+    DuplicateClaim,
+    /// The person had an ordinary labour relationship: ordinary work-injury insurance applies.
+    OrdinaryLabourRelation,
+    InsufficientEvidence,
+}
+
+impl RefusalReason {
+    pub const ALL: [RefusalReason; 12] = [
+        Self::NotRegistered,
+        Self::NotDuringOrder,
+        Self::SchemeNotInForce,
+        Self::FiledLate,
+        Self::SuddenIllnessNotDeemed,
+        Self::CommuteWorkerAtFault,
+        Self::IntentionalCrime,
+        Self::IntoxicationOrDrugs,
+        Self::SelfHarm,
+        Self::DuplicateClaim,
+        Self::OrdinaryLabourRelation,
+        Self::InsufficientEvidence,
+    ];
+
+    /// Stored and published names: never change one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotRegistered => "NOT_REGISTERED",
+            Self::NotDuringOrder => "NOT_DURING_ORDER",
+            Self::SchemeNotInForce => "SCHEME_NOT_IN_FORCE",
+            Self::FiledLate => "FILED_LATE",
+            Self::SuddenIllnessNotDeemed => "SUDDEN_ILLNESS_NOT_DEEMED",
+            Self::CommuteWorkerAtFault => "COMMUTE_WORKER_AT_FAULT",
+            Self::IntentionalCrime => "INTENTIONAL_CRIME",
+            Self::IntoxicationOrDrugs => "INTOXICATION_OR_DRUGS",
+            Self::SelfHarm => "SELF_HARM",
+            Self::DuplicateClaim => "DUPLICATE_CLAIM",
+            Self::OrdinaryLabourRelation => "ORDINARY_LABOUR_RELATION",
+            Self::InsufficientEvidence => "INSUFFICIENT_EVIDENCE",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HumanDecision {
+    Confirm,
+    Refuse(RefusalReason),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TransitionError(pub String);
+
+fn wrong_state(status: ClaimStatus, action: &str) -> TransitionError {
+    TransitionError(format!("a claim {} cannot be {action}", status.as_str()))
+}
+
+/// A human's decision on a claim waiting in the review queue.
+pub fn decide(
+    status: ClaimStatus,
+    decision: HumanDecision,
+) -> Result<ClaimStatus, TransitionError> {
+    if !status.awaits_decision() {
+        return Err(wrong_state(status, "decided again (appeal it instead)"));
+    }
+    Ok(match decision {
+        HumanDecision::Confirm => ClaimStatus::Confirmed,
+        HumanDecision::Refuse(_) => ClaimStatus::Refused,
+    })
+}
+
+/// Asking the parties for more information keeps the claim in the queue.
+pub fn request_information(status: ClaimStatus) -> Result<ClaimStatus, TransitionError> {
+    if status.awaits_decision() {
+        Ok(ClaimStatus::InformationRequested)
+    } else {
+        Err(wrong_state(status, "asked for information"))
+    }
+}
+
+/// Appraisal, benefits and payouts exist only for confirmed claims.
+pub fn require_confirmed(status: ClaimStatus, action: &str) -> Result<(), TransitionError> {
+    if status == ClaimStatus::Confirmed {
+        Ok(())
+    } else {
+        Err(wrong_state(status, action))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AppealKind {
+    /// 行政复议
+    AdministrativeReview,
+    /// 行政诉讼
+    Lawsuit,
+    /// 一站式调解
+    Mediation,
+}
+
+impl AppealKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AdministrativeReview => "ADMINISTRATIVE_REVIEW",
+            Self::Lawsuit => "LAWSUIT",
+            Self::Mediation => "MEDIATION",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::AdministrativeReview, Self::Lawsuit, Self::Mediation]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OverturnEffect {
+    /// A refusal becomes a confirmation.
+    Confirm,
+    /// The claim returns to the review queue for a new human decision.
+    Reopen,
+}
+
+impl OverturnEffect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirm => "CONFIRM",
+            Self::Reopen => "REOPEN",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Confirm, Self::Reopen]
+            .into_iter()
+            .find(|e| e.as_str() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppealOutcome {
+    Upheld,
+    Overturned(OverturnEffect),
+}
+
+impl AppealOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Upheld => "UPHELD",
+            Self::Overturned(_) => "OVERTURNED",
+        }
+    }
+}
+
+/// An appeal challenges a decision, so the claim must have one, and one appeal runs at a time
+/// (a lawsuit after an administrative review is a new appeal once the first is decided).
+pub fn file_appeal(status: ClaimStatus, open_appeal: bool) -> Result<(), TransitionError> {
+    if !status.is_decided() {
+        return Err(wrong_state(status, "appealed before it is decided"));
+    }
+    if open_appeal {
+        return Err(TransitionError(
+            "an appeal of this claim is still open".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The claim's status after an appeal's outcome. Upheld changes nothing. Overturning a refusal
+/// confirms the claim or reopens it; overturning a confirmation can only reopen it, because a
+/// refusal needs a human's reason code, given with Decide.
+pub fn appeal_outcome(
+    status: ClaimStatus,
+    outcome: AppealOutcome,
+) -> Result<ClaimStatus, TransitionError> {
+    if !status.is_decided() {
+        return Err(wrong_state(status, "given an appeal outcome"));
+    }
+    match (status, outcome) {
+        (_, AppealOutcome::Upheld) => Ok(status),
+        (ClaimStatus::Refused, AppealOutcome::Overturned(OverturnEffect::Confirm)) => {
+            Ok(ClaimStatus::Confirmed)
+        }
+        (_, AppealOutcome::Overturned(OverturnEffect::Reopen)) => Ok(ClaimStatus::InReview),
+        (_, AppealOutcome::Overturned(OverturnEffect::Confirm)) => Err(TransitionError(
+            "a confirmed claim overturned on appeal is reopened for a new decision".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ClaimStatus::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for reason in RefusalReason::ALL {
+            assert_eq!(RefusalReason::parse(reason.as_str()), Some(reason));
+        }
+        let mut names: Vec<_> = RefusalReason::ALL.iter().map(|r| r.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), RefusalReason::ALL.len());
+        for status in [InReview, InformationRequested, Confirmed, Refused] {
+            assert_eq!(ClaimStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(RefusalReason::parse("BECAUSE"), None);
+    }
+
+    #[test]
+    fn only_claims_in_review_are_decided() {
+        assert_eq!(decide(InReview, HumanDecision::Confirm), Ok(Confirmed));
+        assert_eq!(
+            decide(
+                InformationRequested,
+                HumanDecision::Refuse(RefusalReason::SelfHarm)
+            ),
+            Ok(Refused)
+        );
+        assert!(decide(Confirmed, HumanDecision::Confirm).is_err());
+        assert!(decide(Refused, HumanDecision::Confirm).is_err());
+        assert_eq!(request_information(InReview), Ok(InformationRequested));
+        assert_eq!(
+            request_information(InformationRequested),
+            Ok(InformationRequested)
+        );
+        assert!(request_information(Confirmed).is_err());
+    }
+
+    #[test]
+    fn appraisal_needs_a_confirmed_claim() {
+        assert!(require_confirmed(Confirmed, "appraised").is_ok());
+        for status in [InReview, InformationRequested, Refused] {
+            assert!(require_confirmed(status, "appraised").is_err());
+        }
+    }
+
+    #[test]
+    fn appeals_challenge_decisions_one_at_a_time() {
+        assert!(file_appeal(Refused, false).is_ok());
+        assert!(file_appeal(Confirmed, false).is_ok());
+        assert!(file_appeal(Refused, true).is_err());
+        assert!(file_appeal(InReview, false).is_err());
+        assert!(file_appeal(InformationRequested, false).is_err());
+    }
+
+    #[test]
+    fn appeal_outcomes() {
+        let overturn = |e| AppealOutcome::Overturned(e);
+        assert_eq!(appeal_outcome(Refused, AppealOutcome::Upheld), Ok(Refused));
+        assert_eq!(
+            appeal_outcome(Confirmed, AppealOutcome::Upheld),
+            Ok(Confirmed)
+        );
+        assert_eq!(
+            appeal_outcome(Refused, overturn(OverturnEffect::Confirm)),
+            Ok(Confirmed)
+        );
+        assert_eq!(
+            appeal_outcome(Refused, overturn(OverturnEffect::Reopen)),
+            Ok(InReview)
+        );
+        assert_eq!(
+            appeal_outcome(Confirmed, overturn(OverturnEffect::Reopen)),
+            Ok(InReview)
+        );
+        assert!(appeal_outcome(Confirmed, overturn(OverturnEffect::Confirm)).is_err());
+        assert!(appeal_outcome(InReview, AppealOutcome::Upheld).is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! Wires configuration, telemetry, the database, the enrollment and incident consumers, the
+//! premium client, the outbox relay and the gRPC API.
+
+use std::sync::Arc;
+
+use gigshield_claims::activity::WorkActivity;
+use gigshield_claims::api::{ClaimsApi, Settings};
+use gigshield_claims::config::{ClaimsConfig, SERVICE_NAME};
+use gigshield_claims::domain::benefit_parameters::BenefitParameters;
+use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
+use gigshield_claims::store::Migrator;
+use gigshield_claims::stream::StreamNotifier;
+use gigshield_kit::config::Env;
+use gigshield_kit::kafka::TopicSpec;
+use gigshield_kit::pii::PiiVault;
+use gigshield_kit::{Service, shutdown, telemetry};
+use gigshield_proto::claims::claims_service_server::ClaimsServiceServer;
+use tonic::transport::Endpoint;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let env = Env::process();
+    let config = ClaimsConfig::from_env(&env)?;
+    let vault = Arc::new(PiiVault::from_env(&env)?);
+    // Validated as a whole now, so a bad parameter file stops the start, not a payment.
+    let benefits = Arc::new(BenefitParameters::embedded()?);
+    let token = std::fs::read_to_string(&config.premium_token_file).map_err(|e| {
+        anyhow::anyhow!(
+            "CLAIMS_PREMIUM_TOKEN_FILE {}: {e}",
+            config.premium_token_file.display()
+        )
+    })?;
+    let _telemetry = telemetry::init(SERVICE_NAME, &config.kit.telemetry)?;
+    // Lazy: claims starts while premium is down; applications wait in Kafka until it answers.
+    let premium_channel = Endpoint::from_shared(config.premium_addr.clone())?
+        .timeout(config.premium_timeout)
+        .connect_timeout(config.premium_timeout)
+        .connect_lazy();
+    let premium = WorkActivity::new(premium_channel, &token)?;
+
+    let mut service = Service::init::<Migrator>(config.kit.clone()).await?;
+    service
+        .ensure_topics(&[TopicSpec {
+            name: config.topic.clone(),
+            partitions: config.topic_partitions,
+            retention: None,
+        }])
+        .await?;
+    shutdown::cancel_on_signal(service.shutdown.clone());
+    let stream = StreamNotifier::default();
+    // Separate groups: an application waiting on premium does not hold up memberships. An
+    // application that overtakes its worker's registration finds no membership and goes to
+    // review (never a refusal), so the lack of cross-topic order costs at most a human look.
+    service.spawn_consumer(
+        &config.consumer_group,
+        &[config.enrollment_topic.as_str()],
+        EnrollmentReplica,
+    )?;
+    service.spawn_consumer(
+        &format!("{}-incident", config.consumer_group),
+        &[config.incident_topic.as_str()],
+        IncidentIntake {
+            topic: config.topic.clone(),
+            params: config.determination.clone(),
+            premium,
+            stream: stream.clone(),
+        },
+    )?;
+
+    let api = ClaimsApi::new(
+        service.db.clone(),
+        service.outbox(),
+        Settings {
+            topic: config.topic.clone(),
+            vault,
+            benefits,
+            watch_poll: config.watch_poll,
+            stream,
+            shutdown: service.shutdown.clone(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
+    let routes =
+        tonic::service::Routes::new(ClaimsServiceServer::with_interceptor(api, service.auth()));
+    service.serve(listener, routes).await
+}

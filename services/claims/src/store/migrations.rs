@@ -1,0 +1,166 @@
+//! Claims' schema, after the kit's tables.
+
+use gigshield_kit::migrations::execute_ddl;
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        let mut all = gigshield_kit::migrations();
+        all.push(Box::new(CreateClaims));
+        all
+    }
+}
+
+struct CreateClaims;
+
+impl MigrationName for CreateClaims {
+    fn name(&self) -> &str {
+        "claims_0001_claims_routes_appraisals_benefits_payouts_appeals_stream"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateClaims {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                // Enrollment's memberships (rule 1), filled by the enrollment consumer.
+                "CREATE TABLE membership (
+                    worker_id {uuid} PRIMARY KEY,
+                    person_id {uuid} NOT NULL,
+                    platform_id {uuid} NOT NULL,
+                    registered_at {timestamp} NOT NULL,
+                    deregistered_at {timestamp})",
+                "CREATE INDEX membership_person ON membership (person_id)",
+                // platform_key '' = every platform of the province.
+                "CREATE TABLE route (
+                    province_code TEXT NOT NULL,
+                    platform_key TEXT NOT NULL,
+                    insurer_id {uuid} NOT NULL,
+                    updated_at {timestamp} NOT NULL,
+                    PRIMARY KEY (province_code, platform_key))",
+                // incident_id UNIQUE: one claim per application, even under a race.
+                "CREATE TABLE claim (
+                    id {uuid} PRIMARY KEY,
+                    incident_id {uuid} NOT NULL UNIQUE,
+                    person_id {uuid} NOT NULL,
+                    platform_id {uuid},
+                    insurer_id {uuid},
+                    status TEXT NOT NULL,
+                    province_code TEXT NOT NULL,
+                    region_code TEXT NOT NULL,
+                    occurred_at {timestamp} NOT NULL,
+                    filed_at {timestamp} NOT NULL,
+                    opened_at {timestamp} NOT NULL,
+                    updated_at {timestamp} NOT NULL,
+                    evidence_count INTEGER NOT NULL,
+                    facts TEXT NOT NULL,
+                    trace TEXT NOT NULL,
+                    review_reasons TEXT NOT NULL,
+                    liability TEXT,
+                    decision TEXT)",
+                "CREATE INDEX claim_person ON claim (person_id, occurred_at)",
+                "CREATE INDEX claim_queue ON claim (status, insurer_id, id)",
+                "CREATE TABLE claim_history (
+                    claim_id {uuid} NOT NULL REFERENCES claim (id),
+                    number INTEGER NOT NULL,
+                    at {timestamp} NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    PRIMARY KEY (claim_id, number))",
+                "CREATE TABLE appraisal (
+                    claim_id {uuid} NOT NULL REFERENCES claim (id),
+                    version INTEGER NOT NULL,
+                    grade INTEGER NOT NULL,
+                    nursing_level TEXT NOT NULL,
+                    appraised_on TEXT NOT NULL,
+                    appraisal_body TEXT NOT NULL,
+                    recorded_by TEXT NOT NULL,
+                    recorded_at {timestamp} NOT NULL,
+                    PRIMARY KEY (claim_id, version))",
+                "CREATE TABLE assessment (
+                    claim_id {uuid} NOT NULL REFERENCES claim (id),
+                    version INTEGER NOT NULL,
+                    parameters_version TEXT NOT NULL,
+                    facts TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    assessed_by TEXT NOT NULL,
+                    assessed_at {timestamp} NOT NULL,
+                    PRIMARY KEY (claim_id, version))",
+                // What the latest assessment schedules; replaced (except what was issued) by
+                // every assessment.
+                "CREATE TABLE payout_schedule (
+                    idempotency_key TEXT PRIMARY KEY,
+                    claim_id {uuid} NOT NULL REFERENCES claim (id),
+                    kind TEXT NOT NULL,
+                    period TEXT NOT NULL,
+                    due_month TEXT NOT NULL,
+                    amount_fen BIGINT NOT NULL,
+                    assessment_version INTEGER NOT NULL)",
+                "CREATE INDEX payout_schedule_claim ON payout_schedule (claim_id, due_month)",
+                // The ledger: a row per payment, never updated or deleted; the primary key is
+                // what makes a payout happen once.
+                "CREATE TABLE payout_ledger (
+                    idempotency_key TEXT PRIMARY KEY,
+                    claim_id {uuid} NOT NULL REFERENCES claim (id),
+                    kind TEXT NOT NULL,
+                    period TEXT NOT NULL,
+                    due_month TEXT NOT NULL,
+                    amount_fen BIGINT NOT NULL,
+                    account_key_id TEXT NOT NULL,
+                    account_sealed {bytes} NOT NULL,
+                    account_masked TEXT NOT NULL,
+                    issued_by TEXT NOT NULL,
+                    issued_at {timestamp} NOT NULL)",
+                "CREATE INDEX payout_ledger_claim ON payout_ledger (claim_id)",
+                "CREATE TABLE appeal (
+                    id {uuid} PRIMARY KEY,
+                    claim_id {uuid} NOT NULL REFERENCES claim (id),
+                    kind TEXT NOT NULL,
+                    challenged_status TEXT NOT NULL,
+                    filed_by TEXT NOT NULL,
+                    filed_at {timestamp} NOT NULL,
+                    outcome TEXT,
+                    effect TEXT,
+                    decided_by TEXT,
+                    decided_at {timestamp})",
+                "CREATE INDEX appeal_claim ON appeal (claim_id)",
+                // The insurer stream: every claim event, written in the transaction that
+                // writes its outbox row. seq orders it; writers take an advisory lock before
+                // inserting so seq order is commit order (see queries::append_event).
+                "CREATE TABLE claim_event (
+                    seq {serial_pk},
+                    claim_id {uuid} NOT NULL,
+                    insurer_id {uuid},
+                    event_type TEXT NOT NULL,
+                    payload {bytes} NOT NULL,
+                    recorded_at {timestamp} NOT NULL)",
+                "CREATE INDEX claim_event_insurer ON claim_event (insurer_id, seq)",
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "DROP TABLE claim_event",
+                "DROP TABLE appeal",
+                "DROP TABLE payout_ledger",
+                "DROP TABLE payout_schedule",
+                "DROP TABLE assessment",
+                "DROP TABLE appraisal",
+                "DROP TABLE claim_history",
+                "DROP TABLE claim",
+                "DROP TABLE route",
+                "DROP TABLE membership",
+            ],
+        )
+        .await
+    }
+}

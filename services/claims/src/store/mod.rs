@@ -1,0 +1,12 @@
+//! Claims' persistence: entities, the migration, and the queries the consumers and the API run.
+
+pub mod entities;
+pub mod migrations;
+pub mod queries;
+pub mod records;
+
+pub use entities::{
+    appeal, appraisal, assessment, claim, claim_event, claim_history, membership, payout_ledger,
+    payout_schedule, route,
+};
+pub use migrations::Migrator;

@@ -1,0 +1,386 @@
+//! The queries claims runs; each takes the connection or transaction to run on.
+
+use chrono::{DateTime, Utc};
+use gigshield_kit::db::is_postgres;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use super::entities::{
+    appeal, appraisal, assessment, claim, claim_event, claim_history, membership, payout_ledger,
+    payout_schedule, route,
+};
+
+// --- enrollment replica -----------------------------------------------------------------------
+
+/// A registration; a replayed one (same worker id) changes nothing.
+pub async fn insert_membership(
+    conn: &impl ConnectionTrait,
+    row: membership::Model,
+) -> Result<(), DbErr> {
+    membership::Entity::insert(row.into_active_model().reset_all())
+        .on_conflict(
+            OnConflict::column(membership::Column::WorkerId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends a membership; false when it is unknown.
+pub async fn end_membership(
+    conn: &impl ConnectionTrait,
+    worker_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let Some(row) = membership::Entity::find_by_id(worker_id).one(conn).await? else {
+        return Ok(false);
+    };
+    let mut active = row.into_active_model();
+    active.deregistered_at = sea_orm::Set(Some(at));
+    active.update(conn).await?;
+    Ok(true)
+}
+
+pub async fn memberships_of(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> Result<Vec<membership::Model>, DbErr> {
+    membership::Entity::find()
+        .filter(membership::Column::PersonId.eq(person_id))
+        .order_by_asc(membership::Column::RegisteredAt)
+        .all(conn)
+        .await
+}
+
+// --- routes -------------------------------------------------------------------------------------
+
+pub async fn routes(conn: &impl ConnectionTrait) -> Result<Vec<route::Model>, DbErr> {
+    route::Entity::find()
+        .order_by_asc(route::Column::ProvinceCode)
+        .order_by_asc(route::Column::PlatformKey)
+        .all(conn)
+        .await
+}
+
+pub async fn put_route(conn: &impl ConnectionTrait, row: route::Model) -> Result<(), DbErr> {
+    route::Entity::insert(row.into_active_model().reset_all())
+        .on_conflict(
+            OnConflict::columns([route::Column::ProvinceCode, route::Column::PlatformKey])
+                .update_columns([route::Column::InsurerId, route::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+// --- claims -------------------------------------------------------------------------------------
+
+pub async fn claim(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<claim::Model>, DbErr> {
+    claim::Entity::find_by_id(id).one(conn).await
+}
+
+/// The claim, locked until the transaction ends, so concurrent changes to one claim queue up
+/// and its events keep their order.
+pub async fn claim_for_update(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<claim::Model>, DbErr> {
+    claim::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
+pub async fn claim_by_incident(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Option<claim::Model>, DbErr> {
+    claim::Entity::find()
+        .filter(claim::Column::IncidentId.eq(incident_id))
+        .one(conn)
+        .await
+}
+
+/// The person's claims (for the duplicate rule).
+pub async fn claims_of(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> Result<Vec<claim::Model>, DbErr> {
+    claim::Entity::find()
+        .filter(claim::Column::PersonId.eq(person_id))
+        .order_by_asc(claim::Column::OccurredAt)
+        .all(conn)
+        .await
+}
+
+pub async fn insert_claim(conn: &impl ConnectionTrait, row: claim::Model) -> Result<(), DbErr> {
+    claim::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_claim(conn: &impl ConnectionTrait, row: claim::Model) -> Result<(), DbErr> {
+    row.into_active_model().reset_all().update(conn).await?;
+    Ok(())
+}
+
+/// The review queue after `after` (keyset by id, which is time-ordered UUIDv7), for one
+/// insurer or for everyone.
+pub async fn review_queue(
+    conn: &impl ConnectionTrait,
+    insurer_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<claim::Model>, DbErr> {
+    let mut query = claim::Entity::find()
+        .filter(claim::Column::Status.is_in(["IN_REVIEW", "INFORMATION_REQUESTED"]));
+    if let Some(insurer) = insurer_id {
+        query = query.filter(claim::Column::InsurerId.eq(insurer));
+    }
+    if let Some(after) = after {
+        query = query.filter(claim::Column::Id.gt(after));
+    }
+    query
+        .order_by_asc(claim::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+// --- history ------------------------------------------------------------------------------------
+
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Vec<claim_history::Model>, DbErr> {
+    claim_history::Entity::find()
+        .filter(claim_history::Column::ClaimId.eq(claim_id))
+        .order_by_asc(claim_history::Column::Number)
+        .all(conn)
+        .await
+}
+
+/// Appends a history entry. Callers hold the claim's row lock, so numbers do not collide.
+pub async fn add_history(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    detail: String,
+) -> Result<(), DbErr> {
+    let last = claim_history::Entity::find()
+        .filter(claim_history::Column::ClaimId.eq(claim_id))
+        .order_by_desc(claim_history::Column::Number)
+        .one(conn)
+        .await?
+        .map_or(0, |h| h.number);
+    claim_history::Entity::insert(
+        claim_history::Model {
+            claim_id,
+            number: last + 1,
+            at,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            detail,
+        }
+        .into_active_model(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+// --- appraisals, assessments, payouts -------------------------------------------------------------
+
+pub async fn appraisals(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Vec<appraisal::Model>, DbErr> {
+    appraisal::Entity::find()
+        .filter(appraisal::Column::ClaimId.eq(claim_id))
+        .order_by_asc(appraisal::Column::Version)
+        .all(conn)
+        .await
+}
+
+pub async fn insert_appraisal(
+    conn: &impl ConnectionTrait,
+    row: appraisal::Model,
+) -> Result<(), DbErr> {
+    appraisal::Entity::insert(row.into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn latest_assessment(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Option<assessment::Model>, DbErr> {
+    assessment::Entity::find()
+        .filter(assessment::Column::ClaimId.eq(claim_id))
+        .order_by_desc(assessment::Column::Version)
+        .one(conn)
+        .await
+}
+
+pub async fn insert_assessment(
+    conn: &impl ConnectionTrait,
+    row: assessment::Model,
+) -> Result<(), DbErr> {
+    assessment::Entity::insert(row.into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn schedule(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Vec<payout_schedule::Model>, DbErr> {
+    payout_schedule::Entity::find()
+        .filter(payout_schedule::Column::ClaimId.eq(claim_id))
+        .order_by_asc(payout_schedule::Column::DueMonth)
+        .order_by_asc(payout_schedule::Column::IdempotencyKey)
+        .all(conn)
+        .await
+}
+
+/// Replaces the claim's schedule. Issued payouts live in the ledger, which is never touched
+/// here, so replacing the plan cannot undo or repeat a payment.
+pub async fn replace_schedule(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+    rows: Vec<payout_schedule::Model>,
+) -> Result<(), DbErr> {
+    payout_schedule::Entity::delete_many()
+        .filter(payout_schedule::Column::ClaimId.eq(claim_id))
+        .exec(conn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    payout_schedule::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model()))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn ledger(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Vec<payout_ledger::Model>, DbErr> {
+    payout_ledger::Entity::find()
+        .filter(payout_ledger::Column::ClaimId.eq(claim_id))
+        .order_by_asc(payout_ledger::Column::DueMonth)
+        .order_by_asc(payout_ledger::Column::IdempotencyKey)
+        .all(conn)
+        .await
+}
+
+/// Records a payment; false when its key was paid before (nothing is written then).
+pub async fn insert_ledger(
+    conn: &impl ConnectionTrait,
+    row: payout_ledger::Model,
+) -> Result<bool, DbErr> {
+    let inserted = payout_ledger::Entity::insert(row.into_active_model())
+        .on_conflict(
+            OnConflict::column(payout_ledger::Column::IdempotencyKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+// --- appeals --------------------------------------------------------------------------------------
+
+pub async fn appeals(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Vec<appeal::Model>, DbErr> {
+    appeal::Entity::find()
+        .filter(appeal::Column::ClaimId.eq(claim_id))
+        .order_by_asc(appeal::Column::Id)
+        .all(conn)
+        .await
+}
+
+pub async fn insert_appeal(conn: &impl ConnectionTrait, row: appeal::Model) -> Result<(), DbErr> {
+    appeal::Entity::insert(row.into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_appeal(conn: &impl ConnectionTrait, row: appeal::Model) -> Result<(), DbErr> {
+    row.into_active_model().reset_all().update(conn).await?;
+    Ok(())
+}
+
+// --- the insurer stream ---------------------------------------------------------------------------
+
+/// Key of the PostgreSQL advisory lock that orders `claim_event` writers ("claimevt").
+const CLAIM_EVENT_LOCK: i64 = 0x636c_6169_6d65_7674;
+
+/// Appends an event to the stream. A sequence value is drawn at insert but becomes visible at
+/// commit, so without care a reader could see seq 8 committed while 7 is still in flight and
+/// skip 7 forever. Writers therefore take a transaction-scoped advisory lock first: seq values
+/// are drawn in lock order and commits happen in the same order (the lock is released by the
+/// commit), so every row a reader sees has all smaller committed rows visible too. Claims are
+/// low-volume; the lock is held only from here to commit. SQLite has one writer anyway.
+pub async fn append_event(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+    insurer_id: Option<Uuid>,
+    event_type: &str,
+    payload: Vec<u8>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if is_postgres(conn) {
+        conn.execute_raw(Statement::from_string(
+            conn.get_database_backend(),
+            format!("SELECT pg_advisory_xact_lock({CLAIM_EVENT_LOCK})"),
+        ))
+        .await?;
+    }
+    claim_event::Entity::insert(claim_event::ActiveModel {
+        seq: sea_orm::NotSet,
+        claim_id: sea_orm::Set(claim_id),
+        insurer_id: sea_orm::Set(insurer_id),
+        event_type: sea_orm::Set(event_type.to_string()),
+        payload: sea_orm::Set(payload),
+        recorded_at: sea_orm::Set(at),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stream rows after `after_seq`, oldest first, for one insurer or for everyone.
+pub async fn events_after(
+    conn: &impl ConnectionTrait,
+    insurer_id: Option<Uuid>,
+    after_seq: i64,
+    limit: u64,
+) -> Result<Vec<claim_event::Model>, DbErr> {
+    let mut query = claim_event::Entity::find().filter(claim_event::Column::Seq.gt(after_seq));
+    if let Some(insurer) = insurer_id {
+        query = query.filter(claim_event::Column::InsurerId.eq(insurer));
+    }
+    query
+        .order_by_asc(claim_event::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await
+}

@@ -1,0 +1,68 @@
+//! Stored forms that are not plain columns: the decision record, and reading JSON columns back
+//! into domain values. A stored value that does not read back is an internal error: the
+//! service wrote it.
+
+use chrono::{DateTime, Utc};
+use gigshield_kit::ApiError;
+use serde::{Deserialize, Serialize};
+
+use super::claim;
+use crate::domain::determination::{DeterminationFacts, Liability, RuleOutcome};
+use crate::domain::lifecycle::{ClaimStatus, RefusalReason};
+
+/// The decision a claim currently stands on (claim.decision, JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub status: ClaimStatus,
+    pub refusal_reason: Option<RefusalReason>,
+    /// The rules confirmed the claim without a human.
+    pub automatic: bool,
+    /// `automation` or the human's actor string.
+    pub decided_by: String,
+    pub decided_at: DateTime<Utc>,
+    pub note: String,
+}
+
+fn corrupt(what: &str, err: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(anyhow::anyhow!("stored {what} does not read back: {err}"))
+}
+
+pub fn status(row: &claim::Model) -> Result<ClaimStatus, ApiError> {
+    ClaimStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))
+}
+
+pub fn trace(row: &claim::Model) -> Result<Vec<RuleOutcome>, ApiError> {
+    serde_json::from_str(&row.trace).map_err(|e| corrupt("trace", e))
+}
+
+pub fn facts(row: &claim::Model) -> Result<DeterminationFacts, ApiError> {
+    serde_json::from_str(&row.facts).map_err(|e| corrupt("facts", e))
+}
+
+pub fn liability(row: &claim::Model) -> Result<Option<Liability>, ApiError> {
+    row.liability
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt("liability", e))
+}
+
+pub fn decision(row: &claim::Model) -> Result<Option<DecisionRecord>, ApiError> {
+    row.decision
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt("decision", e))
+}
+
+pub fn reasons(row: &claim::Model) -> Vec<String> {
+    row.review_reasons
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(ApiError::internal)
+}

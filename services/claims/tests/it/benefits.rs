@@ -1,0 +1,210 @@
+//! Appraisal → benefits → payouts: a re-appraisal replaces the first with history, the
+//! calculator assesses from the embedded parameters, payouts are issued once per item and
+//! period, and the account is stored sealed and shown masked.
+
+use chrono::TimeDelta;
+use gigshield_kit::Role;
+use gigshield_proto::claims as pb;
+use gigshield_scheme::calendar::CalendarMonth;
+use uuid::Uuid;
+
+use crate::support::*;
+
+async fn appraise(
+    app: &mut TestApp,
+    claim_id: &str,
+    grade: i32,
+    nursing: pb::NursingLevel,
+) -> pb::Claim {
+    app.client
+        .record_appraisal(as_(
+            &Role::Adjuster,
+            pb::RecordAppraisalRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: claim_id.into(),
+                grade,
+                nursing_level: nursing as i32,
+                appraised_on: "2026-10-08".into(),
+                appraisal_body: "北京市劳动能力鉴定委员会".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap()
+}
+
+#[tokio::test]
+async fn appraisal_benefits_and_payouts_once_each() {
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    let at = hours_ago(6);
+    app.order(&world, "order-1", "110105", at - TimeDelta::minutes(30))
+        .await;
+    let claim = app.file(&application(&world, at)).await;
+    assert_eq!(status(&claim), pb::ClaimStatus::Confirmed);
+    let id = claim.claim_id.clone();
+
+    let bad = app
+        .client
+        .record_appraisal(as_(
+            &Role::Adjuster,
+            pb::RecordAppraisalRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: id.clone(),
+                grade: 11,
+                nursing_level: 0,
+                appraised_on: "2026-13-01".into(),
+                appraisal_body: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+
+    appraise(&mut app, &id, 5, pb::NursingLevel::None).await;
+    let claim = appraise(&mut app, &id, 4, pb::NursingLevel::Partial).await;
+    assert_eq!(claim.appraisals.len(), 2);
+    assert_eq!(claim.appraisals[1].grade, 4);
+    assert!(
+        claim
+            .history
+            .iter()
+            .any(|h| h.detail.starts_with("re-appraisal 2 replaces 1"))
+    );
+
+    let start = CalendarMonth::of(chrono::Utc::now());
+    let assess = pb::AssessBenefitsRequest {
+        request_id: Uuid::now_v7().to_string(),
+        claim_id: id.clone(),
+        approved_bills: vec![pb::ApprovedBill {
+            kind: pb::BillKind::MedicalAndRehabilitation as i32,
+            amount_fen: 1_234_567,
+        }],
+        hospital_days: 0,
+        died_at: None,
+        dependants: vec![],
+        start_month: start.to_string(),
+        monthly_instalments: 3,
+    };
+    let claim = app
+        .client
+        .assess_benefits(as_(&app.insurer_role(), assess.clone()))
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap();
+    let assessment = claim.assessment.clone().unwrap();
+    let item = |kind: &str| {
+        assessment
+            .items
+            .iter()
+            .find(|i| i.kind == kind)
+            .unwrap_or_else(|| panic!("{kind} missing: {:?}", assessment.items))
+            .clone()
+    };
+    // Beijing's 2025 average monthly wage in the parameter file: 12 500.00 yuan (incident 2026).
+    assert_eq!(item("medical_and_rehabilitation").amount_fen, 1_234_567);
+    assert_eq!(item("disability_subsidy").amount_fen, 21 * 1_250_000);
+    assert_eq!(item("disability_allowance").amount_fen, 937_500);
+    assert!(item("disability_allowance").monthly);
+    assert_eq!(item("nursing_care").amount_fen, 375_000);
+    // Two one-time items once, two monthly items × 3 instalments.
+    assert_eq!(claim.payouts.len(), 2 + 2 * 3);
+    assert!(claim.payouts.iter().all(|p| !p.issued));
+
+    let issue = |request_id: &str| pb::IssuePayoutsRequest {
+        request_id: request_id.into(),
+        claim_id: id.clone(),
+        through_month: start.to_string(),
+        account_reference: "6222020200112233445".into(),
+    };
+    let issued = app
+        .client
+        .issue_payouts(as_(&app.insurer_role(), issue("pay-1")))
+        .await
+        .unwrap()
+        .into_inner();
+    // Due in the start month: both one-time items and the first instalment of each monthly one.
+    assert_eq!(issued.issued.len(), 4);
+    assert!(
+        issued
+            .issued
+            .iter()
+            .all(|p| p.account_masked == "6222***********3445")
+    );
+    assert_eq!(app.outbox_count("PayoutIssued").await, 4);
+
+    // Another request for the same month issues nothing more; re-assessing keeps issued ones.
+    let again = app
+        .client
+        .issue_payouts(as_(&Role::Adjuster, issue("pay-2")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.issued.is_empty());
+    app.client
+        .assess_benefits(as_(
+            &Role::Adjuster,
+            pb::AssessBenefitsRequest {
+                request_id: Uuid::now_v7().to_string(),
+                ..assess
+            },
+        ))
+        .await
+        .unwrap();
+    let later = app
+        .client
+        .issue_payouts(as_(&Role::Adjuster, issue("pay-3")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(later.issued.is_empty(), "{:?}", later.issued);
+    assert_eq!(app.outbox_count("PayoutIssued").await, 4);
+    assert_eq!(app.count("SELECT COUNT(*) FROM payout_ledger").await, 4);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM payout_ledger WHERE position('6222020200112233445'::bytea in account_sealed) > 0"
+        )
+        .await,
+        0,
+        "the account is stored sealed"
+    );
+    assert_eq!(app.outbox_count("AppraisalRecorded").await, 2);
+    assert_eq!(app.outbox_count("BenefitAssessed").await, 2);
+
+    // The platform sees the claim without medical detail.
+    let seen = app.get(&world.platform_role(), &id).await.unwrap();
+    assert!(seen.medical_detail_withheld);
+    assert!(seen.appraisals.is_empty() && seen.assessment.is_none() && seen.payouts.is_empty());
+    assert!(seen.trace.iter().all(|r| r.evidence.is_empty()));
+    let own = app.get(&world.worker(), &id).await.unwrap();
+    assert_eq!(own.payouts.iter().filter(|p| p.issued).count(), 4);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_claim_in_review_is_not_appraised() {
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    let claim = app.file(&application(&world, hours_ago(7))).await;
+    let err = app
+        .client
+        .record_appraisal(as_(
+            &Role::Adjuster,
+            pb::RecordAppraisalRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: claim.claim_id,
+                grade: 3,
+                nursing_level: pb::NursingLevel::None as i32,
+                appraised_on: "2026-10-08".into(),
+                appraisal_body: "committee".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+    app.stop().await;
+}

@@ -1,0 +1,14 @@
+//! Claims against real PostgreSQL and a real Kafka broker, with a real premium service
+//! in-process answering VerifyWorkActivity, enrollment and incident events produced onto
+//! per-test topics, and the API used as insurers, adjusters, workers, platforms and operators.
+//! Needs `make infra-up`.
+
+mod support;
+
+mod appeals;
+mod benefits;
+mod determination;
+mod redelivery;
+mod review;
+mod tenancy;
+mod watch;

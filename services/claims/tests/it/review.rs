@@ -1,0 +1,162 @@
+//! Human decisions on the review queue: a refusal needs a reason from the fixed list, a
+//! decided claim is not decided again, and insurers see their own routes only.
+
+use gigshield_kit::Role;
+use gigshield_proto::claims as pb;
+use uuid::Uuid;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn a_human_refuses_with_a_reason_from_the_list() {
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    // No order: the claim goes to review.
+    let claim = app.file(&application(&world, hours_ago(5))).await;
+    assert_eq!(status(&claim), pb::ClaimStatus::InReview);
+    let insurer = app.insurer_role();
+    let id = claim.claim_id.clone();
+
+    let no_reason = app
+        .decide(
+            &insurer,
+            &id,
+            pb::ClaimStatus::Refused,
+            pb::RefusalReason::Unspecified,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(no_reason.code(), tonic::Code::InvalidArgument);
+
+    // Another insurer neither sees it in its queue nor may decide it.
+    let other = Role::Insurer {
+        insurer_id: Uuid::now_v7(),
+    };
+    let queue = app
+        .client
+        .list_review_queue(as_(&other, pb::ListReviewQueueRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(queue.claims.is_empty());
+    let denied = app
+        .decide(
+            &other,
+            &id,
+            pb::ClaimStatus::Confirmed,
+            pb::RefusalReason::Unspecified,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+
+    let info = app
+        .client
+        .request_information(as_(
+            &insurer,
+            pb::RequestInformationRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: id.clone(),
+                question: "the order log of that afternoon".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap();
+    assert_eq!(status(&info), pb::ClaimStatus::InformationRequested);
+
+    let refused = app
+        .decide(
+            &insurer,
+            &id,
+            pb::ClaimStatus::Refused,
+            pb::RefusalReason::NotDuringOrder,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&refused), pb::ClaimStatus::Refused);
+    let decision = refused.decision.unwrap();
+    assert!(!decision.automatic);
+    assert_eq!(
+        decision.refusal_reason,
+        pb::RefusalReason::NotDuringOrder as i32
+    );
+    assert!(decision.decided_by.starts_with("insurer:"));
+    let actions: Vec<_> = refused.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["OPENED", "ROUTED", "INFORMATION_REQUESTED", "REFUSED"]
+    );
+
+    let again = app
+        .decide(
+            &Role::Adjuster,
+            &id,
+            pb::ClaimStatus::Confirmed,
+            pb::RefusalReason::Unspecified,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), tonic::Code::FailedPrecondition);
+    let queue = app
+        .client
+        .list_review_queue(as_(&insurer, pb::ListReviewQueueRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(queue.claims.is_empty(), "a decided claim leaves the queue");
+
+    let seen = read_events(&app.topic, 3).await;
+    assert_eq!(seen[2].event_type, "gigshield.events.v1.ClaimRefused");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_platform_route_wins_over_the_province_route_and_a_retry_replays() {
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    let special = Uuid::now_v7();
+    app.put_route("110000", &world.platform.to_string(), special)
+        .await;
+    let claim = app.file(&application(&world, hours_ago(4))).await;
+    assert_eq!(claim.insurer_id, special.to_string());
+
+    // The same request_id and body returns the first answer; another body is refused.
+    let role = Role::Insurer {
+        insurer_id: special,
+    };
+    let request = pb::DecideRequest {
+        request_id: "decide-1".into(),
+        claim_id: claim.claim_id.clone(),
+        decision: pb::ClaimStatus::Confirmed as i32,
+        refusal_reason: 0,
+        note: String::new(),
+    };
+    let first = app
+        .client
+        .decide(as_(&role, request.clone()))
+        .await
+        .unwrap();
+    let second = app
+        .client
+        .decide(as_(&role, request.clone()))
+        .await
+        .unwrap();
+    assert_eq!(first.into_inner(), second.into_inner());
+    let other_body = app
+        .client
+        .decide(as_(
+            &role,
+            pb::DecideRequest {
+                note: "changed".into(),
+                ..request
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(other_body.code(), tonic::Code::AlreadyExists);
+    assert_eq!(app.outbox_count("ClaimConfirmed").await, 1);
+    app.stop().await;
+}

@@ -1,0 +1,596 @@
+//! A running claims service per test, beside a running premium service: fresh databases, own
+//! topics and consumer groups, port 0; and a producer that plays enrollment and incident.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use gigshield_claims::activity::WorkActivity;
+use gigshield_claims::api::{ClaimsApi, Settings};
+use gigshield_claims::domain::benefit_parameters::BenefitParameters;
+use gigshield_claims::domain::determination::{DeterminationParams, SchemeStage};
+use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
+use gigshield_claims::store::Migrator;
+use gigshield_claims::stream::StreamNotifier;
+use gigshield_kit::envelope::Envelope;
+use gigshield_kit::pii::PiiVault;
+use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use gigshield_kit::testing::{
+    Backend, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
+};
+use gigshield_kit::wire::timestamp;
+use gigshield_kit::{CancellationToken, Role, Service};
+use gigshield_proto::claims as pb;
+use gigshield_proto::claims::claims_service_client::ClaimsServiceClient;
+use gigshield_proto::claims::claims_service_server::ClaimsServiceServer;
+use gigshield_proto::common::Industry;
+use gigshield_proto::events;
+use gigshield_proto::incident as ipb;
+use gigshield_proto::premium as ppb;
+use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
+use gigshield_proto::premium::premium_service_server::PremiumServiceServer;
+use gigshield_scheme::region::ProvinceCode;
+use rdkafka::ClientConfig;
+use rdkafka::Message as _;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::Headers;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+/// The default stages, except that Xinjiang (65) joins only in 2099: the scheme-in-force rule
+/// needs a province where the scheme has not started, and by now every province has.
+pub fn params() -> DeterminationParams {
+    let mut params = DeterminationParams::default();
+    let xinjiang = ProvinceCode::from_prefix("65").unwrap();
+    for stage in &mut params.scheme_stages {
+        stage.provinces.retain(|p| *p != xinjiang);
+    }
+    params.scheme_stages.push(SchemeStage {
+        from: chrono::NaiveDate::from_ymd_opt(2099, 1, 1).unwrap(),
+        provinces: vec![xinjiang],
+    });
+    params
+}
+
+async fn serve<S>(
+    service: Service,
+    routes: S,
+) -> (
+    Channel,
+    CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+)
+where
+    S: Into<tonic::service::Routes>,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = service.shutdown.clone();
+    let task = tokio::spawn(service.serve(listener, routes.into()));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    (channel, stop, task)
+}
+
+pub struct TestApp {
+    pub client: ClaimsServiceClient<Channel>,
+    pub premium: PremiumServiceClient<Channel>,
+    /// Where claims publishes.
+    pub topic: String,
+    pub enrollment_topic: String,
+    pub incident_topic: String,
+    pub conn: DatabaseConnection,
+    premium_conn: DatabaseConnection,
+    producer: FutureProducer,
+    /// An insurer routed Beijing (110000) and Xinjiang (650000) for every platform.
+    pub insurer: Uuid,
+    _dbs: (TestDatabase, TestDatabase),
+    stops: Vec<(
+        CancellationToken,
+        tokio::task::JoinHandle<anyhow::Result<()>>,
+    )>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let premium_db = TestDatabase::new(Backend::Postgres).await;
+        let db = TestDatabase::new(Backend::Postgres).await;
+        let enrollment_topic = new_topic("enrollment", 3).await;
+        let incident_topic = new_topic("incident", 3).await;
+        let premium_topic = new_topic("premium", 3).await;
+        let topic = new_topic("claims", 3).await;
+
+        let mut premium =
+            Service::init::<gigshield_premium::store::Migrator>(kit_config("premium", &premium_db))
+                .await
+                .expect("premium starts");
+        premium
+            .spawn_consumer(
+                &format!("premium-test-{}", Uuid::now_v7().simple()),
+                &[&enrollment_topic],
+                gigshield_premium::replica::EnrollmentReplica,
+            )
+            .unwrap();
+        let premium_api = gigshield_premium::api::PremiumApi::new(
+            premium.db.clone(),
+            premium.outbox(),
+            gigshield_premium::config::PremiumSettings::defaults(premium_topic),
+        );
+        let premium_conn = premium.db.clone();
+        let premium_routes = tonic::service::Routes::new(PremiumServiceServer::with_interceptor(
+            premium_api,
+            premium.auth(),
+        ));
+        let (premium_channel, premium_stop, premium_task) = serve(premium, premium_routes).await;
+
+        let mut service = Service::init::<Migrator>(kit_config("claims", &db))
+            .await
+            .expect("claims starts");
+        let stream = StreamNotifier::default();
+        let group = format!("claims-test-{}", Uuid::now_v7().simple());
+        service
+            .spawn_consumer(&group, &[&enrollment_topic], EnrollmentReplica)
+            .unwrap();
+        service
+            .spawn_consumer(
+                &format!("{group}-incident"),
+                &[&incident_topic],
+                IncidentIntake {
+                    topic: topic.clone(),
+                    params: params(),
+                    premium: WorkActivity::new(premium_channel.clone(), &token(&Role::Adjuster))
+                        .unwrap(),
+                    stream: stream.clone(),
+                },
+            )
+            .unwrap();
+        let api = ClaimsApi::new(
+            service.db.clone(),
+            service.outbox(),
+            Settings {
+                topic: topic.clone(),
+                vault: std::sync::Arc::new(PiiVault::ephemeral()),
+                benefits: std::sync::Arc::new(BenefitParameters::embedded().unwrap()),
+                watch_poll: Duration::from_millis(100),
+                stream,
+                shutdown: service.shutdown.clone(),
+            },
+        );
+        let conn = service.db.clone();
+        let routes =
+            tonic::service::Routes::new(ClaimsServiceServer::with_interceptor(api, service.auth()));
+        let (channel, stop, task) = serve(service, routes).await;
+        let producer = ClientConfig::new()
+            .set("bootstrap.servers", kafka_bootstrap())
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .create()
+            .unwrap();
+        let mut app = Self {
+            client: ClaimsServiceClient::new(channel),
+            premium: PremiumServiceClient::new(premium_channel),
+            topic,
+            enrollment_topic,
+            incident_topic,
+            conn,
+            premium_conn,
+            producer,
+            insurer: Uuid::now_v7(),
+            _dbs: (db, premium_db),
+            stops: vec![(stop, task), (premium_stop, premium_task)],
+        };
+        let insurer = app.insurer;
+        for province in ["110000", "650000"] {
+            app.put_route(province, "", insurer).await;
+        }
+        app
+    }
+
+    pub async fn stop(self) {
+        for (stop, task) in self.stops {
+            stop.cancel();
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    pub async fn put_route(&mut self, province: &str, platform: &str, insurer: Uuid) {
+        self.client
+            .put_route(as_(
+                &Role::Operator,
+                pb::PutRouteRequest {
+                    request_id: Uuid::now_v7().to_string(),
+                    route: Some(pb::Route {
+                        province_code: province.into(),
+                        platform_id: platform.into(),
+                        insurer_id: insurer.to_string(),
+                    }),
+                },
+            ))
+            .await
+            .expect("route set");
+    }
+
+    async fn count_on(conn: &DatabaseConnection, sql: &str) -> i64 {
+        conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        Self::count_on(&self.conn, sql).await
+    }
+
+    async fn wait_for(&self, what: &str, premium: bool, sql: &str, n: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let conn = if premium {
+            &self.premium_conn
+        } else {
+            &self.conn
+        };
+        while Self::count_on(conn, sql).await < n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{what} did not reach {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn publish_with_id<M: prost::Message>(
+        &self,
+        topic: &str,
+        id: &str,
+        key: &str,
+        event_type: &str,
+        event: &M,
+    ) {
+        let envelope = Envelope {
+            id: id.to_string(),
+            source: "//gigshield/test".into(),
+            event_type: format!("gigshield.events.v1.{event_type}"),
+            time: Utc::now(),
+            subject: Some(key.to_string()),
+            traceparent: None,
+            payload: event.encode_to_vec(),
+            topic: String::new(),
+            partition: 0,
+            offset: 0,
+        };
+        self.producer
+            .send(
+                FutureRecord::to(topic)
+                    .key(key)
+                    .payload(&envelope.payload)
+                    .headers(envelope.headers()),
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(e, _)| e)
+            .expect("event published");
+    }
+
+    /// A platform (for premium: instant delivery in Beijing and Xinjiang).
+    pub async fn platform(&self) -> Uuid {
+        let platform_id = Uuid::now_v7();
+        let event = events::PlatformRegistered {
+            platform_id: platform_id.to_string(),
+            legal_name: "某某即时配送有限公司".into(),
+            credit_code: "91350100M000100Y43".into(),
+            industries: vec![Industry::InstantDelivery as i32],
+            province_codes: vec!["110000".into(), "650000".into()],
+            effective_from: Some(timestamp(gigshield_scheme::industry::scheme_2025_start())),
+        };
+        let before = Self::count_on(
+            &self.premium_conn,
+            "SELECT COUNT(DISTINCT platform_id) FROM platform_scope",
+        )
+        .await;
+        self.publish_with_id(
+            &self.enrollment_topic,
+            &Uuid::now_v7().to_string(),
+            &platform_id.to_string(),
+            "PlatformRegistered",
+            &event,
+        )
+        .await;
+        self.wait_for(
+            "premium platforms",
+            true,
+            "SELECT COUNT(DISTINCT platform_id) FROM platform_scope",
+            before + 1,
+        )
+        .await;
+        platform_id
+    }
+
+    pub fn worker_registered(
+        &self,
+        person: Uuid,
+        platform: Uuid,
+        external: &str,
+    ) -> events::WorkerRegistered {
+        events::WorkerRegistered {
+            person_id: person.to_string(),
+            platform_id: platform.to_string(),
+            worker_id: Uuid::now_v7().to_string(),
+            external_worker_id: external.into(),
+            birth_year: 1990,
+            sex: 1,
+            region_code: "110105".into(),
+            registered_at: Some(timestamp(gigshield_scheme::industry::scheme_2025_start())),
+        }
+    }
+
+    /// Registers the person with the platform and waits until premium and claims know it.
+    pub async fn member(&self, person: Uuid, platform: Uuid, external: &str) {
+        let claims_before = self.count("SELECT COUNT(*) FROM membership").await;
+        let premium_before =
+            Self::count_on(&self.premium_conn, "SELECT COUNT(*) FROM membership").await;
+        let event = self.worker_registered(person, platform, external);
+        self.publish_with_id(
+            &self.enrollment_topic,
+            &Uuid::now_v7().to_string(),
+            &person.to_string(),
+            "WorkerRegistered",
+            &event,
+        )
+        .await;
+        self.wait_for(
+            "claims memberships",
+            false,
+            "SELECT COUNT(*) FROM membership",
+            claims_before + 1,
+        )
+        .await;
+        self.wait_for(
+            "premium memberships",
+            true,
+            "SELECT COUNT(*) FROM membership",
+            premium_before + 1,
+        )
+        .await;
+    }
+
+    /// A platform with one registered worker.
+    pub async fn world(&self) -> World {
+        let platform = self.platform().await;
+        let person = Uuid::now_v7();
+        self.member(person, platform, "rider-1").await;
+        World {
+            platform,
+            person,
+            external: "rider-1".into(),
+        }
+    }
+
+    /// A completed order of the world's worker, accepted at `accepted_at`, done 60 min later.
+    pub async fn order(
+        &mut self,
+        world: &World,
+        order_id: &str,
+        region: &str,
+        accepted_at: DateTime<Utc>,
+    ) {
+        let report = ppb::OrderReport {
+            order_id: order_id.into(),
+            external_worker_id: world.external.clone(),
+            industry: Industry::InstantDelivery as i32,
+            region_code: region.into(),
+            accepted_at: Some(timestamp(accepted_at)),
+            picked_up_at: Some(timestamp(accepted_at + TimeDelta::minutes(10))),
+            completed_at: Some(timestamp(accepted_at + TimeDelta::minutes(60))),
+            cancelled_at: None,
+        };
+        let response = self
+            .premium
+            .report_orders(as_(
+                &Role::Platform {
+                    platform_id: world.platform,
+                },
+                tokio_stream::iter(vec![ppb::ReportOrdersRequest {
+                    platform_id: world.platform.to_string(),
+                    orders: vec![report],
+                }]),
+            ))
+            .await
+            .expect("orders reported")
+            .into_inner();
+        assert_eq!(
+            response.results[0].status,
+            ppb::OrderResultStatus::Accepted as i32,
+            "{response:?}"
+        );
+    }
+
+    /// Publishes the application (as incident would) and returns the claim once it is open.
+    pub async fn file(&mut self, application: &events::ApplicationFiled) -> pb::Claim {
+        self.publish_with_id(
+            &self.incident_topic,
+            &Uuid::now_v7().to_string(),
+            &application.person_id,
+            "ApplicationFiled",
+            application,
+        )
+        .await;
+        self.claim_of(&application.incident_id).await
+    }
+
+    /// The claim of the incident, once the consumer opened it (as an adjuster sees it).
+    pub async fn claim_of(&mut self, incident_id: &str) -> pb::Claim {
+        let sql = format!("SELECT COUNT(*) FROM claim WHERE incident_id = '{incident_id}'");
+        self.wait_for("claim", false, &sql, 1).await;
+        let row = self
+            .conn
+            .query_one_raw(Statement::from_string(
+                self.conn.get_database_backend(),
+                format!("SELECT id::text FROM claim WHERE incident_id = '{incident_id}'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let id: String = row.try_get_by_index(0).unwrap();
+        self.get(&Role::Adjuster, &id).await.unwrap()
+    }
+
+    pub async fn get(&mut self, role: &Role, claim_id: &str) -> Result<pb::Claim, tonic::Status> {
+        self.client
+            .get_claim(as_(
+                role,
+                pb::GetClaimRequest {
+                    claim_id: claim_id.into(),
+                },
+            ))
+            .await
+            .map(|r| r.into_inner().claim.unwrap())
+    }
+
+    pub async fn decide(
+        &mut self,
+        role: &Role,
+        claim_id: &str,
+        decision: pb::ClaimStatus,
+        reason: pb::RefusalReason,
+    ) -> Result<pb::Claim, tonic::Status> {
+        self.client
+            .decide(as_(
+                role,
+                pb::DecideRequest {
+                    request_id: Uuid::now_v7().to_string(),
+                    claim_id: claim_id.into(),
+                    decision: decision as i32,
+                    refusal_reason: reason as i32,
+                    note: "checked the order log".into(),
+                },
+            ))
+            .await
+            .map(|r| r.into_inner().claim.unwrap())
+    }
+
+    /// Claims events in the outbox of one type.
+    pub async fn outbox_count(&self, event_type: &str) -> i64 {
+        self.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE type = 'gigshield.events.v1.{event_type}'"
+        ))
+        .await
+    }
+
+    pub fn insurer_role(&self) -> Role {
+        Role::Insurer {
+            insurer_id: self.insurer,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct World {
+    pub platform: Uuid,
+    pub person: Uuid,
+    pub external: String,
+}
+
+impl World {
+    pub fn worker(&self) -> Role {
+        Role::Worker {
+            person_id: self.person,
+        }
+    }
+
+    pub fn platform_role(&self) -> Role {
+        Role::Platform {
+            platform_id: self.platform,
+        }
+    }
+}
+
+/// A fall in Beijing Chaoyang at `occurred_at`, filed now by the platform.
+pub fn application(world: &World, occurred_at: DateTime<Utc>) -> events::ApplicationFiled {
+    events::ApplicationFiled {
+        incident_id: Uuid::now_v7().to_string(),
+        person_id: world.person.to_string(),
+        platform_id: world.platform.to_string(),
+        external_worker_id: world.external.clone(),
+        facts: Some(events::IncidentFactsSummary {
+            occurred_at: Some(timestamp(occurred_at)),
+            region_code: "110105".into(),
+            province_code: "110000".into(),
+            order_id: String::new(),
+            category: ipb::CauseCategory::Fall as i32,
+            worker_fault_share: 0,
+            severity: ipb::Severity::Hospitalised as i32,
+            died_at: None,
+            exclusions: None,
+        }),
+        filed_by: ipb::ActorKind::Platform as i32,
+        relationship: 0,
+        filed_at: Some(timestamp(Utc::now())),
+        deadline_days: 30,
+        days_after_accident: 0,
+        late: false,
+        has_late_explanation: false,
+        reported_at: Some(timestamp(occurred_at)),
+        evidence_count: 2,
+        outside_platform_provinces: false,
+    }
+}
+
+pub fn hours_ago(hours: i64) -> DateTime<Utc> {
+    Utc::now() - TimeDelta::hours(hours)
+}
+
+/// A request carrying a bearer token for `role`.
+pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", token(role)).parse().unwrap(),
+    );
+    request
+}
+
+pub fn status(claim: &pb::Claim) -> pb::ClaimStatus {
+    pb::ClaimStatus::try_from(claim.status).unwrap()
+}
+
+/// One message as it sits on a topic.
+pub struct Seen {
+    pub key: String,
+    pub event_type: String,
+}
+
+/// Reads `expected` messages from the start of `topic`.
+pub async fn read_events(topic: &str, expected: usize) -> Vec<Seen> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", kafka_bootstrap())
+        .set("group.id", format!("claims-reader-{}", Uuid::now_v7()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < expected {
+        let msg = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of {expected} events arrived", seen.len()))
+            .unwrap();
+        let mut event_type = String::new();
+        if let Some(headers) = msg.headers() {
+            for h in headers.iter() {
+                if h.key == "ce_type" {
+                    event_type = String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned();
+                }
+            }
+        }
+        seen.push(Seen {
+            key: String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
+            event_type,
+        });
+    }
+    seen
+}
