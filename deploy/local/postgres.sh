@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local PostgreSQL for development and tests: one cluster under .local/, one database per
 # service, a `gigshield` role that may create the per-test databases.
-#   postgres.sh up | down | status
+#   postgres.sh up | down | status | recreate-db NAME | drop-db NAME
 # With GIGSHIELD_PG_ADMIN_URL set, an existing server is used and nothing is started.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -109,6 +109,14 @@ recreate_db() {
   log "database $db recreated"
 }
 
+# Drops a database (benchmarks give their disk back when done).
+drop_db() {
+  local db="$1"
+  [[ "$db" =~ ^[a-z_][a-z0-9_]*$ ]] || die "database name must be lowercase letters, digits and _"
+  psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+  log "database $db dropped"
+}
+
 status() {
   if is_running; then echo "postgres: running (127.0.0.1:$PORT, data $DATA)"; else echo "postgres: stopped"; fi
 }
@@ -118,5 +126,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   recreate-db) recreate_db "${2:?database name}" ;;
-  *) echo "usage: $0 up|down|status|recreate-db NAME" >&2; exit 2 ;;
+  drop-db) drop_db "${2:?database name}" ;;
+  *) echo "usage: $0 up|down|status|recreate-db NAME|drop-db NAME" >&2; exit 2 ;;
 esac

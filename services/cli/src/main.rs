@@ -42,6 +42,8 @@ enum Command {
 enum LoadTarget {
     /// BulkRegisterWorkers throughput and GetWorker latency.
     Enrollment(load::enrollment::EnrollmentLoad),
+    /// ReportOrders end to end against a COPY ceiling, and VerifyWorkActivity latency.
+    Premium(load::premium::PremiumLoad),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,6 +107,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let section = load::enrollment::run(&args, channel).await?;
             println!("{section}");
             load::report::write_section(&report, "enrollment", &section)
+                .with_context(|| format!("write {}", report.display()))?;
+        }
+        Command::Load {
+            target: LoadTarget::Premium(args),
+            report,
+        } => {
+            let section = load::premium::run(&args).await?;
+            println!("{section}");
+            load::report::write_section(&report, "premium", &section)
                 .with_context(|| format!("write {}", report.display()))?;
         }
         Command::Token(args) => {

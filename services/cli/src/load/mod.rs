@@ -2,6 +2,7 @@
 //! client would, checks that every request did what it should, and reports its numbers.
 
 pub mod enrollment;
+pub mod premium;
 pub mod report;
 pub mod synthetic;
 
