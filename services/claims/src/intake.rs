@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use gigshield_kit::consumer::{EventHandler, HandlerError};
+use gigshield_kit::enrollment_feed::{EnrollmentChange, field_instant, field_uuid};
 use gigshield_kit::envelope::Envelope;
 use gigshield_kit::wire;
 use gigshield_proto::events;
@@ -25,8 +26,6 @@ use crate::store::records::DecisionRecord;
 use crate::store::{claim, membership, queries};
 use crate::stream::StreamNotifier;
 
-pub const WORKER_REGISTERED: &str = "gigshield.events.v1.WorkerRegistered";
-pub const WORKER_DEREGISTERED: &str = "gigshield.events.v1.WorkerDeregistered";
 pub const APPLICATION_FILED: &str = "gigshield.events.v1.ApplicationFiled";
 pub const INCIDENT_AMENDED: &str = "gigshield.events.v1.IncidentAmended";
 pub const INCIDENT_WITHDRAWN: &str = "gigshield.events.v1.IncidentWithdrawn";
@@ -39,7 +38,7 @@ fn permanent(reason: impl Into<String>) -> HandlerError {
 }
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
-    Uuid::parse_str(value).map_err(|_| permanent(format!("{field} {value:?} is not a UUID")))
+    field_uuid(field, value)
 }
 
 fn optional_uuid(field: &str, value: &str) -> Result<Option<Uuid>, HandlerError> {
@@ -54,10 +53,7 @@ fn instant(
     field: &str,
     value: Option<&prost_types::Timestamp>,
 ) -> Result<DateTime<Utc>, HandlerError> {
-    wire::datetime(field, value)
-        .ok()
-        .flatten()
-        .ok_or_else(|| permanent(format!("{field} is missing or invalid")))
+    field_instant(field, value)
 }
 
 /// Applies `WorkerRegistered` / `WorkerDeregistered` to `membership`.
@@ -70,34 +66,33 @@ impl EventHandler for EnrollmentReplica {
         txn: &DatabaseTransaction,
         event: &Envelope,
     ) -> Result<(), HandlerError> {
-        match event.event_type.as_str() {
-            WORKER_REGISTERED => {
-                let e: events::WorkerRegistered = event.decode(WORKER_REGISTERED)?;
+        match EnrollmentChange::decode(event)? {
+            EnrollmentChange::MembershipStarted(m) => {
                 queries::insert_membership(
                     txn,
                     membership::Model {
-                        worker_id: uuid("worker_id", &e.worker_id)?,
-                        person_id: uuid("person_id", &e.person_id)?,
-                        platform_id: uuid("platform_id", &e.platform_id)?,
-                        registered_at: instant("registered_at", e.registered_at.as_ref())?,
+                        worker_id: m.worker_id,
+                        person_id: m.person_id,
+                        platform_id: m.platform_id,
+                        registered_at: m.registered_at,
                         deregistered_at: None,
                     },
                 )
                 .await?;
             }
-            WORKER_DEREGISTERED => {
-                let e: events::WorkerDeregistered = event.decode(WORKER_DEREGISTERED)?;
-                let worker_id = uuid("worker_id", &e.worker_id)?;
-                let at = instant("deregistered_at", e.deregistered_at.as_ref())?;
+            EnrollmentChange::MembershipEnded(m) => {
                 // One person's events share a partition, so the registration came first; a
                 // missing one means the topic lost it, and guessing would be worse.
-                if !queries::end_membership(txn, worker_id, at).await? {
+                if !queries::end_membership(txn, m.worker_id, m.deregistered_at).await? {
                     return Err(permanent(format!(
-                        "deregistration of unknown membership {worker_id}"
+                        "deregistration of unknown membership {}",
+                        m.worker_id
                     )));
                 }
             }
-            other => tracing::debug!(event.type = %other, "enrollment event ignored"),
+            EnrollmentChange::PlatformScope(_) | EnrollmentChange::Other => {
+                tracing::debug!(event.type = %event.event_type, "enrollment event ignored");
+            }
         }
         Ok(())
     }

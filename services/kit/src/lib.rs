@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod consumer;
 pub mod db;
+pub mod enrollment_feed;
 pub mod envelope;
 pub mod error;
 pub mod idempotency;

@@ -90,6 +90,7 @@ async fn register_worker(
                     resident_id: id.into(),
                     mobile: "13912345678".into(),
                     region_code: "110105".into(),
+                    registered_at: None,
                 }),
             },
         ))

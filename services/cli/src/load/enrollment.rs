@@ -59,6 +59,7 @@ pub async fn run(args: &EnrollmentLoad, channel: Channel) -> anyhow::Result<Stri
                             resident_id: synthetic::resident_id(i),
                             mobile: synthetic::mobile(i),
                             region_code: synthetic::region(i).to_string(),
+                            registered_at: None,
                         })
                         .collect(),
                 })

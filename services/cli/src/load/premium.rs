@@ -547,6 +547,7 @@ async fn register_workers(
                             resident_id: synthetic::resident_id(i),
                             mobile: synthetic::mobile(i),
                             region_code: synthetic::region(i).to_string(),
+                            registered_at: None,
                         })
                         .collect(),
                 })

@@ -29,10 +29,30 @@ const ATTEMPTS: usize = 3;
 type Registered = (membership::Model, person::Model);
 
 impl EnrollmentApi {
+    /// `principal` decides whether the membership's start may be dated: operators import a
+    /// platform's existing workforce; a platform's registrations begin when received, so a
+    /// membership can never be backdated to before an accident by the party that reports it.
     fn validate(
         &self,
+        principal: &Principal,
         input: &pb::WorkerRegistration,
     ) -> Result<ValidRegistration, Vec<FieldViolation>> {
+        let now = Utc::now();
+        let registered_at = match wire::datetime("registered_at", input.registered_at.as_ref()) {
+            Ok(at) => at,
+            Err(_) => {
+                return Err(vec![FieldViolation {
+                    field: "registered_at".into(),
+                    description: "is not a valid timestamp".into(),
+                }]);
+            }
+        };
+        if registered_at.is_some() && !principal.is(RoleKind::Operator) {
+            return Err(vec![FieldViolation {
+                field: "registered_at".into(),
+                description: "only operators may date a membership's start; a platform's registrations begin when received".into(),
+            }]);
+        }
         registration::validate(
             RegistrationInput {
                 external_worker_id: &input.external_worker_id,
@@ -40,8 +60,10 @@ impl EnrollmentApi {
                 resident_id: &input.resident_id,
                 mobile: &input.mobile,
                 region_code: &input.region_code,
+                registered_at,
             },
-            shanghai_date(Utc::now()),
+            now,
+            shanghai_date(now),
             self.min_age,
         )
     }
@@ -56,7 +78,7 @@ impl EnrollmentApi {
         principal.require_platform(platform_id)?;
         let key = IdempotencyKey::new(&principal, &req.request_id, "RegisterWorker", &req)?;
         let valid = self
-            .validate(&req.registration.clone().unwrap_or_default())
+            .validate(&principal, &req.registration.clone().unwrap_or_default())
             .map_err(|violations| {
                 ApiError::InvalidArgument(
                     violations
@@ -144,7 +166,7 @@ impl EnrollmentApi {
                     ..Default::default()
                 };
                 index += 1;
-                match self.validate(item) {
+                match self.validate(&principal, item) {
                     Ok(v) => {
                         valid_slots.push(slots.len());
                         valid.push(v);
@@ -330,7 +352,7 @@ impl EnrollmentApi {
             mobile_key_id: sealed.key_id,
             mobile_masked: crate::domain::contact::mask_mobile(&item.mobile),
             region_code: item.region.as_str().to_string(),
-            registered_at: now,
+            registered_at: item.registered_at.unwrap_or(now),
             deregistered_at: None,
             deregistration_reason: None,
         }

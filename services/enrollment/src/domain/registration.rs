@@ -1,6 +1,6 @@
 //! The rules a worker registration must pass before anything is stored.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use gigshield_scheme::region::RegionCode;
 
 use super::contact;
@@ -8,6 +8,9 @@ use super::resident_id::ResidentId;
 use gigshield_kit::error::FieldViolation;
 
 pub const MAX_EXTERNAL_ID_LEN: usize = 64;
+/// How far back an operator may date a membership's start when importing a platform's
+/// existing workforce: a year and a day, so a leap year's anniversary still fits.
+pub const MAX_BACKDATE_DAYS: i64 = 366;
 
 /// What a platform sent, before validation.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +20,8 @@ pub struct RegistrationInput<'a> {
     pub resident_id: &'a str,
     pub mobile: &'a str,
     pub region_code: &'a str,
+    /// When the membership began, if the caller dates it (operators only; the api checks who).
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -26,12 +31,15 @@ pub struct ValidRegistration {
     pub resident_id: ResidentId,
     pub mobile: String,
     pub region: RegionCode,
+    /// `None`: the membership begins when the registration is stored.
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
 /// Checks every field and reports all problems at once; field names are relative to the
 /// registration (the API prefixes them).
 pub fn validate(
     input: RegistrationInput<'_>,
+    now: DateTime<Utc>,
     today: NaiveDate,
     min_age: u32,
 ) -> Result<ValidRegistration, Vec<FieldViolation>> {
@@ -86,6 +94,16 @@ pub fn validate(
     let region = RegionCode::parse(input.region_code)
         .map_err(|e| fail("region_code", e.to_string()))
         .ok();
+    if let Some(at) = input.registered_at {
+        if at > now {
+            fail("registered_at", format!("{at} is in the future"));
+        } else if now - at > Duration::days(MAX_BACKDATE_DAYS) {
+            fail(
+                "registered_at",
+                format!("{at} is more than {MAX_BACKDATE_DAYS} days back"),
+            );
+        }
+    }
 
     match (real_name, resident_id, mobile, region) {
         (Some(real_name), Some(resident_id), Some(mobile), Some(region))
@@ -97,6 +115,7 @@ pub fn validate(
                 resident_id,
                 mobile,
                 region,
+                registered_at: input.registered_at,
             })
         }
         _ => Err(violations),
@@ -114,7 +133,12 @@ mod tests {
             resident_id: "11010519491231002X",
             mobile: "13812345678",
             region_code: "110105",
+            registered_at: None,
         }
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-29T04:00:00Z".parse().unwrap()
     }
 
     fn today() -> NaiveDate {
@@ -123,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_good_registration_passes() {
-        let ok = validate(input(), today(), 16).unwrap();
+        let ok = validate(input(), now(), today(), 16).unwrap();
         assert_eq!(ok.region.province().region_code(), "110000");
         assert_eq!(ok.real_name, "张三");
     }
@@ -136,8 +160,9 @@ mod tests {
             resident_id: "11010519491231002x",
             mobile: "1381234567",
             region_code: "99",
+            registered_at: Some(now() + Duration::seconds(1)),
         };
-        let fields: Vec<String> = validate(bad, today(), 16)
+        let fields: Vec<String> = validate(bad, now(), today(), 16)
             .unwrap_err()
             .into_iter()
             .map(|v| v.field)
@@ -149,7 +174,8 @@ mod tests {
                 "real_name",
                 "resident_id",
                 "mobile",
-                "region_code"
+                "region_code",
+                "registered_at"
             ]
         );
     }
@@ -167,8 +193,37 @@ mod tests {
             resident_id: &id,
             ..young
         };
-        let err = validate(young, today(), 16).unwrap_err();
+        let err = validate(young, now(), today(), 16).unwrap_err();
         assert!(err[0].description.contains("15 years old"), "{err:?}");
-        assert!(validate(young, today(), 15).is_ok());
+        assert!(validate(young, now(), today(), 15).is_ok());
+    }
+
+    #[test]
+    fn a_membership_may_start_up_to_366_days_back_never_ahead() {
+        let dated = |at: DateTime<Utc>| {
+            validate(
+                RegistrationInput {
+                    registered_at: Some(at),
+                    ..input()
+                },
+                now(),
+                today(),
+                16,
+            )
+        };
+        let year_back = now() - Duration::days(MAX_BACKDATE_DAYS);
+        assert_eq!(dated(year_back).unwrap().registered_at, Some(year_back));
+        let too_old = dated(year_back - Duration::seconds(1)).unwrap_err();
+        assert_eq!(too_old[0].field, "registered_at");
+        assert!(too_old[0].description.contains("366 days"), "{too_old:?}");
+        assert_eq!(dated(now()).unwrap().registered_at, Some(now()));
+        assert_eq!(
+            dated(now() + Duration::milliseconds(1)).unwrap_err()[0].field,
+            "registered_at"
+        );
+        assert_eq!(
+            validate(input(), now(), today(), 16).unwrap().registered_at,
+            None
+        );
     }
 }

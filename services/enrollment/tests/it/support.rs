@@ -160,6 +160,7 @@ pub fn registration(external: &str, id: &str, name: &str) -> pb::WorkerRegistrat
         resident_id: id.into(),
         mobile: "13812345678".into(),
         region_code: "110105".into(),
+        registered_at: None,
     }
 }
 

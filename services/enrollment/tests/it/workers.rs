@@ -474,3 +474,66 @@ async fn personal_data_is_encrypted_at_rest() {
     }
     app.stop().await;
 }
+
+/// Operators import a platform's existing workforce with the date each membership began;
+/// a platform cannot date its own registrations (it could otherwise cover an accident after
+/// the fact).
+#[tokio::test]
+async fn only_operators_date_a_membership_start() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let platform_id = app.platform(CREDIT_CODES[0]).await;
+    let began = chrono::Utc::now() - chrono::Duration::days(40);
+    let dated = |external: &str, n: u32| pb::WorkerRegistration {
+        registered_at: Some(gigshield_kit::wire::timestamp(began)),
+        ..registration(external, &resident_id(n), "赵六")
+    };
+
+    let refused = app
+        .register(platform_id, dated("p-1", 11))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&refused),
+        vec!["registration.registered_at"]
+    );
+
+    let imported = app
+        .client
+        .register_worker(as_(
+            &operator(),
+            pb::RegisterWorkerRequest {
+                request_id: uuid::Uuid::now_v7().to_string(),
+                platform_id: platform_id.to_string(),
+                registration: Some(dated("p-1", 11)),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .worker
+        .unwrap();
+    let stored = imported.registered_at.unwrap();
+    assert_eq!(stored.seconds, began.timestamp());
+
+    let too_old = pb::WorkerRegistration {
+        registered_at: Some(gigshield_kit::wire::timestamp(
+            chrono::Utc::now() - chrono::Duration::days(400),
+        )),
+        ..registration("p-2", &resident_id(12), "赵六")
+    };
+    let err = app
+        .client
+        .register_worker(as_(
+            &operator(),
+            pb::RegisterWorkerRequest {
+                request_id: uuid::Uuid::now_v7().to_string(),
+                platform_id: platform_id.to_string(),
+                registration: Some(too_old),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), vec!["registration.registered_at"]);
+    app.stop().await;
+}

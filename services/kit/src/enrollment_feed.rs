@@ -1,0 +1,191 @@
+//! `enrollment.events.v1` as its consumers read it. Premium, incident and claims each keep a
+//! replica of memberships (and some of platform scopes); the event names, the field checks and
+//! what a malformed event means are the same for all of them, so they are decoded once, here,
+//! into typed changes each replica applies to its own tables.
+
+use chrono::{DateTime, Utc};
+use gigshield_proto::events;
+use uuid::Uuid;
+
+use crate::consumer::HandlerError;
+use crate::envelope::Envelope;
+use crate::wire;
+
+pub const PLATFORM_REGISTERED: &str = "gigshield.events.v1.PlatformRegistered";
+pub const PLATFORM_UPDATED: &str = "gigshield.events.v1.PlatformUpdated";
+pub const WORKER_REGISTERED: &str = "gigshield.events.v1.WorkerRegistered";
+pub const WORKER_DEREGISTERED: &str = "gigshield.events.v1.WorkerDeregistered";
+
+/// A person's membership with a platform began.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipStarted {
+    pub worker_id: Uuid,
+    pub person_id: Uuid,
+    pub platform_id: Uuid,
+    pub external_worker_id: String,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// A membership ended; at that instant the person is no longer registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipEnded {
+    pub worker_id: Uuid,
+    pub deregistered_at: DateTime<Utc>,
+}
+
+/// A platform's industries and provinces from `effective_from` on (a registration or an
+/// update: earlier scopes stay valid for their time). Codes as published; each replica
+/// normalises what it stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformScope {
+    pub platform_id: Uuid,
+    pub effective_from: DateTime<Utc>,
+    pub industries: Vec<i32>,
+    pub province_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrollmentChange {
+    MembershipStarted(MembershipStarted),
+    MembershipEnded(MembershipEnded),
+    PlatformScope(PlatformScope),
+    /// An event type no replica needs (the contract is additive).
+    Other,
+}
+
+impl EnrollmentChange {
+    /// Decodes one event; a malformed payload or field is a permanent error (the kit's
+    /// consumer records it as rejected rather than retrying forever).
+    pub fn decode(event: &Envelope) -> Result<Self, HandlerError> {
+        Ok(match event.event_type.as_str() {
+            WORKER_REGISTERED => {
+                let e: events::WorkerRegistered = event.decode(WORKER_REGISTERED)?;
+                Self::MembershipStarted(MembershipStarted {
+                    worker_id: field_uuid("worker_id", &e.worker_id)?,
+                    person_id: field_uuid("person_id", &e.person_id)?,
+                    platform_id: field_uuid("platform_id", &e.platform_id)?,
+                    external_worker_id: e.external_worker_id,
+                    registered_at: field_instant("registered_at", e.registered_at.as_ref())?,
+                })
+            }
+            WORKER_DEREGISTERED => {
+                let e: events::WorkerDeregistered = event.decode(WORKER_DEREGISTERED)?;
+                Self::MembershipEnded(MembershipEnded {
+                    worker_id: field_uuid("worker_id", &e.worker_id)?,
+                    deregistered_at: field_instant("deregistered_at", e.deregistered_at.as_ref())?,
+                })
+            }
+            PLATFORM_REGISTERED => {
+                let e: events::PlatformRegistered = event.decode(PLATFORM_REGISTERED)?;
+                Self::PlatformScope(PlatformScope {
+                    platform_id: field_uuid("platform_id", &e.platform_id)?,
+                    effective_from: field_instant("effective_from", e.effective_from.as_ref())?,
+                    industries: e.industries,
+                    province_codes: e.province_codes,
+                })
+            }
+            PLATFORM_UPDATED => {
+                let e: events::PlatformUpdated = event.decode(PLATFORM_UPDATED)?;
+                Self::PlatformScope(PlatformScope {
+                    platform_id: field_uuid("platform_id", &e.platform_id)?,
+                    effective_from: field_instant("effective_from", e.effective_from.as_ref())?,
+                    industries: e.industries,
+                    province_codes: e.province_codes,
+                })
+            }
+            _ => Self::Other,
+        })
+    }
+}
+
+/// An event's UUID field; a malformed one can never be applied.
+pub fn field_uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
+    Uuid::parse_str(value)
+        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
+}
+
+/// An event's required timestamp field.
+pub fn field_instant(
+    field: &str,
+    value: Option<&prost_types::Timestamp>,
+) -> Result<DateTime<Utc>, HandlerError> {
+    wire::datetime(field, value)
+        .ok()
+        .flatten()
+        .ok_or_else(|| HandlerError::Permanent(format!("{field} is missing or invalid")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    fn envelope(event_type: &str, payload: Vec<u8>) -> Envelope {
+        Envelope {
+            id: Uuid::now_v7().to_string(),
+            source: "//gigshield/enrollment".into(),
+            event_type: event_type.into(),
+            time: Utc::now(),
+            subject: None,
+            traceparent: None,
+            payload,
+            topic: String::new(),
+            partition: 0,
+            offset: 0,
+        }
+    }
+
+    #[test]
+    fn a_registration_decodes_with_every_field_checked() {
+        let worker_id = Uuid::now_v7();
+        let at = "2026-10-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let good = events::WorkerRegistered {
+            worker_id: worker_id.to_string(),
+            person_id: Uuid::now_v7().to_string(),
+            platform_id: Uuid::now_v7().to_string(),
+            external_worker_id: "r-1".into(),
+            registered_at: Some(wire::timestamp(at)),
+            ..Default::default()
+        };
+        match EnrollmentChange::decode(&envelope(WORKER_REGISTERED, good.encode_to_vec())).unwrap()
+        {
+            EnrollmentChange::MembershipStarted(m) => {
+                assert_eq!(m.worker_id, worker_id);
+                assert_eq!(m.registered_at, at);
+            }
+            other => panic!("{other:?}"),
+        }
+        let no_time = events::WorkerRegistered {
+            registered_at: None,
+            ..good.clone()
+        };
+        let err = EnrollmentChange::decode(&envelope(WORKER_REGISTERED, no_time.encode_to_vec()))
+            .unwrap_err();
+        assert!(
+            matches!(&err, HandlerError::Permanent(m) if m.contains("registered_at")),
+            "{err}"
+        );
+        let bad_id = events::WorkerRegistered {
+            person_id: "nope".into(),
+            ..good
+        };
+        let err = EnrollmentChange::decode(&envelope(WORKER_REGISTERED, bad_id.encode_to_vec()))
+            .unwrap_err();
+        assert!(
+            matches!(&err, HandlerError::Permanent(m) if m.contains("person_id")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_other_and_garbage_is_permanent() {
+        assert_eq!(
+            EnrollmentChange::decode(&envelope("gigshield.events.v1.Future", vec![1, 2])).unwrap(),
+            EnrollmentChange::Other
+        );
+        assert!(matches!(
+            EnrollmentChange::decode(&envelope(WORKER_DEREGISTERED, vec![0xff, 0xff, 0xff])),
+            Err(HandlerError::Permanent(_))
+        ));
+    }
+}
