@@ -1,4 +1,5 @@
-//! Starts the service binaries as child processes, each with its own fresh database.
+//! Starts the service binaries as child processes, each with its own fresh database, and
+//! reads what they publish.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -55,7 +56,7 @@ fn binary(name: &str) -> PathBuf {
     let path = dir.join(format!("gigshield-{name}"));
     assert!(
         path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`",
+        "{} is missing: build the services first (`cargo build --bins`)",
         path.display()
     );
     path
@@ -168,4 +169,130 @@ where
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
+}
+
+/// The four services side by side, sharing a per-run topic prefix on the real broker.
+pub struct Stack {
+    pub prefix: String,
+    pub enrollment: Process,
+    pub premium: Process,
+    pub incident: Process,
+    pub claims: Process,
+    _logs: tempfile::TempDir,
+}
+
+impl Stack {
+    /// Starts enrollment first (it creates the topic the others subscribe to), then premium,
+    /// incident, and claims pointed at premium for `VerifyWorkActivity`.
+    pub async fn start() -> Self {
+        let logs = tempfile::tempdir().expect("log directory");
+        let prefix = format!("e2e-{}.", uuid::Uuid::now_v7().simple());
+        let enrollment = start("enrollment", &prefix, &logs).await;
+        let premium = start("premium", &prefix, &logs).await;
+        let incident = start("incident", &prefix, &logs).await;
+        let token_file = logs.path().join("premium.token");
+        std::fs::write(&token_file, token(&Role::Adjuster)).expect("token file");
+        let claims = start_with(
+            "claims",
+            &prefix,
+            &logs,
+            &[
+                ("CLAIMS_PREMIUM_ADDR", premium.addr.clone()),
+                (
+                    "CLAIMS_PREMIUM_TOKEN_FILE",
+                    token_file.display().to_string(),
+                ),
+                // The story's day lasts seconds: with the default 10-minute grace the rider's
+                // later ride would also cover the accident, and liability would be ambiguous.
+                ("CLAIMS_ORDER_GRACE_MINUTES", "0".to_string()),
+            ],
+        )
+        .await;
+        Self {
+            prefix,
+            enrollment,
+            premium,
+            incident,
+            claims,
+            _logs: logs,
+        }
+    }
+
+    /// The stack's name of a topic.
+    pub fn topic(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+}
+
+/// One message of a topic, with what the tests look at.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub key: String,
+    /// The CloudEvents `ce_type` header: the protobuf full name of the payload.
+    pub ce_type: String,
+    pub payload: Vec<u8>,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// Reads every partition of `topic` from its beginning until `done` holds for what was read
+/// (in partition, then offset order per partition) or `timeout` passes, and returns what was
+/// read either way. Partitions are assigned directly: no consumer group to join, nothing
+/// committed.
+pub async fn read_topic<F>(topic: &str, timeout: Duration, done: F) -> Vec<Record>
+where
+    F: Fn(&[Record]) -> bool + Send + 'static,
+{
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::Headers;
+    use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", kafka_bootstrap())
+            .set("group.id", format!("e2e-reader-{}", uuid::Uuid::now_v7()))
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("Kafka consumer");
+        let deadline = std::time::Instant::now() + timeout;
+        let metadata = consumer
+            .fetch_metadata(Some(&topic), Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("metadata of {topic}: {e}"));
+        let partitions: Vec<i32> = metadata
+            .topics()
+            .iter()
+            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+            .collect();
+        assert!(!partitions.is_empty(), "topic {topic} has no partitions");
+        let mut assignment = TopicPartitionList::new();
+        for partition in partitions {
+            assignment
+                .add_partition_offset(&topic, partition, Offset::Beginning)
+                .expect("partition offset");
+        }
+        consumer.assign(&assignment).expect("assign partitions");
+        let mut records: Vec<Record> = Vec::new();
+        while !done(&records) && std::time::Instant::now() < deadline {
+            let Some(Ok(msg)) = consumer.poll(Duration::from_millis(200)) else {
+                continue;
+            };
+            let ce_type = msg
+                .headers()
+                .and_then(|h| h.iter().find(|h| h.key == "ce_type"))
+                .and_then(|h| h.value)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .unwrap_or_default();
+            records.push(Record {
+                key: String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
+                ce_type,
+                payload: msg.payload().unwrap_or_default().to_vec(),
+                partition: msg.partition(),
+                offset: msg.offset(),
+            });
+        }
+        records
+    })
+    .await
+    .expect("topic reader")
 }

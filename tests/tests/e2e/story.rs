@@ -1,14 +1,24 @@
-//! One platform day across all four services: two platforms, a worker on both, orders,
-//! coverage, an accident during an order, the application, who was liable, and the claim
-//! confirmed automatically as an insurer-side watcher and the claims topic see it.
+//! The scheme end to end, on one stack, as a platform, a worker, two insurers and an operator
+//! would play it through the gRPC APIs:
+//!
+//! 1. two platforms, workers (one rider on both), orders, coverage days and fees;
+//! 2. an accident during a delivery order → application → claim confirmed automatically
+//!    against the liable platform → appraisal → benefits → payouts (`claims_flow`);
+//! 3. an accident outside any order → the routed insurer's review queue → a human refusal →
+//!    an appeal that overturns it (`claims_flow`); a third claim routed to another insurer
+//!    stays out of the first insurer's queue and stream;
+//! 4. the operator's close of the last ended month and a platform's payment, as far as a
+//!    platform registered today can take part in them (`premium_flow`);
+//! 5. the insurer's `WatchClaims` and the `claims.events.v1` topic carry every event of its
+//!    claims, in order, with the same content.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use gigshield_enrollment::domain::{credit_code, resident_id};
 use gigshield_kit::Role;
 use gigshield_kit::wire::timestamp;
-use gigshield_proto::claims::watch_claims_response::Event;
 use gigshield_proto::claims::{self as claims_pb, claims_service_client::ClaimsServiceClient};
 use gigshield_proto::common::Industry;
 use gigshield_proto::enrollment::{
@@ -17,16 +27,40 @@ use gigshield_proto::enrollment::{
 use gigshield_proto::incident::{self as inc, incident_service_client::IncidentServiceClient};
 use gigshield_proto::premium::{self as prem, premium_service_client::PremiumServiceClient};
 use gigshield_scheme::calendar::{CalendarMonth, shanghai_date};
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Headers;
-use rdkafka::{ClientConfig, Message};
+use tonic::transport::Channel;
 use uuid::Uuid;
 
-use crate::stack::{self, as_, until_ok};
+use crate::stack::{self, Stack, as_, until_ok};
+use crate::watch::{self, Watch};
+use crate::{claims_flow, premium_flow};
 
-const CATCH_UP: Duration = Duration::from_secs(60);
+/// How long a consumer may take to catch up with something that happened elsewhere.
+pub const CATCH_UP: Duration = Duration::from_secs(60);
 
-fn credit(n: u64) -> String {
+/// The stack, clients for every service, and who is who.
+pub struct World {
+    pub stack: Stack,
+    pub enroll: EnrollmentServiceClient<Channel>,
+    pub prem: PremiumServiceClient<Channel>,
+    pub inc: IncidentServiceClient<Channel>,
+    pub claims: ClaimsServiceClient<Channel>,
+    /// Distinguishes this run's credit codes and request ids.
+    pub run: u64,
+    pub delivery: Uuid,
+    pub rides: Uuid,
+    /// Handles Beijing's claims of every platform without a route of its own.
+    pub beijing_insurer: Uuid,
+    /// Handles the ride-hailing platform's claims in Beijing.
+    pub rides_insurer: Uuid,
+}
+
+impl World {
+    pub fn request_id(&self, what: &str) -> String {
+        format!("e2e-{what}-{}", self.run)
+    }
+}
+
+pub fn credit(n: u64) -> String {
     let first17 = format!("91440300{n:09}");
     format!(
         "{first17}{}",
@@ -34,7 +68,7 @@ fn credit(n: u64) -> String {
     )
 }
 
-fn resident(seq: u32) -> String {
+pub fn resident(seq: u32) -> String {
     let first17 = format!("11010519880808{seq:03}");
     format!(
         "{first17}{}",
@@ -42,10 +76,12 @@ fn resident(seq: u32) -> String {
     )
 }
 
-async fn register_platform(
-    client: &mut EnrollmentServiceClient<tonic::transport::Channel>,
+/// `effective_from`: when the platform's participation began (operators may date it back).
+pub async fn register_platform(
+    client: &mut EnrollmentServiceClient<Channel>,
     code: String,
     industry: Industry,
+    effective_from: Option<DateTime<Utc>>,
 ) -> Uuid {
     let platform = client
         .register_platform(as_(
@@ -61,6 +97,7 @@ async fn register_platform(
                     phone: "010-12345678".into(),
                     email: String::new(),
                 }),
+                effective_from: effective_from.map(timestamp),
             },
         ))
         .await
@@ -72,7 +109,7 @@ async fn register_platform(
 }
 
 async fn register_worker(
-    client: &mut EnrollmentServiceClient<tonic::transport::Channel>,
+    client: &mut EnrollmentServiceClient<Channel>,
     platform_id: Uuid,
     external: &str,
     id: &str,
@@ -90,7 +127,7 @@ async fn register_worker(
                     resident_id: id.into(),
                     mobile: "13912345678".into(),
                     region_code: "110105".into(),
-                    registered_at: None,
+                    ..Default::default()
                 }),
             },
         ))
@@ -101,75 +138,164 @@ async fn register_worker(
         .unwrap()
 }
 
-/// The first message on `topic` whose `ce_type` is `event_type` and key is `key`.
-async fn find_event(topic: &str, event_type: &str, key: &str) -> Option<Vec<u8>> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set(
-            "bootstrap.servers",
-            gigshield_kit::testing::kafka_bootstrap(),
-        )
-        .set("group.id", format!("e2e-{}", Uuid::now_v7()))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while tokio::time::Instant::now() < deadline {
-        let Ok(Ok(msg)) = tokio::time::timeout(Duration::from_secs(5), consumer.recv()).await
-        else {
-            continue;
-        };
-        let matches_type = msg.headers().is_some_and(|h| {
-            h.iter()
-                .any(|h| h.key == "ce_type" && h.value == Some(event_type.as_bytes()))
-        });
-        if matches_type && msg.key() == Some(key.as_bytes()) {
-            return Some(msg.payload().unwrap_or_default().to_vec());
+async fn put_route(world: &World, platform_id: Option<Uuid>, insurer_id: Uuid) {
+    let route = claims_pb::Route {
+        province_code: "110000".into(),
+        platform_id: platform_id.map(|p| p.to_string()).unwrap_or_default(),
+        insurer_id: insurer_id.to_string(),
+    };
+    let put = world
+        .claims
+        .clone()
+        .put_route(as_(
+            &Role::Operator,
+            claims_pb::PutRouteRequest {
+                request_id: Uuid::now_v7().to_string(),
+                route: Some(route.clone()),
+            },
+        ))
+        .await
+        .expect("operator puts a route")
+        .into_inner();
+    assert_eq!(put.route, Some(route));
+}
+
+/// What a platform says about an accident of one of its workers.
+pub struct Accident<'a> {
+    pub key: &'a str,
+    pub platform_id: Uuid,
+    pub external_worker_id: &'a str,
+    pub occurred_at: DateTime<Utc>,
+    /// Empty when no order was in progress.
+    pub order_id: &'a str,
+    pub category: inc::CauseCategory,
+    pub fault: inc::WorkerFaultShare,
+    pub severity: inc::Severity,
+}
+
+/// The platform reports the accident and applies for determination; the filed incident.
+pub async fn report_and_apply(world: &World, accident: Accident<'_>) -> inc::Incident {
+    let platform = Role::Platform {
+        platform_id: accident.platform_id,
+    };
+    let request = inc::ReportIncidentRequest {
+        request_id: world.request_id(&format!("report-{}", accident.key)),
+        platform_id: accident.platform_id.to_string(),
+        external_worker_id: accident.external_worker_id.into(),
+        channel: inc::Channel::App as i32,
+        facts: Some(inc::IncidentFacts {
+            occurred_at: Some(timestamp(accident.occurred_at)),
+            place: Some(inc::Place {
+                latitude: 39.92,
+                longitude: 116.46,
+                region_code: "110105".into(),
+            }),
+            order_id: accident.order_id.into(),
+            category: accident.category as i32,
+            worker_fault_share: accident.fault as i32,
+            severity: accident.severity as i32,
+            description: "端到端测试事故".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    // The incident service learns of registrations from enrollment's topic: it may lag.
+    let incident_id = until_ok(CATCH_UP, || {
+        let mut client = world.inc.clone();
+        let request = request.clone();
+        let platform = platform.clone();
+        async move {
+            client
+                .report_incident(as_(&platform, request))
+                .await
+                .map(|r| r.into_inner().incident.unwrap().incident_id)
         }
-    }
-    None
+    })
+    .await
+    .unwrap_or_else(|e| {
+        panic!(
+            "incident never accepted the report {}: {e:?}\n{}",
+            accident.key,
+            world.stack.incident.log_tail()
+        )
+    });
+    world
+        .inc
+        .clone()
+        .file_application(as_(
+            &platform,
+            inc::FileApplicationRequest {
+                request_id: world.request_id(&format!("apply-{}", accident.key)),
+                incident_id,
+                late_explanation: String::new(),
+            },
+        ))
+        .await
+        .expect("application filed")
+        .into_inner()
+        .incident
+        .unwrap()
 }
 
 #[tokio::test]
-async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
-    let logs = tempfile::tempdir().unwrap();
-    // Enrollment first: it creates the topic the others subscribe to.
-    let prefix = format!("e2e-{}.", Uuid::now_v7().simple());
-    let enrollment = stack::start("enrollment", &prefix, &logs).await;
-    let premium = stack::start("premium", &prefix, &logs).await;
-    let incident = stack::start("incident", &prefix, &logs).await;
-    let token_file = logs.path().join("premium.token");
-    std::fs::write(&token_file, gigshield_kit::testing::token(&Role::Adjuster)).unwrap();
-    let claims = stack::start_with(
-        "claims",
-        &prefix,
-        &logs,
-        &[
-            ("CLAIMS_PREMIUM_ADDR", premium.addr.clone()),
-            (
-                "CLAIMS_PREMIUM_TOKEN_FILE",
-                token_file.display().to_string(),
-            ),
-            // The story's day lasts seconds: with the default 10-minute grace the rider's
-            // later ride would also cover the accident, and liability would be ambiguous.
-            ("CLAIMS_ORDER_GRACE_MINUTES", "0".to_string()),
-        ],
+async fn the_scheme_end_to_end() {
+    let started = std::time::Instant::now();
+    let stack = Stack::start().await;
+    let mut world = World {
+        enroll: EnrollmentServiceClient::new(stack.enrollment.channel.clone()),
+        prem: PremiumServiceClient::new(stack.premium.channel.clone()),
+        inc: IncidentServiceClient::new(stack.incident.channel.clone()),
+        claims: ClaimsServiceClient::new(stack.claims.channel.clone()),
+        stack,
+        run: Utc::now().timestamp_micros() as u64 % 1_000_000_000,
+        delivery: Uuid::nil(),
+        rides: Uuid::nil(),
+        beijing_insurer: Uuid::now_v7(),
+        rides_insurer: Uuid::now_v7(),
+    };
+    let mut enroll = world.enroll.clone();
+
+    // An operator registers a delivery platform and a ride-hailing platform, and routes
+    // Beijing's claims: the ride-hailing platform's to one insurer, everyone else's to another.
+    world.delivery = register_platform(
+        &mut enroll,
+        credit(world.run),
+        Industry::InstantDelivery,
+        None,
     )
     .await;
-    let mut enroll = EnrollmentServiceClient::new(enrollment.channel.clone());
-    let mut prem = PremiumServiceClient::new(premium.channel.clone());
-    let mut inc = IncidentServiceClient::new(incident.channel.clone());
+    world.rides = register_platform(
+        &mut enroll,
+        credit(world.run + 1),
+        Industry::RideHailing,
+        None,
+    )
+    .await;
+    put_route(&world, None, world.beijing_insurer).await;
+    put_route(&world, Some(world.rides), world.rides_insurer).await;
+    let routes = world
+        .claims
+        .clone()
+        .list_routes(as_(&Role::Operator, claims_pb::ListRoutesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .routes;
+    assert_eq!(routes.len(), 2, "{routes:?}");
 
-    // An operator registers a delivery platform and a ride-hailing platform.
-    let run = Utc::now().timestamp_micros() as u64 % 1_000_000_000;
-    let delivery = register_platform(&mut enroll, credit(run), Industry::InstantDelivery).await;
-    let rides = register_platform(&mut enroll, credit(run + 1), Industry::RideHailing).await;
+    // The Beijing insurer watches its claims from the beginning, before there are any.
+    let insurer = Role::Insurer {
+        insurer_id: world.beijing_insurer,
+    };
+    let mut stream = Watch::open(world.stack.claims.channel.clone(), &insurer, "").await;
 
     // One rider works for both platforms: one person, two memberships.
+    let (delivery, rides) = (world.delivery, world.rides);
     let rider_id = resident(11);
     let rider = register_worker(&mut enroll, delivery, "rider-1", &rider_id, "李四").await;
     let colleague = register_worker(&mut enroll, delivery, "rider-2", &resident(12), "王五").await;
     let driver = register_worker(&mut enroll, rides, "driver-9", &rider_id, "李四").await;
+    let other_driver = register_worker(&mut enroll, rides, "driver-7", &resident(13), "赵六").await;
     assert_eq!(
         rider.person_id, driver.person_id,
         "one resident ID, one person"
@@ -177,19 +303,19 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
     assert_ne!(rider.person_id, colleague.person_id);
 
     // The day, compressed into four seconds that lie in the past before anything is reported:
-    // orders are accepted after the registrations, and the accident happens before the report.
+    // orders are accepted after the registrations, and the accidents happen before the reports.
     let t1 = Utc::now();
     tokio::time::sleep(Duration::from_millis(4500)).await;
-    let at = |ms: i64| timestamp(t1 + chrono::Duration::milliseconds(ms));
+    let at = |ms: i64| t1 + chrono::Duration::milliseconds(ms);
     let order =
         |id: &str, worker: &str, industry: Industry, start: i64, end: i64| prem::OrderReport {
             order_id: id.into(),
             external_worker_id: worker.into(),
             industry: industry as i32,
             region_code: "110105".into(),
-            accepted_at: Some(at(start)),
-            picked_up_at: Some(at(start + 200)),
-            completed_at: Some(at(end)),
+            accepted_at: Some(timestamp(at(start))),
+            picked_up_at: Some(timestamp(at(start + 200))),
+            completed_at: Some(timestamp(at(end))),
             cancelled_at: None,
         };
     let delivery_orders = vec![
@@ -198,7 +324,7 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
     ];
     let ride_orders = vec![order("r-1", "driver-9", Industry::RideHailing, 3000, 4000)];
     let report = |platform_id: Uuid, orders: Vec<prem::OrderReport>| {
-        let mut client = prem.clone();
+        let mut client = world.prem.clone();
         async move {
             let batch = prem::ReportOrdersRequest {
                 platform_id: platform_id.to_string(),
@@ -227,7 +353,7 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
     .unwrap_or_else(|e| {
         panic!(
             "premium never accepted the orders: {e:?}\n{}",
-            premium.log_tail()
+            world.stack.premium.log_tail()
         )
     });
     assert_eq!(
@@ -255,7 +381,9 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
 
     // Coverage and fees: today's statement counts both delivery orders at 7 fen each.
     let today = shanghai_date(t1).format("%Y-%m-%d").to_string();
-    let statement = prem
+    let statement = world
+        .prem
+        .clone()
         .get_month_statement(as_(
             &Role::Platform {
                 platform_id: delivery,
@@ -277,188 +405,241 @@ async fn platforms_workers_orders_coverage_and_an_accident_during_an_order() {
         (day.order_count, day.billable_count, day.amount_fen),
         (2, 2, 14)
     );
+    let coverage_key = delivery.to_string();
+    let coverage = stack::read_topic(
+        &world.stack.topic("premium.events.v1"),
+        CATCH_UP,
+        move |records| {
+            records.iter().any(|r| {
+                r.ce_type == "gigshield.events.v1.CoverageDayStarted" && r.key == coverage_key
+            })
+        },
+    )
+    .await;
     assert!(
-        find_event(
-            &format!("{prefix}premium.events.v1"),
-            "gigshield.events.v1.CoverageDayStarted",
-            &delivery.to_string()
-        )
-        .await
-        .is_some(),
+        coverage
+            .iter()
+            .any(|r| r.ce_type == "gigshield.events.v1.CoverageDayStarted"),
         "coverage day published"
     );
 
-    // The rider is hurt during delivery order d-1; the platform reports it and applies.
-    let occurred_at = t1 + chrono::Duration::milliseconds(1500);
-    let incident_id = until_ok(CATCH_UP, || {
-        let mut client = inc.clone();
-        async move {
-            client
-                .report_incident(as_(
-                    &Role::Platform {
-                        platform_id: delivery,
-                    },
-                    inc::ReportIncidentRequest {
-                        request_id: format!("e2e-report-{run}"),
-                        platform_id: delivery.to_string(),
-                        external_worker_id: "rider-1".into(),
-                        channel: inc::Channel::App as i32,
-                        facts: Some(inc::IncidentFacts {
-                            occurred_at: Some(timestamp(occurred_at)),
-                            place: Some(inc::Place {
-                                latitude: 39.92,
-                                longitude: 116.46,
-                                region_code: "110105".into(),
-                            }),
-                            order_id: "d-1".into(),
-                            category: inc::CauseCategory::TrafficAccident as i32,
-                            worker_fault_share: inc::WorkerFaultShare::None as i32,
-                            severity: inc::Severity::Hospitalised as i32,
-                            description: "电动车与汽车相撞".into(),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .map(|r| r.into_inner().incident.unwrap().incident_id)
-        }
-    })
-    .await
-    .unwrap_or_else(|e| {
-        panic!(
-            "incident never accepted the report: {e:?}\n{}",
-            incident.log_tail()
-        )
-    });
-    let filed = inc
-        .file_application(as_(
-            &Role::Platform {
-                platform_id: delivery,
-            },
-            inc::FileApplicationRequest {
-                request_id: format!("e2e-apply-{run}"),
-                incident_id: incident_id.clone(),
-                late_explanation: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .incident
-        .unwrap();
+    // Three accidents, reported and applied for by the platforms: the rider is hurt during
+    // delivery order d-1; the colleague falls after their only order ended; the other driver
+    // falls with no order at all.
+    let occurred_at = at(1500);
+    let filed = report_and_apply(
+        &world,
+        Accident {
+            key: "during-order",
+            platform_id: delivery,
+            external_worker_id: "rider-1",
+            occurred_at,
+            order_id: "d-1",
+            category: inc::CauseCategory::TrafficAccident,
+            fault: inc::WorkerFaultShare::None,
+            severity: inc::Severity::Hospitalised,
+        },
+    )
+    .await;
     assert_eq!(filed.person_id, rider.person_id);
-    let application = filed.application.expect("application recorded");
+    let application = filed.application.clone().expect("application recorded");
     assert!(!application.late, "filed the same day");
+    let off_order = report_and_apply(
+        &world,
+        Accident {
+            key: "off-order",
+            platform_id: delivery,
+            external_worker_id: "rider-2",
+            occurred_at: at(3500),
+            order_id: "",
+            category: inc::CauseCategory::Fall,
+            fault: inc::WorkerFaultShare::Unspecified,
+            severity: inc::Severity::Outpatient,
+        },
+    )
+    .await;
+    assert_eq!(off_order.person_id, colleague.person_id);
+    let other_route = report_and_apply(
+        &world,
+        Accident {
+            key: "other-route",
+            platform_id: rides,
+            external_worker_id: "driver-7",
+            occurred_at: at(2000),
+            order_id: "",
+            category: inc::CauseCategory::Fall,
+            fault: inc::WorkerFaultShare::Unspecified,
+            severity: inc::Severity::Outpatient,
+        },
+    )
+    .await;
+    assert_eq!(other_route.person_id, other_driver.person_id);
+    let rider_person = rider.person_id.clone();
+    let applications = stack::read_topic(
+        &world.stack.topic("incident.events.v1"),
+        CATCH_UP,
+        move |records| {
+            records.iter().any(|r| {
+                r.ce_type == "gigshield.events.v1.ApplicationFiled" && r.key == rider_person
+            })
+        },
+    )
+    .await;
     assert!(
-        find_event(
-            &format!("{prefix}incident.events.v1"),
-            "gigshield.events.v1.ApplicationFiled",
-            &rider.person_id
-        )
-        .await
-        .is_some(),
+        applications.iter().any(|r| {
+            r.ce_type == "gigshield.events.v1.ApplicationFiled" && r.key == rider.person_id
+        }),
         "ApplicationFiled published for the rider"
     );
 
     // Who was liable: at the accident, the rider was executing delivery order d-1 only.
-    let activity = prem
-        .verify_work_activity(as_(
-            &Role::Adjuster,
-            prem::VerifyWorkActivityRequest {
-                person_id: rider.person_id.clone(),
-                at: Some(timestamp(occurred_at)),
-                margin: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let found: Vec<(String, String)> = activity
-        .orders
-        .iter()
-        .map(|o| (o.platform_id.clone(), o.order_id.clone()))
-        .collect();
+    let activity = |at: DateTime<Utc>| {
+        let mut client = world.prem.clone();
+        let person_id = rider.person_id.clone();
+        async move {
+            client
+                .verify_work_activity(as_(
+                    &Role::Adjuster,
+                    prem::VerifyWorkActivityRequest {
+                        person_id,
+                        at: Some(timestamp(at)),
+                        margin: None,
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .orders
+                .into_iter()
+                .map(|o| (o.platform_id, o.order_id))
+                .collect::<Vec<_>>()
+        }
+    };
     assert_eq!(
-        found,
+        activity(occurred_at).await,
         vec![(delivery.to_string(), "d-1".to_string())],
         "the delivery platform is liable"
     );
-    let later = prem
-        .verify_work_activity(as_(
-            &Role::Adjuster,
-            prem::VerifyWorkActivityRequest {
-                person_id: rider.person_id.clone(),
-                at: Some(at(3500)),
-                margin: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(later.orders.len(), 1);
     assert_eq!(
-        later.orders[0].platform_id,
-        rides.to_string(),
+        activity(at(3500)).await,
+        vec![(rides.to_string(), "r-1".to_string())],
         "the same person, later, on the other platform"
     );
-    // The application opened a claim, confirmed automatically: an adjuster's WatchClaims sees
-    // it open, then confirmed against the delivery order, and the topic carries it too.
-    let mut watch = ClaimsServiceClient::new(claims.channel.clone())
-        .watch_claims(as_(
-            &Role::Adjuster,
-            claims_pb::WatchClaimsRequest {
-                resume_token: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut claim_id = None;
-    let mut seen = Vec::new();
-    let confirmed = tokio::time::timeout(CATCH_UP, async {
-        while let Some(item) = watch.message().await.unwrap() {
-            match &item.event {
-                Some(Event::ClaimOpened(opened)) if opened.incident_id == incident_id => {
-                    claim_id = Some(opened.claim_id.clone());
-                    seen.push(format!("{opened:?}"));
-                }
-                Some(Event::ClaimConfirmed(confirmed))
-                    if Some(&confirmed.claim_id) == claim_id.as_ref() =>
-                {
-                    return Ok(confirmed.clone());
-                }
-                Some(other) if Some(&item.claim_id) == claim_id.as_ref() => {
-                    seen.push(format!("{other:?}"))
-                }
-                _ => {}
-            }
-        }
-        Err("WatchClaims ended")
-    })
+
+    // The claims, as the insurer and the parties handle them.
+    let confirmed = claims_flow::automatic_confirmation(
+        &world,
+        &mut stream,
+        &filed.incident_id,
+        &rider.person_id,
+    )
     .await;
-    let confirmed = match confirmed {
-        Ok(Ok(confirmed)) => confirmed,
-        other => panic!(
-            "no automatic confirmation ({other:?}); events of the claim: {seen:#?}\n{}",
-            claims.log_tail()
-        ),
-    };
-    assert!(confirmed.automatic, "automation confirmed it");
+    let claim_a = confirmed.claim_id.clone();
+    let mut expected: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut kinds = vec!["ClaimOpened", "ClaimConfirmed"];
+    kinds.extend(claims_flow::appraisal_benefits_payouts(&world, &claim_a, occurred_at).await);
+    expected.insert(claim_a.clone(), kinds);
+
+    let claim_c = claims_flow::routed_elsewhere(&world, &other_route.incident_id).await;
+    let claim_b = claims_flow::review_refusal_appeal(
+        &world,
+        &mut stream,
+        &off_order.incident_id,
+        &colleague.person_id,
+        &claim_c,
+    )
+    .await;
+    expected.insert(
+        claim_b.clone(),
+        vec![
+            "ClaimOpened",
+            "ClaimRouted",
+            "ClaimRefused",
+            "AppealFiled",
+            "AppealDecided",
+            "ClaimConfirmed",
+        ],
+    );
+
+    // The month's declaration and the platform's payment.
+    premium_flow::close_month_and_pay(&world).await;
+
+    // Every event of the insurer's claims, in order, on the stream and on the topic alike.
+    let counts: Vec<(String, usize)> = expected
+        .iter()
+        .map(|(id, kinds)| (id.clone(), kinds.len()))
+        .collect();
+    let reached = stream
+        .until(CATCH_UP, |seen| {
+            counts
+                .iter()
+                .all(|(id, n)| seen.iter().filter(|m| &m.claim_id == id).count() >= *n)
+        })
+        .await;
+    let watched = watch::watched_by_claim(&stream.seen);
+    assert!(reached, "WatchClaims fell short: {watched:#?}");
     assert_eq!(
-        (confirmed.platform_id.as_str(), confirmed.order_id.as_str()),
-        (delivery.to_string().as_str(), "d-1")
+        watched.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "the insurer's stream carries its claims and no other"
     );
-    assert_eq!(confirmed.person_id, rider.person_id);
+    for (id, kinds) in &expected {
+        assert_eq!(
+            &watch::kinds(&watched[id]),
+            kinds,
+            "claim {id} on WatchClaims"
+        );
+    }
+    let mut topic_counts = counts.clone();
+    topic_counts.push((claim_c.clone(), 2));
+    let records = stack::read_topic(
+        &world.stack.topic("claims.events.v1"),
+        CATCH_UP,
+        move |records| {
+            topic_counts
+                .iter()
+                .all(|(id, n)| records.iter().filter(|r| &r.key == id).count() >= *n)
+        },
+    )
+    .await;
+    let published = watch::published_by_claim(&records);
+    for (id, events) in &watched {
+        assert_eq!(
+            published.get(id),
+            Some(events),
+            "claim {id}: claims.events.v1 and WatchClaims disagree"
+        );
+    }
+    assert_eq!(
+        published.get(&claim_c).map(|e| watch::kinds(e)),
+        Some(vec!["ClaimOpened", "ClaimRouted"]),
+        "the other insurer's claim is on the topic"
+    );
     assert!(
-        find_event(
-            &format!("{prefix}claims.events.v1"),
-            "gigshield.events.v1.ClaimConfirmed",
-            &confirmed.claim_id
-        )
-        .await
-        .is_some(),
-        "ClaimConfirmed on claims.events.v1"
+        records
+            .iter()
+            .all(|r| watch::decode(&r.ce_type, &r.payload).is_some()),
+        "every claims.events.v1 message decodes as its ce_type"
     );
-    drop((enrollment, premium, incident, claims));
+    assert!(
+        !records.iter().any(|r| r
+            .payload
+            .windows(claims_flow::ACCOUNT.len())
+            .any(|w| w == claims_flow::ACCOUNT.as_bytes())),
+        "no event carries the full payment account"
+    );
+
+    // Resuming after any message gives exactly the messages after it.
+    let middle = stream.seen.len() / 2;
+    let mut resumed = Watch::open(
+        world.stack.claims.channel.clone(),
+        &insurer,
+        &stream.seen[middle].resume_token,
+    )
+    .await;
+    let rest = stream.seen.len() - middle - 1;
+    assert!(resumed.until(CATCH_UP, |seen| seen.len() >= rest).await);
+    assert_eq!(resumed.seen, stream.seen[middle + 1..], "resumed stream");
+
+    eprintln!("e2e story took {:?}", started.elapsed());
 }

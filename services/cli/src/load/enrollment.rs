@@ -190,6 +190,7 @@ async fn register_platform(
                     phone: "010-12345678".into(),
                     email: String::new(),
                 }),
+                effective_from: None,
             },
         ))
         .await

@@ -512,6 +512,7 @@ async fn register_platform(client: &mut EnrollmentServiceClient<Channel>) -> any
                     phone: "010-12345678".into(),
                     email: String::new(),
                 }),
+                effective_from: None,
             },
         ))
         .await

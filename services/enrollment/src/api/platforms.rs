@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{EnrollmentApi, views};
 use crate::domain::credit_code::CreditCode;
+use crate::domain::dated_start;
 use crate::domain::platform::{self, Scope};
 use crate::events;
 use crate::store::{credit_code_exception, queries};
@@ -36,6 +37,15 @@ impl EnrollmentApi {
         let contact = req.contact.clone().unwrap_or_default();
         let contact =
             platform::contact_details(&contact.name, &contact.phone, &contact.email, &mut v);
+        let now = Utc::now();
+        let effective_from = match wire::datetime("effective_from", req.effective_from.as_ref()) {
+            Ok(Some(at)) => v.check("effective_from", dated_start::check(at, now)),
+            Ok(None) => Some(now),
+            Err(_) => {
+                v.add("effective_from", "is not a valid timestamp");
+                None
+            }
+        };
         let code = match code {
             Some(code) => {
                 let listed = !code.check_valid()
@@ -45,7 +55,11 @@ impl EnrollmentApi {
             None => None,
         };
         v.into_result()?;
-        let (code, contact) = (code.expect("validated"), contact.expect("validated"));
+        let (code, contact, effective_from) = (
+            code.expect("validated"),
+            contact.expect("validated"),
+            effective_from.expect("validated"),
+        );
         if queries::platform_by_credit_code(&txn, code.as_str())
             .await?
             .is_some()
@@ -56,7 +70,6 @@ impl EnrollmentApi {
             )));
         }
 
-        let now = Utc::now();
         let row = crate::store::platform::Model {
             id: Uuid::now_v7(),
             legal_name,
@@ -70,7 +83,7 @@ impl EnrollmentApi {
         let scope = Scope {
             industries,
             provinces,
-            effective_from: now,
+            effective_from,
         };
         queries::insert_platform(&txn, row.clone()).await?;
         queries::insert_scope(&txn, row.id, &scope).await?;

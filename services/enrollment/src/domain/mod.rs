@@ -4,6 +4,7 @@
 
 pub mod contact;
 pub mod credit_code;
+pub mod dated_start;
 pub mod industry;
 pub mod platform;
 pub mod registration;

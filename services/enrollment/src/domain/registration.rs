@@ -1,16 +1,13 @@
 //! The rules a worker registration must pass before anything is stored.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use gigshield_scheme::region::RegionCode;
 
-use super::contact;
 use super::resident_id::ResidentId;
+use super::{contact, dated_start};
 use gigshield_kit::error::FieldViolation;
 
 pub const MAX_EXTERNAL_ID_LEN: usize = 64;
-/// How far back an operator may date a membership's start when importing a platform's
-/// existing workforce: a year and a day, so a leap year's anniversary still fits.
-pub const MAX_BACKDATE_DAYS: i64 = 366;
 
 /// What a platform sent, before validation.
 #[derive(Debug, Clone, Copy)]
@@ -94,15 +91,8 @@ pub fn validate(
     let region = RegionCode::parse(input.region_code)
         .map_err(|e| fail("region_code", e.to_string()))
         .ok();
-    if let Some(at) = input.registered_at {
-        if at > now {
-            fail("registered_at", format!("{at} is in the future"));
-        } else if now - at > Duration::days(MAX_BACKDATE_DAYS) {
-            fail(
-                "registered_at",
-                format!("{at} is more than {MAX_BACKDATE_DAYS} days back"),
-            );
-        }
+    if let Some(Err(e)) = input.registered_at.map(|at| dated_start::check(at, now)) {
+        fail("registered_at", e);
     }
 
     match (real_name, resident_id, mobile, region) {
@@ -125,6 +115,8 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::dated_start::MAX_BACKDATE_DAYS;
+    use chrono::Duration;
 
     fn input<'a>() -> RegistrationInput<'a> {
         RegistrationInput {

@@ -184,3 +184,43 @@ async fn platform_registration_validates_and_keeps_scope_history() {
 fn platform_role(id: &str) -> gigshield_kit::Role {
     platform(uuid::Uuid::parse_str(id).unwrap())
 }
+
+/// A platform joining with history: the operator dates its first scope, within a year.
+#[tokio::test]
+async fn an_operator_dates_a_platform_start_within_a_year() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let began = chrono::Utc::now() - chrono::Duration::days(45);
+    let registered = app
+        .client
+        .register_platform(as_(
+            &operator(),
+            pb::RegisterPlatformRequest {
+                effective_from: Some(gigshield_kit::wire::timestamp(began)),
+                ..register_platform_request(CREDIT_CODES[0])
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .platform
+        .unwrap();
+    let scope = registered.scope.unwrap();
+    assert_eq!(scope.effective_from.unwrap().seconds, began.timestamp());
+    assert!(registered.registered_at.unwrap().seconds > began.timestamp());
+
+    let too_old = app
+        .client
+        .register_platform(as_(
+            &operator(),
+            pb::RegisterPlatformRequest {
+                effective_from: Some(gigshield_kit::wire::timestamp(
+                    chrono::Utc::now() - chrono::Duration::days(400),
+                )),
+                ..register_platform_request(CREDIT_CODES[1])
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&too_old), vec!["effective_from"]);
+    app.stop().await;
+}

@@ -141,6 +141,7 @@ pub fn register_platform_request(credit_code: &str) -> pb::RegisterPlatformReque
             phone: "010-88888888".into(),
             email: "ops@example.cn".into(),
         }),
+        effective_from: None,
     }
 }
 
