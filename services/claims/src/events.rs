@@ -24,6 +24,7 @@ pub const BENEFIT_ASSESSED: &str = "gigshield.events.v1.BenefitAssessed";
 pub const PAYOUT_ISSUED: &str = "gigshield.events.v1.PayoutIssued";
 pub const APPEAL_FILED: &str = "gigshield.events.v1.AppealFiled";
 pub const APPEAL_DECIDED: &str = "gigshield.events.v1.AppealDecided";
+pub const CLAIM_WITHDRAWN: &str = "gigshield.events.v1.ClaimWithdrawn";
 
 /// One event about a claim.
 #[derive(Debug, Clone)]
@@ -37,6 +38,7 @@ pub enum ClaimEvent {
     PayoutIssued(events::PayoutIssued),
     AppealFiled(events::AppealFiled),
     AppealDecided(events::AppealDecided),
+    Withdrawn(events::ClaimWithdrawn),
 }
 
 impl ClaimEvent {
@@ -51,6 +53,7 @@ impl ClaimEvent {
             Self::PayoutIssued(_) => PAYOUT_ISSUED,
             Self::AppealFiled(_) => APPEAL_FILED,
             Self::AppealDecided(_) => APPEAL_DECIDED,
+            Self::Withdrawn(_) => CLAIM_WITHDRAWN,
         }
     }
 
@@ -65,6 +68,7 @@ impl ClaimEvent {
             Self::PayoutIssued(e) => e.encode_to_vec(),
             Self::AppealFiled(e) => e.encode_to_vec(),
             Self::AppealDecided(e) => e.encode_to_vec(),
+            Self::Withdrawn(e) => e.encode_to_vec(),
         }
     }
 }
@@ -109,6 +113,7 @@ pub fn decode(event_type: &str, payload: &[u8]) -> Option<StreamEvent> {
         PAYOUT_ISSUED => StreamEvent::PayoutIssued(d(payload)?),
         APPEAL_FILED => StreamEvent::AppealFiled(d(payload)?),
         APPEAL_DECIDED => StreamEvent::AppealDecided(d(payload)?),
+        CLAIM_WITHDRAWN => StreamEvent::ClaimWithdrawn(d(payload)?),
         _ => return None,
     })
 }
@@ -171,6 +176,17 @@ pub fn claim_confirmed(
         automatic,
         appeal_id: opt(appeal_id),
         confirmed_at: Some(timestamp(claim.updated_at)),
+    })
+}
+
+pub fn claim_withdrawn(claim: &claim::Model, withdrawn_by: &str) -> ClaimEvent {
+    ClaimEvent::Withdrawn(events::ClaimWithdrawn {
+        claim_id: claim.id.to_string(),
+        person_id: claim.person_id.to_string(),
+        platform_id: opt(claim.platform_id),
+        insurer_id: opt(claim.insurer_id),
+        withdrawn_by: withdrawn_by.to_string(),
+        withdrawn_at: Some(timestamp(claim.updated_at)),
     })
 }
 

@@ -19,7 +19,7 @@ use crate::domain::determination::{
     self, Application, DeterminationFacts, DeterminationParams, ExclusionFlags, Filer,
     IncidentCategory, Membership, OtherClaim, Outcome, TrafficFault,
 };
-use crate::domain::lifecycle::ClaimStatus;
+use crate::domain::lifecycle::{self, ClaimStatus};
 use crate::domain::routing;
 use crate::events as ev;
 use crate::store::records::DecisionRecord;
@@ -117,53 +117,59 @@ impl EventHandler for IncidentIntake {
             APPLICATION_FILED => {
                 let e: events::ApplicationFiled = event.decode(APPLICATION_FILED)?;
                 self.open(txn, e).await?;
-                self.stream.notify();
             }
             INCIDENT_AMENDED => {
                 let e: events::IncidentAmended = event.decode(INCIDENT_AMENDED)?;
-                // The rules ran on the facts of the application; an amendment after it is for
-                // the human handling the claim to weigh, so it is noted, not re-decided.
-                note(
-                    txn,
-                    uuid("incident_id", &e.incident_id)?,
-                    "INCIDENT_AMENDED",
-                    format!(
-                        "incident amendment {} changed {}",
-                        e.amendment_number,
-                        e.changed_fields.join(", ")
-                    ),
-                )
-                .await?;
+                self.amend(txn, e).await?;
             }
             INCIDENT_WITHDRAWN => {
                 let e: events::IncidentWithdrawn = event.decode(INCIDENT_WITHDRAWN)?;
-                note(
-                    txn,
-                    uuid("incident_id", &e.incident_id)?,
-                    "INCIDENT_WITHDRAWN",
-                    "the incident was withdrawn".into(),
-                )
-                .await?;
+                self.withdraw(txn, e).await?;
             }
             other => tracing::debug!(event.type = %other, "incident event ignored"),
         }
+        // Watchers look again; a spurious wake-up finds nothing new.
+        self.stream.notify();
         Ok(())
     }
 }
 
-/// Adds a history entry to the incident's claim, if it has one.
-async fn note(
-    txn: &DatabaseTransaction,
-    incident_id: Uuid,
-    action: &str,
-    detail: String,
-) -> Result<(), HandlerError> {
-    if let Some(claim) = queries::claim_by_incident(txn, incident_id).await?
-        && queries::claim_for_update(txn, claim.id).await?.is_some()
-    {
-        queries::add_history(txn, claim.id, Utc::now(), "incident", action, detail).await?;
+/// The facts of an incident as the rules read them.
+struct IncidentFacts {
+    occurred_at: DateTime<Utc>,
+    region: RegionCode,
+    category: IncidentCategory,
+    exclusions: ExclusionFlags,
+    died_at: Option<DateTime<Utc>>,
+}
+
+impl IncidentFacts {
+    fn parse(facts: Option<&events::IncidentFactsSummary>) -> Result<Self, HandlerError> {
+        let facts = facts.ok_or_else(|| permanent("facts missing"))?;
+        let exclusions = facts.exclusions.unwrap_or_default();
+        Ok(Self {
+            occurred_at: instant("facts.occurred_at", facts.occurred_at.as_ref())?,
+            region: RegionCode::parse(&facts.region_code)
+                .map_err(|err| permanent(format!("facts.region_code: {err}")))?,
+            category: category(facts),
+            exclusions: ExclusionFlags {
+                intentional_crime: exclusions.intentional_crime,
+                intoxication_or_drugs: exclusions.intoxication_or_drugs,
+                self_harm: exclusions.self_harm,
+            },
+            died_at: wire::datetime("facts.died_at", facts.died_at.as_ref())
+                .map_err(|_| permanent("facts.died_at is invalid"))?,
+        })
     }
-    Ok(())
+}
+
+/// What the rules know beyond the incident and the application, looked up now.
+struct Context {
+    memberships: Vec<Membership>,
+    orders: Vec<determination::OrderWindow>,
+    other_claims: Vec<OtherClaim>,
+    /// For the claim's history: what could not be looked up, and why.
+    notes: Vec<String>,
 }
 
 /// The category the rules see. A missing person is its own case whatever cause was reported;
@@ -208,31 +214,12 @@ pub fn filer(kind: i32) -> Filer {
 }
 
 impl IncidentIntake {
-    async fn open(
+    async fn context(
         &self,
         txn: &DatabaseTransaction,
-        e: events::ApplicationFiled,
-    ) -> Result<(), HandlerError> {
-        let incident_id = uuid("incident_id", &e.incident_id)?;
-        let person_id = uuid("person_id", &e.person_id)?;
-        let filing_platform = optional_uuid("platform_id", &e.platform_id)?;
-        let facts = e.facts.as_ref().ok_or_else(|| permanent("facts missing"))?;
-        let occurred_at = instant("facts.occurred_at", facts.occurred_at.as_ref())?;
-        let filed_at = instant("filed_at", e.filed_at.as_ref())?;
-        let region = RegionCode::parse(&facts.region_code)
-            .map_err(|err| permanent(format!("facts.region_code: {err}")))?;
-        let died_at = wire::datetime("facts.died_at", facts.died_at.as_ref())
-            .map_err(|_| permanent("facts.died_at is invalid"))?;
-
-        // Another event of the same application (a re-publication under a new id).
-        if queries::claim_by_incident(txn, incident_id)
-            .await?
-            .is_some()
-        {
-            tracing::info!(%incident_id, "claim already open for the incident");
-            return Ok(());
-        }
-
+        person_id: Uuid,
+        occurred_at: DateTime<Utc>,
+    ) -> Result<Context, HandlerError> {
         let memberships = queries::memberships_of(txn, person_id)
             .await?
             .into_iter()
@@ -265,55 +252,143 @@ impl IncidentIntake {
                 )));
             }
         };
+        // A withdrawn claim was never determined: it is no duplicate of anything.
         let other_claims = queries::claims_of(txn, person_id)
             .await?
             .into_iter()
+            .filter(|c| c.status != ClaimStatus::Withdrawn.as_str())
             .map(|c| OtherClaim {
                 claim_id: c.id,
                 occurred_at: c.occurred_at,
             })
             .collect();
-        let exclusions = facts.exclusions.unwrap_or_default();
+        Ok(Context {
+            memberships,
+            orders,
+            other_claims,
+            notes,
+        })
+    }
+
+    async fn open(
+        &self,
+        txn: &DatabaseTransaction,
+        e: events::ApplicationFiled,
+    ) -> Result<(), HandlerError> {
+        let incident_id = uuid("incident_id", &e.incident_id)?;
+        let person_id = uuid("person_id", &e.person_id)?;
+        let filing_platform = optional_uuid("platform_id", &e.platform_id)?;
+        let incident = IncidentFacts::parse(e.facts.as_ref())?;
+        let filed_at = instant("filed_at", e.filed_at.as_ref())?;
+
+        // Another event of the same application (a re-publication under a new id).
+        if queries::claim_by_incident(txn, incident_id)
+            .await?
+            .is_some()
+        {
+            tracing::info!(%incident_id, "claim already open for the incident");
+            return Ok(());
+        }
+
+        let context = self.context(txn, person_id, incident.occurred_at).await?;
         let claim_id = Uuid::now_v7();
         let det_facts = DeterminationFacts {
             claim_id,
             person_id,
-            occurred_at,
-            region: region.clone(),
-            category: category(facts),
-            exclusions: ExclusionFlags {
-                intentional_crime: exclusions.intentional_crime,
-                intoxication_or_drugs: exclusions.intoxication_or_drugs,
-                self_harm: exclusions.self_harm,
-            },
-            died_at,
+            occurred_at: incident.occurred_at,
+            region: incident.region.clone(),
+            category: incident.category,
+            exclusions: incident.exclusions,
+            died_at: incident.died_at,
             application: Application {
                 filed_at,
                 filer: filer(e.filed_by),
                 late_explanation: e.has_late_explanation,
             },
-            memberships,
-            orders,
-            other_claims,
+            memberships: context.memberships,
+            orders: context.orders,
+            other_claims: context.other_claims,
         };
         let determination = determination::determine(&det_facts, &self.params);
-
         let platform_id = determination
             .liability
             .as_ref()
             .map(|l| l.platform_id)
             .or(filing_platform);
+        let now = Utc::now();
+        let mut row = claim::Model {
+            id: claim_id,
+            incident_id,
+            person_id,
+            platform_id,
+            insurer_id: None,
+            status: ClaimStatus::InReview.as_str().into(),
+            province_code: String::new(),
+            region_code: incident.region.as_str().into(),
+            occurred_at: incident.occurred_at,
+            filed_at,
+            opened_at: now,
+            updated_at: now,
+            evidence_count: e.evidence_count,
+            facts: json(&det_facts)?,
+            trace: String::new(),
+            review_reasons: String::new(),
+            liability: None,
+            decision: None,
+        };
+        let reasons = self
+            .apply_determination(txn, &mut row, &det_facts, &determination, now)
+            .await?;
+        queries::insert_claim(txn, row.clone()).await?;
+        queries::add_history(
+            txn,
+            claim_id,
+            now,
+            AUTOMATION,
+            "OPENED",
+            format!("application of incident {incident_id}; rules run"),
+        )
+        .await?;
+        for detail in context.notes {
+            queries::add_history(txn, claim_id, now, AUTOMATION, "NOTE", detail).await?;
+        }
+        ev::emit(
+            txn,
+            &self.topic,
+            &row,
+            ev::claim_opened(&row, &determination.trace),
+            now,
+        )
+        .await?;
+        self.record_outcome(txn, &row, &determination, reasons, "OPENED", now)
+            .await?;
+        tracing::info!(%claim_id, %incident_id, status = %row.status, "claim opened");
+        Ok(())
+    }
+
+    /// Sets the claim's status, trace, reasons, liability, route and automatic decision from
+    /// a run of the rules; returns the review reasons.
+    async fn apply_determination(
+        &self,
+        txn: &DatabaseTransaction,
+        row: &mut claim::Model,
+        facts: &DeterminationFacts,
+        determination: &determination::Determination,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, HandlerError> {
         let province = determination
             .liability
             .as_ref()
-            .map_or_else(|| region.province(), |l| l.region.province());
+            .map_or_else(|| facts.region.province(), |l| l.region.province());
+        if let Some(liable) = determination.liability.as_ref() {
+            row.platform_id = Some(liable.platform_id);
+        }
         let routes = queries::routes(txn)
             .await?
             .into_iter()
             .filter_map(|r| crate::api::routes::domain_route(&r))
             .collect::<Vec<_>>();
-        let insurer_id = routing::insurer_for(&routes, province, platform_id);
-        let now = Utc::now();
+        row.insurer_id = routing::insurer_for(&routes, province, row.platform_id);
         let (status, reasons) = match &determination.outcome {
             Outcome::AutoConfirm => (ClaimStatus::Confirmed, Vec::new()),
             Outcome::Review(reasons) => (
@@ -329,51 +404,33 @@ impl IncidentIntake {
             decided_at: now,
             note: String::new(),
         });
-        let row = claim::Model {
-            id: claim_id,
-            incident_id,
-            person_id,
-            platform_id,
-            insurer_id,
-            status: status.as_str().into(),
-            province_code: province.to_string(),
-            region_code: region.as_str().into(),
-            occurred_at,
-            filed_at,
-            opened_at: now,
-            updated_at: now,
-            evidence_count: e.evidence_count,
-            facts: json(&det_facts)?,
-            trace: json(&determination.trace)?,
-            review_reasons: reasons.join(","),
-            liability: determination.liability.as_ref().map(json).transpose()?,
-            decision: decision.as_ref().map(json).transpose()?,
-        };
-        queries::insert_claim(txn, row.clone()).await?;
-        queries::add_history(
-            txn,
-            claim_id,
-            now,
-            AUTOMATION,
-            "OPENED",
-            format!("application of incident {incident_id}; rules run"),
-        )
-        .await?;
-        for detail in notes {
-            queries::add_history(txn, claim_id, now, AUTOMATION, "NOTE", detail).await?;
-        }
-        ev::emit(
-            txn,
-            &self.topic,
-            &row,
-            ev::claim_opened(&row, &determination.trace),
-            now,
-        )
-        .await?;
-        if status == ClaimStatus::Confirmed {
+        row.status = status.as_str().into();
+        row.province_code = province.to_string();
+        row.region_code = facts.region.as_str().into();
+        row.occurred_at = facts.occurred_at;
+        row.updated_at = now;
+        row.facts = json(facts)?;
+        row.trace = json(&determination.trace)?;
+        row.review_reasons = reasons.join(",");
+        row.liability = determination.liability.as_ref().map(json).transpose()?;
+        row.decision = decision.as_ref().map(json).transpose()?;
+        Ok(reasons)
+    }
+
+    /// The history entry and event of a run's outcome: confirmed, or routed to review.
+    async fn record_outcome(
+        &self,
+        txn: &DatabaseTransaction,
+        row: &claim::Model,
+        determination: &determination::Determination,
+        reasons: Vec<String>,
+        cause: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), HandlerError> {
+        if row.status == ClaimStatus::Confirmed.as_str() {
             queries::add_history(
                 txn,
-                claim_id,
+                row.id,
                 now,
                 AUTOMATION,
                 "CONFIRMED",
@@ -384,21 +441,22 @@ impl IncidentIntake {
             ev::emit(
                 txn,
                 &self.topic,
-                &row,
-                ev::claim_confirmed(&row, order_id, true, None),
+                row,
+                ev::claim_confirmed(row, order_id, true, None),
                 now,
             )
             .await?;
         } else {
             queries::add_history(
                 txn,
-                claim_id,
+                row.id,
                 now,
                 AUTOMATION,
                 "ROUTED",
                 format!(
                     "to insurer {} for {}",
-                    insurer_id.map_or_else(|| "none (adjusters)".into(), |i| i.to_string()),
+                    row.insurer_id
+                        .map_or_else(|| "none (adjusters)".into(), |i| i.to_string()),
                     reasons.join(", ")
                 ),
             )
@@ -406,13 +464,132 @@ impl IncidentIntake {
             ev::emit(
                 txn,
                 &self.topic,
-                &row,
-                ev::claim_routed(&row, reasons.clone(), "OPENED"),
+                row,
+                ev::claim_routed(row, reasons, cause),
                 now,
             )
             .await?;
         }
-        tracing::info!(%claim_id, %incident_id, status = status.as_str(), "claim opened");
+        Ok(())
+    }
+
+    /// An amendment before a decision runs the rules again on the amended facts (the
+    /// application itself is unchanged): automation may confirm, never refuse. After a
+    /// decision the determination stands and the amendment is noted for the human handling
+    /// the claim (an appeal is the way to change a decision).
+    async fn amend(
+        &self,
+        txn: &DatabaseTransaction,
+        e: events::IncidentAmended,
+    ) -> Result<(), HandlerError> {
+        let incident_id = uuid("incident_id", &e.incident_id)?;
+        let detail = format!(
+            "incident amendment {} changed {}",
+            e.amendment_number,
+            e.changed_fields.join(", ")
+        );
+        let Some(found) = queries::claim_by_incident(txn, incident_id).await? else {
+            // Amended before (or without) an application: the application carries the facts.
+            return Ok(());
+        };
+        let Some(mut row) = queries::claim_for_update(txn, found.id).await? else {
+            return Ok(());
+        };
+        let status = ClaimStatus::parse(&row.status)
+            .ok_or_else(|| permanent(format!("claim {} has status {:?}", row.id, row.status)))?;
+        let now = Utc::now();
+        if !status.awaits_decision() {
+            queries::add_history(txn, row.id, now, "incident", "INCIDENT_AMENDED", detail).await?;
+            return Ok(());
+        }
+        let incident = IncidentFacts::parse(e.facts.as_ref())?;
+        let previous: DeterminationFacts = serde_json::from_str(&row.facts)
+            .map_err(|err| permanent(format!("claim {} facts: {err}", row.id)))?;
+        let context = self
+            .context(txn, row.person_id, incident.occurred_at)
+            .await?;
+        let facts = DeterminationFacts {
+            occurred_at: incident.occurred_at,
+            region: incident.region,
+            category: incident.category,
+            exclusions: incident.exclusions,
+            died_at: incident.died_at,
+            memberships: context.memberships,
+            orders: context.orders,
+            other_claims: context.other_claims,
+            ..previous
+        };
+        let determination = determination::determine(&facts, &self.params);
+        queries::add_history(txn, row.id, now, "incident", "INCIDENT_AMENDED", detail).await?;
+        for note in context.notes {
+            queries::add_history(txn, row.id, now, AUTOMATION, "NOTE", note).await?;
+        }
+        let reasons = self
+            .apply_determination(txn, &mut row, &facts, &determination, now)
+            .await?;
+        queries::update_claim(txn, row.clone()).await?;
+        self.record_outcome(txn, &row, &determination, reasons, "AMENDED", now)
+            .await?;
+        tracing::info!(claim_id = %row.id, status = %row.status, "rules ran again after an amendment");
+        Ok(())
+    }
+
+    /// A withdrawn incident closes its claim if nobody decided it yet; a decided claim keeps
+    /// its determination and notes the withdrawal.
+    async fn withdraw(
+        &self,
+        txn: &DatabaseTransaction,
+        e: events::IncidentWithdrawn,
+    ) -> Result<(), HandlerError> {
+        let incident_id = uuid("incident_id", &e.incident_id)?;
+        let Some(found) = queries::claim_by_incident(txn, incident_id).await? else {
+            return Ok(());
+        };
+        let Some(mut row) = queries::claim_for_update(txn, found.id).await? else {
+            return Ok(());
+        };
+        let status = ClaimStatus::parse(&row.status)
+            .ok_or_else(|| permanent(format!("claim {} has status {:?}", row.id, row.status)))?;
+        let now = Utc::now();
+        let by = ipb::ActorKind::try_from(e.withdrawn_by)
+            .map(|k| {
+                k.as_str_name()
+                    .trim_start_matches("ACTOR_KIND_")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| "UNKNOWN".into());
+        match lifecycle::withdraw(status) {
+            Ok(closed) => {
+                row.status = closed.as_str().into();
+                row.updated_at = now;
+                queries::update_claim(txn, row.clone()).await?;
+                queries::add_history(
+                    txn,
+                    row.id,
+                    now,
+                    "incident",
+                    "WITHDRAWN",
+                    format!("the incident was withdrawn by {by} before a decision"),
+                )
+                .await?;
+                ev::emit(txn, &self.topic, &row, ev::claim_withdrawn(&row, &by), now).await?;
+                tracing::info!(claim_id = %row.id, "claim withdrawn with its incident");
+            }
+            Err(_) => {
+                queries::add_history(
+                    txn,
+                    row.id,
+                    now,
+                    "incident",
+                    "INCIDENT_WITHDRAWN",
+                    format!(
+                        "the incident was withdrawn by {by} after the claim was {}; the determination stands",
+                        status.as_str()
+                    ),
+                )
+                .await?;
+            }
+        }
         Ok(())
     }
 }

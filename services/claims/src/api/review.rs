@@ -60,11 +60,13 @@ impl ClaimsApi {
         req: pb::GetClaimRequest,
     ) -> Result<pb::GetClaimResponse, ApiError> {
         let id = wire::uuid("claim_id", &req.claim_id)?;
-        let row = queries::claim(&self.db, id).await?.ok_or_else(not_found)?;
+        // The claim, its history, appraisal and payouts as of one moment.
+        let txn = gigshield_kit::db::begin_snapshot(&self.db).await?;
+        let row = queries::claim(&txn, id).await?.ok_or_else(not_found)?;
         let detail = access::read(&principal, &row)?;
-        Ok(pb::GetClaimResponse {
-            claim: Some(views::claim(&self.db, &row, detail).await?),
-        })
+        let claim = views::claim(&txn, &row, detail).await?;
+        txn.commit().await?;
+        Ok(pb::GetClaimResponse { claim: Some(claim) })
     }
 
     pub(super) async fn list_review_queue(
@@ -216,11 +218,27 @@ impl ClaimsApi {
             question,
         )
         .await?;
+        // The question stays in the history: events carry no free text.
+        let reasons = row
+            .review_reasons
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
+        ev::emit(
+            &txn,
+            &self.settings.topic,
+            &row,
+            ev::claim_routed(&row, reasons, "INFORMATION_REQUESTED"),
+            now,
+        )
+        .await?;
         let response = pb::RequestInformationResponse {
             claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
         };
         key.record(&txn, &response).await?;
         txn.commit().await?;
+        self.committed();
         Ok(response)
     }
 }

@@ -18,6 +18,7 @@ pub fn status(status: ClaimStatus) -> pb::ClaimStatus {
         ClaimStatus::InformationRequested => pb::ClaimStatus::InformationRequested,
         ClaimStatus::Confirmed => pb::ClaimStatus::Confirmed,
         ClaimStatus::Refused => pb::ClaimStatus::Refused,
+        ClaimStatus::Withdrawn => pb::ClaimStatus::Withdrawn,
     }
 }
 

@@ -15,6 +15,8 @@ pub enum ClaimStatus {
     InformationRequested,
     Confirmed,
     Refused,
+    /// The incident was withdrawn before a decision; closed without a determination.
+    Withdrawn,
 }
 
 impl ClaimStatus {
@@ -25,6 +27,7 @@ impl ClaimStatus {
             Self::InformationRequested => "INFORMATION_REQUESTED",
             Self::Confirmed => "CONFIRMED",
             Self::Refused => "REFUSED",
+            Self::Withdrawn => "WITHDRAWN",
         }
     }
 
@@ -34,6 +37,7 @@ impl ClaimStatus {
             Self::InformationRequested,
             Self::Confirmed,
             Self::Refused,
+            Self::Withdrawn,
         ]
         .into_iter()
         .find(|s| s.as_str() == name)
@@ -142,6 +146,17 @@ pub fn request_information(status: ClaimStatus) -> Result<ClaimStatus, Transitio
         Ok(ClaimStatus::InformationRequested)
     } else {
         Err(wrong_state(status, "asked for information"))
+    }
+}
+
+/// The incident behind a claim was withdrawn. Only a claim still waiting for a decision
+/// closes: a determination already made stands (an appeal is the way to change it), and the
+/// withdrawal is noted on it instead.
+pub fn withdraw(status: ClaimStatus) -> Result<ClaimStatus, TransitionError> {
+    if status.awaits_decision() {
+        Ok(ClaimStatus::Withdrawn)
+    } else {
+        Err(wrong_state(status, "withdrawn"))
     }
 }
 
@@ -333,5 +348,20 @@ mod tests {
         );
         assert!(appeal_outcome(Confirmed, overturn(OverturnEffect::Confirm)).is_err());
         assert!(appeal_outcome(InReview, AppealOutcome::Upheld).is_err());
+    }
+
+    #[test]
+    fn only_an_undecided_claim_is_withdrawn() {
+        assert_eq!(withdraw(InReview), Ok(ClaimStatus::Withdrawn));
+        assert_eq!(withdraw(InformationRequested), Ok(ClaimStatus::Withdrawn));
+        for closed in [Confirmed, Refused, ClaimStatus::Withdrawn] {
+            assert!(withdraw(closed).is_err(), "{closed:?}");
+        }
+        assert!(!ClaimStatus::Withdrawn.awaits_decision());
+        assert!(file_appeal(ClaimStatus::Withdrawn, false).is_err());
+        assert_eq!(
+            ClaimStatus::parse("WITHDRAWN"),
+            Some(ClaimStatus::Withdrawn)
+        );
     }
 }

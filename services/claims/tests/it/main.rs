@@ -5,6 +5,7 @@
 
 mod support;
 
+mod amendments;
 mod appeals;
 mod benefits;
 mod determination;
