@@ -195,3 +195,116 @@ pub fn kit_config(service_name: &str, db: &TestDatabase) -> KitConfig {
     ]);
     KitConfig::from_env(service_name, &env).expect("test configuration is valid")
 }
+
+/// A service under test serving on 127.0.0.1, on a port the OS picked.
+pub struct Served {
+    pub addr: std::net::SocketAddr,
+    /// Connected; clone it for each client.
+    pub channel: tonic::transport::Channel,
+    stop: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Served {
+    /// Starts `routes` (plus the kit's health and reflection) on a free port and connects.
+    pub async fn start(service: crate::service::Service, routes: tonic::service::Routes) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
+        let addr = listener.local_addr().expect("bound address");
+        let stop = service.shutdown.clone();
+        let task = tokio::spawn(service.serve(listener, routes));
+        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+            .expect("a valid URI")
+            .connect()
+            .await
+            .expect("connect to the service under test");
+        Self {
+            addr,
+            channel,
+            stop,
+            task,
+        }
+    }
+
+    /// Shuts down gracefully and fails the test if serving failed.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        self.task
+            .await
+            .expect("serve task")
+            .expect("served without error");
+    }
+}
+
+/// Plays another service on Kafka: publishes events as its outbox relay would (CloudEvents
+/// headers, the aggregate as key), so a consumer under test sees exactly what production
+/// sends it.
+pub struct EventPublisher {
+    producer: rdkafka::producer::FutureProducer,
+    /// `ce_source`, e.g. `//gigshield/enrollment`.
+    source: String,
+}
+
+impl EventPublisher {
+    pub fn new(source: &str) -> Self {
+        let producer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", kafka_bootstrap())
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("message.timeout.ms", "10000")
+            .create()
+            .expect("Kafka producer");
+        Self {
+            producer,
+            source: source.to_string(),
+        }
+    }
+
+    /// Publishes `event` with event id `id` (a redelivery reuses one) and `ce_type`
+    /// `event_type` (the protobuf full name).
+    pub async fn publish_with_id<M: prost::Message>(
+        &self,
+        topic: &str,
+        id: &str,
+        key: &str,
+        event_type: &str,
+        event: &M,
+    ) {
+        let envelope = crate::envelope::Envelope {
+            id: id.to_string(),
+            source: self.source.clone(),
+            event_type: event_type.to_string(),
+            time: chrono::Utc::now(),
+            subject: Some(key.to_string()),
+            traceparent: None,
+            payload: event.encode_to_vec(),
+            topic: String::new(),
+            partition: 0,
+            offset: 0,
+        };
+        self.producer
+            .send(
+                rdkafka::producer::FutureRecord::to(topic)
+                    .key(key)
+                    .payload(&envelope.payload)
+                    .headers(envelope.headers()),
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap_or_else(|e| panic!("publish {event_type} on {topic}: {e}"));
+    }
+
+    /// Publishes `event` under a new event id.
+    pub async fn publish<M: prost::Message>(
+        &self,
+        topic: &str,
+        key: &str,
+        event_type: &str,
+        event: &M,
+    ) {
+        self.publish_with_id(topic, &Uuid::now_v7().to_string(), key, event_type, event)
+            .await;
+    }
+}

@@ -11,14 +11,13 @@ use gigshield_claims::domain::determination::{DeterminationParams, SchemeStage};
 use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
 use gigshield_claims::store::Migrator;
 use gigshield_claims::stream::StreamNotifier;
-use gigshield_kit::envelope::Envelope;
 use gigshield_kit::pii::PiiVault;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
+    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
 };
 use gigshield_kit::wire::timestamp;
-use gigshield_kit::{CancellationToken, Role, Service};
+use gigshield_kit::{Role, Service};
 use gigshield_proto::claims as pb;
 use gigshield_proto::claims::claims_service_client::ClaimsServiceClient;
 use gigshield_proto::claims::claims_service_server::ClaimsServiceServer;
@@ -33,7 +32,6 @@ use rdkafka::ClientConfig;
 use rdkafka::Message as _;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Headers;
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
@@ -52,29 +50,6 @@ pub fn params() -> DeterminationParams {
     params
 }
 
-async fn serve<S>(
-    service: Service,
-    routes: S,
-) -> (
-    Channel,
-    CancellationToken,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-)
-where
-    S: Into<tonic::service::Routes>,
-{
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = service.shutdown.clone();
-    let task = tokio::spawn(service.serve(listener, routes.into()));
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    (channel, stop, task)
-}
-
 pub struct TestApp {
     pub client: ClaimsServiceClient<Channel>,
     pub premium: PremiumServiceClient<Channel>,
@@ -84,14 +59,12 @@ pub struct TestApp {
     pub incident_topic: String,
     pub conn: DatabaseConnection,
     premium_conn: DatabaseConnection,
-    producer: FutureProducer,
+    publisher: EventPublisher,
     /// An insurer routed Beijing (110000) and Xinjiang (650000) for every platform.
     pub insurer: Uuid,
     _dbs: (TestDatabase, TestDatabase),
-    stops: Vec<(
-        CancellationToken,
-        tokio::task::JoinHandle<anyhow::Result<()>>,
-    )>,
+    /// Claims first: it calls premium until it stops.
+    served: [Served; 2],
 }
 
 impl TestApp {
@@ -124,7 +97,8 @@ impl TestApp {
             premium_api,
             premium.auth(),
         ));
-        let (premium_channel, premium_stop, premium_task) = serve(premium, premium_routes).await;
+        let premium_served = Served::start(premium, premium_routes).await;
+        let premium_channel = premium_served.channel.clone();
 
         let mut service = Service::init::<Migrator>(kit_config("claims", &db))
             .await
@@ -162,25 +136,19 @@ impl TestApp {
         let conn = service.db.clone();
         let routes =
             tonic::service::Routes::new(ClaimsServiceServer::with_interceptor(api, service.auth()));
-        let (channel, stop, task) = serve(service, routes).await;
-        let producer = ClientConfig::new()
-            .set("bootstrap.servers", kafka_bootstrap())
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .create()
-            .unwrap();
+        let served = Served::start(service, routes).await;
         let mut app = Self {
-            client: ClaimsServiceClient::new(channel),
+            client: ClaimsServiceClient::new(served.channel.clone()),
             premium: PremiumServiceClient::new(premium_channel),
             topic,
             enrollment_topic,
             incident_topic,
             conn,
             premium_conn,
-            producer,
+            publisher: EventPublisher::new("//gigshield/test"),
             insurer: Uuid::now_v7(),
             _dbs: (db, premium_db),
-            stops: vec![(stop, task), (premium_stop, premium_task)],
+            served: [served, premium_served],
         };
         let insurer = app.insurer;
         for province in ["110000", "650000"] {
@@ -190,9 +158,8 @@ impl TestApp {
     }
 
     pub async fn stop(self) {
-        for (stop, task) in self.stops {
-            stop.cancel();
-            task.await.unwrap().unwrap();
+        for served in self.served {
+            served.stop().await;
         }
     }
 
@@ -242,6 +209,7 @@ impl TestApp {
         }
     }
 
+    /// Publishes an event of enrollment or incident (`event_type` without its package).
     pub async fn publish_with_id<M: prost::Message>(
         &self,
         topic: &str,
@@ -250,29 +218,15 @@ impl TestApp {
         event_type: &str,
         event: &M,
     ) {
-        let envelope = Envelope {
-            id: id.to_string(),
-            source: "//gigshield/test".into(),
-            event_type: format!("gigshield.events.v1.{event_type}"),
-            time: Utc::now(),
-            subject: Some(key.to_string()),
-            traceparent: None,
-            payload: event.encode_to_vec(),
-            topic: String::new(),
-            partition: 0,
-            offset: 0,
-        };
-        self.producer
-            .send(
-                FutureRecord::to(topic)
-                    .key(key)
-                    .payload(&envelope.payload)
-                    .headers(envelope.headers()),
-                Duration::from_secs(10),
+        self.publisher
+            .publish_with_id(
+                topic,
+                id,
+                key,
+                &format!("gigshield.events.v1.{event_type}"),
+                event,
             )
-            .await
-            .map_err(|(e, _)| e)
-            .expect("event published");
+            .await;
     }
 
     /// A platform (for premium: instant delivery in Beijing and Xinjiang).

@@ -7,8 +7,8 @@ use gigshield_enrollment::api::{EnrollmentApi, Settings};
 use gigshield_enrollment::domain::resident_id::check_character;
 use gigshield_enrollment::store::Migrator;
 use gigshield_kit::pii::PiiVault;
-use gigshield_kit::testing::{Backend, TestDatabase, kit_config, new_topic, token};
-use gigshield_kit::{CancellationToken, Role, Service};
+use gigshield_kit::testing::{Backend, Served, TestDatabase, kit_config, new_topic, token};
+use gigshield_kit::{Role, Service};
 use gigshield_proto::common::Industry;
 use gigshield_proto::enrollment as pb;
 use gigshield_proto::enrollment::enrollment_service_client::EnrollmentServiceClient;
@@ -20,8 +20,7 @@ pub struct TestApp {
     pub client: EnrollmentServiceClient<Channel>,
     pub topic: String,
     pub db: TestDatabase,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    served: Served,
 }
 
 impl TestApp {
@@ -42,31 +41,21 @@ impl TestApp {
             service.outbox(),
             settings,
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = service.shutdown.clone();
         let routes = tonic::service::Routes::new(EnrollmentServiceServer::with_interceptor(
             api,
             service.auth(),
         ));
-        let task = tokio::spawn(service.serve(listener, routes));
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+        let served = Served::start(service, routes).await;
         Self {
-            client: EnrollmentServiceClient::new(channel),
+            client: EnrollmentServiceClient::new(served.channel.clone()),
             topic,
             db,
-            stop,
-            task,
+            served,
         }
     }
 
     pub async fn stop(self) {
-        self.stop.cancel();
-        self.task.await.unwrap().unwrap();
+        self.served.stop().await;
     }
 
     /// Registers a platform as an operator and returns its id.

@@ -11,13 +11,12 @@ use gigshield_incident::domain::facts::FactRules;
 use gigshield_incident::domain::scheme_start::SchemeStages;
 use gigshield_incident::replica::EnrollmentReplica;
 use gigshield_incident::store::Migrator;
-use gigshield_kit::envelope::Envelope;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
+    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
 };
 use gigshield_kit::wire::timestamp;
-use gigshield_kit::{CancellationToken, Role, Service};
+use gigshield_kit::{Role, Service};
 use gigshield_proto::events;
 use gigshield_proto::incident as pb;
 use gigshield_proto::incident::incident_service_client::IncidentServiceClient;
@@ -26,7 +25,6 @@ use rdkafka::ClientConfig;
 use rdkafka::Message as _;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Headers;
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
@@ -58,8 +56,7 @@ pub struct TestApp {
     pub conn: DatabaseConnection,
     /// Dropped with the app, which drops the database.
     _db: TestDatabase,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    served: Served,
 }
 
 impl TestApp {
@@ -79,33 +76,23 @@ impl TestApp {
             .expect("consumer starts");
         let api = IncidentApi::new(service.db.clone(), service.outbox(), settings(&topic));
         let conn = service.db.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = service.shutdown.clone();
         let routes = tonic::service::Routes::new(IncidentServiceServer::with_interceptor(
             api,
             service.auth(),
         ));
-        let task = tokio::spawn(service.serve(listener, routes));
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+        let served = Served::start(service, routes).await;
         Self {
-            client: IncidentServiceClient::new(channel),
+            client: IncidentServiceClient::new(served.channel.clone()),
             topic,
             enrollment: Enrollment::new(enrollment_topic),
             conn,
             _db: db,
-            stop,
-            task,
+            served,
         }
     }
 
     pub async fn stop(self) {
-        self.stop.cancel();
-        self.task.await.unwrap().unwrap();
+        self.served.stop().await;
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -244,18 +231,15 @@ impl World {
 /// Plays enrollment: publishes its events with CloudEvents headers on the test's topic.
 pub struct Enrollment {
     pub topic: String,
-    producer: FutureProducer,
+    publisher: EventPublisher,
 }
 
 impl Enrollment {
     pub fn new(topic: String) -> Self {
-        let producer = ClientConfig::new()
-            .set("bootstrap.servers", kafka_bootstrap())
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .create()
-            .expect("producer");
-        Self { topic, producer }
+        Self {
+            topic,
+            publisher: EventPublisher::new("//gigshield/enrollment"),
+        }
     }
 
     /// Publishes one event under the given `ce_id` (a replay reuses one).
@@ -266,29 +250,9 @@ impl Enrollment {
         event_type: &str,
         event: &M,
     ) {
-        let envelope = Envelope {
-            id: id.to_string(),
-            source: "//gigshield/enrollment".into(),
-            event_type: event_type.into(),
-            time: Utc::now(),
-            subject: Some(key.to_string()),
-            traceparent: None,
-            payload: event.encode_to_vec(),
-            topic: String::new(),
-            partition: 0,
-            offset: 0,
-        };
-        self.producer
-            .send(
-                FutureRecord::to(&self.topic)
-                    .key(key)
-                    .payload(&envelope.payload)
-                    .headers(envelope.headers()),
-                Duration::from_secs(10),
-            )
-            .await
-            .map_err(|(e, _)| e)
-            .expect("enrollment event published");
+        self.publisher
+            .publish_with_id(&self.topic, id, key, event_type, event)
+            .await;
     }
 
     pub async fn publish<M: prost::Message>(&self, key: &str, event_type: &str, event: &M) {

@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use gigshield_kit::envelope::Envelope;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, token,
 };
-use gigshield_kit::{CancellationToken, Role, Service};
+use gigshield_kit::{Role, Service};
 use gigshield_premium::api::{MAX_BATCH, PremiumApi};
 use gigshield_premium::config::PremiumSettings;
 use gigshield_premium::replica::EnrollmentReplica;
@@ -20,8 +19,6 @@ use gigshield_proto::premium as pb;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
 use gigshield_proto::premium::premium_service_server::PremiumServiceServer;
 use gigshield_scheme::calendar::CalendarMonth;
-use rdkafka::ClientConfig;
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
@@ -34,11 +31,10 @@ pub struct TestApp {
     /// Dropped with the app: the database goes with it.
     _db: TestDatabase,
     pub conn: DatabaseConnection,
-    producer: FutureProducer,
+    enrollment: EventPublisher,
     platforms: usize,
     workers: usize,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    served: Served,
 }
 
 /// Registration instants the tests use: before any order they report.
@@ -75,67 +71,34 @@ impl TestApp {
             PremiumSettings::defaults(topic.clone()),
         );
         let conn = service.db.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = service.shutdown.clone();
         let routes = tonic::service::Routes::new(PremiumServiceServer::with_interceptor(
             api,
             service.auth(),
         ));
-        let task = tokio::spawn(service.serve(listener, routes));
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let producer: FutureProducer = ClientConfig::new()
-            .set("bootstrap.servers", kafka_bootstrap())
-            .set("enable.idempotence", "true")
-            .create()
-            .unwrap();
+        let served = Served::start(service, routes).await;
         Self {
-            client: PremiumServiceClient::new(channel).max_decoding_message_size(64 * 1024 * 1024),
+            client: PremiumServiceClient::new(served.channel.clone())
+                .max_decoding_message_size(64 * 1024 * 1024),
             topic,
             enrollment_topic,
             _db: db,
             conn,
-            producer,
+            enrollment: EventPublisher::new("//gigshield/enrollment"),
             platforms: 0,
             workers: 0,
-            stop,
-            task,
+            served,
         }
     }
 
     pub async fn stop(self) {
-        self.stop.cancel();
-        self.task.await.unwrap().unwrap();
+        self.served.stop().await;
     }
 
     /// Publishes an enrollment event the way enrollment's relay does (CloudEvents headers).
     async fn publish<M: prost::Message>(&self, key: &str, event_type: &str, event: &M) {
-        let envelope = Envelope {
-            id: Uuid::now_v7().to_string(),
-            source: "//gigshield/enrollment".into(),
-            event_type: event_type.into(),
-            time: Utc::now(),
-            subject: Some(key.into()),
-            traceparent: None,
-            payload: event.encode_to_vec(),
-            topic: String::new(),
-            partition: 0,
-            offset: 0,
-        };
-        self.producer
-            .send(
-                FutureRecord::to(&self.enrollment_topic)
-                    .key(key)
-                    .payload(&envelope.payload)
-                    .headers(envelope.headers()),
-                Duration::from_secs(10),
-            )
-            .await
-            .expect("enrollment event published");
+        self.enrollment
+            .publish(&self.enrollment_topic, key, event_type, event)
+            .await;
     }
 
     /// A platform registered (from the 2025 scheme start) for the industries and provinces.
