@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup infra-up infra-down infra-status test lint fmt dev token bench
+.PHONY: help setup infra-up infra-down infra-status test lint fmt dev token bench demo chaos
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -33,6 +33,14 @@ fmt: ## format the code
 
 dev: setup infra-up ## infrastructure plus every service that exists, in the foreground
 	@deploy/local/dev.sh
+
+demo: setup infra-up ## bring up every service and simulate a city-month (ARGS="--workers 5000 ...")
+	$(CARGO) build --locked --bins
+	target/debug/gigshield demo $(ARGS)
+
+chaos: setup ## the demo workload while services, Kafka and PostgreSQL are killed; checks invariants
+	$(CARGO) build --locked --bins
+	target/debug/gigshield chaos $(ARGS)
 
 bench: setup infra-up ## load generators against release builds; rewrites BENCHMARKS.md
 	@tests/load/bench.sh

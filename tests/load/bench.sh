@@ -2,12 +2,15 @@
 # `make bench`: release builds, the local infrastructure, then each service as its own
 # process on a clean database with a load generator as an outside gRPC client. Numbers go to
 # BENCHMARKS.md (rewritten per section by the generators, never by hand).
-#   tests/load/bench.sh [enrollment] [premium]      (default: every benchmark that exists)
+#   tests/load/bench.sh [enrollment] [premium] [claims]   (default: every benchmark)
 # Sizes, enrollment: BENCH_WORKERS (default 200000), BENCH_GET_RATE (500), BENCH_GET_SECONDS (20).
 # Sizes, premium: BENCH_PREMIUM_WORKERS (20000), BENCH_ORDERS (5000000), BENCH_STREAMS (4),
 #   BENCH_STORED (50000000, orders stored for VerifyWorkActivity), BENCH_VERIFY_RATE (200),
 #   BENCH_VERIFY_SECONDS (30); BENCH_PREMIUM_ARGS adds options (`gigshield load premium --help`).
-#   BENCH_KEEP_DBS=1 keeps premium's bench databases afterwards.
+#   BENCH_KEEP_DBS=1 keeps the bench databases afterwards.
+# Sizes, claims: BENCH_CLAIMS_RATE (50 applications/s), BENCH_CLAIMS_SECONDS (60); then ghz
+#   against premium's VerifyWorkActivity: BENCH_GHZ_RATE (200), BENCH_GHZ_SECONDS (20).
+# Every load generator measures its baseline in the same run: a no-op tonic RPC at its rate.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO_ROOT"
@@ -16,7 +19,8 @@ set -a
 source deploy/local/dev.env
 set +a
 
-cargo build --release --locked -p gigshield-enrollment -p gigshield-premium -p gigshield-cli
+cargo build --release --locked -p gigshield-enrollment -p gigshield-premium -p gigshield-claims \
+  -p gigshield-cli
 BIN="$REPO_ROOT/target/release"
 
 pids=()
@@ -25,6 +29,8 @@ cleanup() {
   wait 2>/dev/null || true
   # An interrupted premium bench still gives the consumer group back.
   if [[ -n "${PREMIUM_GROUP_TAKEN:-}" ]]; then premium_group_give_back; fi
+  # An interrupted claims bench still deletes its topics, groups and databases.
+  if [[ -n "${CLAIMS_PREFIX:-}" ]]; then claims_cleanup; fi
 }
 trap cleanup EXIT
 
@@ -38,6 +44,8 @@ bench_enrollment() {
     --workers "${BENCH_WORKERS:-200000}" --get-rate "${BENCH_GET_RATE:-500}" \
     --get-seconds "${BENCH_GET_SECONDS:-20}" --report BENCHMARKS.md
   kill "${pids[-1]}"
+  wait "${pids[-1]}" 2>/dev/null || true
+  [[ -n "${BENCH_KEEP_DBS:-}" ]] || deploy/local/postgres.sh drop-db bench_enrollment
 }
 
 # Kafka's consumer-group tool, from the broker jars deploy/local/kafka.sh fetched.
@@ -134,7 +142,97 @@ bench_premium() {
   return "$status"
 }
 
-if (($# == 0)); then set -- enrollment premium; fi
+# Kafka's topic tool, from the same jars.
+kafka_topics() {
+  local libs="$LOCAL_DIR/kafka/libs"
+  [[ -d "$libs" ]] || die "Kafka tools not found in $libs (make infra-up fetches them)"
+  java -Xmx128m -cp "$libs/*" -Dlog4j2.configurationFile="$REPO_ROOT/deploy/local/kafka/log4j2.properties" \
+    org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" "$@" 2> >(grep -v '^SLF4J' >&2)
+}
+
+# ghz, pinned, installed once into .local/bin the way deploy/k8s-check.sh installs its tools.
+GHZ_VERSION=v0.121.0
+GHZ_PKG=github.com/bojand/ghz/cmd/ghz
+install_ghz() {
+  local bin="$LOCAL_DIR/bin" stamp="$LOCAL_DIR/bin/.ghz.version"
+  mkdir -p "$bin"
+  if [[ -x "$bin/ghz" && "$(cat "$stamp" 2>/dev/null)" == "$GHZ_PKG@$GHZ_VERSION" ]]; then return; fi
+  command -v go >/dev/null || die "Go is required to install ghz (Debian: golang-go, or https://go.dev/dl)"
+  log "installing ghz $GHZ_VERSION (go install; a minute or two the first time)"
+  GOBIN="$bin" go install "$GHZ_PKG@$GHZ_VERSION"
+  echo "$GHZ_PKG@$GHZ_VERSION" >"$stamp"
+}
+
+# The claim pipeline: enrollment, premium and claims as their own processes on fresh databases,
+# with topics and consumer groups of this run only (KAFKA_TOPIC_PREFIX), so nothing of `make dev`
+# is read or moved. No incident service runs: `gigshield load claims` publishes the
+# ApplicationFiled events itself. The topics the services subscribe to are created first (a
+# consumer does not see a topic created after it subscribed until its next metadata refresh,
+# minutes later). Then ghz, an outside client, against premium while the stack is up.
+CLAIMS_DBS=(bench_claims_enrollment bench_claims_premium bench_claims)
+claims_cleanup() {
+  local prefix="$CLAIMS_PREFIX" db
+  CLAIMS_PREFIX=
+  kafka_topics --delete --if-exists --topic "${prefix//./\\.}.*" >/dev/null 2>&1 ||
+    log "warning: could not delete the topics ${prefix}*"
+  for group in premium claims claims-incident; do
+    kafka_groups --delete --group "$prefix$group" >/dev/null 2>&1 || true
+  done
+  rm -f "$LOCAL_DIR/bench-claims-premium.token"
+  [[ -n "${BENCH_KEEP_DBS:-}" ]] && return 0
+  for db in "${CLAIMS_DBS[@]}"; do deploy/local/postgres.sh drop-db "$db"; done
+}
+
+bench_claims() {
+  local enrollment_port=50171 premium_port=50172 claims_port=50173 db status=0
+  for db in "${CLAIMS_DBS[@]}"; do deploy/local/postgres.sh recreate-db "$db"; done
+  CLAIMS_PREFIX="bench-claims-$(date +%s)-$$."
+  local prefix="$CLAIMS_PREFIX" topic
+  for topic in enrollment.events.v1 incident.events.v1; do
+    kafka_topics --create --if-not-exists --topic "$prefix$topic" --partitions 12 \
+      --replication-factor 1 >/dev/null
+  done
+  local token="$LOCAL_DIR/bench-claims-premium.token"
+  "$BIN/gigshield" token --role adjuster --subject bench-claims --ttl-secs 86400 >"$token"
+  KAFKA_TOPIC_PREFIX="$prefix" DATABASE_URL="$PG_URL_BASE/bench_claims_enrollment" \
+    GRPC_ADDR="127.0.0.1:$enrollment_port" RUST_LOG=warn \
+    "$BIN/gigshield-enrollment" >"$LOCAL_DIR/bench-claims-enrollment.log" 2>&1 &
+  local enrollment_pid=$!
+  pids+=("$enrollment_pid")
+  KAFKA_TOPIC_PREFIX="$prefix" DATABASE_URL="$PG_URL_BASE/bench_claims_premium" \
+    GRPC_ADDR="127.0.0.1:$premium_port" RUST_LOG=warn \
+    "$BIN/gigshield-premium" >"$LOCAL_DIR/bench-claims-premium.log" 2>&1 &
+  local premium_pid=$!
+  pids+=("$premium_pid")
+  KAFKA_TOPIC_PREFIX="$prefix" DATABASE_URL="$PG_URL_BASE/bench_claims" \
+    GRPC_ADDR="127.0.0.1:$claims_port" RUST_LOG=warn \
+    CLAIMS_PREMIUM_ADDR="http://127.0.0.1:$premium_port" CLAIMS_PREMIUM_TOKEN_FILE="$token" \
+    "$BIN/gigshield-claims" >"$LOCAL_DIR/bench-claims.log" 2>&1 &
+  local claims_pid=$!
+  pids+=("$claims_pid")
+  "$BIN/gigshield" load claims \
+    --addr "http://127.0.0.1:$claims_port" --enrollment-addr "http://127.0.0.1:$enrollment_port" \
+    --premium-addr "http://127.0.0.1:$premium_port" \
+    --premium-database-url "$PG_URL_BASE/bench_claims_premium" \
+    --claims-database-url "$PG_URL_BASE/bench_claims" \
+    --kafka-bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS" --topic-prefix "$prefix" \
+    --rate "${BENCH_CLAIMS_RATE:-50}" --seconds "${BENCH_CLAIMS_SECONDS:-60}" \
+    --report BENCHMARKS.md || status=$?
+  if ((status == 0)); then
+    install_ghz
+    "$BIN/gigshield" load ghz --ghz "$LOCAL_DIR/bin/ghz" --ghz-version "$GHZ_VERSION" \
+      --target "127.0.0.1:$premium_port" --database-url "$PG_URL_BASE/bench_claims_premium" \
+      --rate "${BENCH_GHZ_RATE:-200}" --seconds "${BENCH_GHZ_SECONDS:-20}" \
+      --report BENCHMARKS.md || status=$?
+  fi
+  kill "$claims_pid" "$premium_pid" "$enrollment_pid" 2>/dev/null || true
+  wait "$claims_pid" "$premium_pid" "$enrollment_pid" 2>/dev/null || true
+  claims_cleanup
+  return "$status"
+}
+
+if (($# == 0)); then set -- enrollment premium claims; fi
 for bench in "$@"; do
   "bench_$bench"
 done

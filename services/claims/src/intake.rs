@@ -128,9 +128,13 @@ impl EventHandler for IncidentIntake {
             }
             other => tracing::debug!(event.type = %other, "incident event ignored"),
         }
-        // Watchers look again; a spurious wake-up finds nothing new.
-        self.stream.notify();
         Ok(())
+    }
+
+    /// Watchers look again once the claim's events are committed; a spurious wake-up finds
+    /// nothing new.
+    fn committed(&self) {
+        self.stream.notify();
     }
 }
 

@@ -3,7 +3,7 @@
 //! It mints development tokens and drives load against running services; `demo` arrives
 //! with the remaining services.
 
-mod load;
+use gigshield_cli::load;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -28,6 +28,11 @@ struct Cli {
 enum Command {
     /// Mint a bearer token signed with a development key (never a production key).
     Token(TokenArgs),
+    /// Start every service and simulate a city-month through their APIs (`make demo`).
+    Demo(gigshield_cli::demo::DemoArgs),
+    /// The demo's workload while services, Kafka and PostgreSQL are killed and restarted;
+    /// checks the invariants afterwards (`make chaos`).
+    Chaos(gigshield_cli::chaos::ChaosArgs),
     /// Drive load against a running service and write its numbers to a report section.
     Load {
         #[command(subcommand)]
@@ -44,6 +49,10 @@ enum LoadTarget {
     Enrollment(load::enrollment::EnrollmentLoad),
     /// ReportOrders end to end against a COPY ceiling, and VerifyWorkActivity latency.
     Premium(load::premium::PremiumLoad),
+    /// ApplicationFiled → ClaimConfirmed latency through the claim pipeline at a steady rate.
+    Claims(load::claims::ClaimsLoad),
+    /// ghz (an outside client) against premium's VerifyWorkActivity through server reflection.
+    Ghz(load::ghz::GhzLoad),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,6 +108,8 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Demo(args) => gigshield_cli::demo::run(&args).await?,
+        Command::Chaos(args) => gigshield_cli::chaos::run(&args).await?,
         Command::Load {
             target: LoadTarget::Enrollment(args),
             report,
@@ -116,6 +127,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let section = load::premium::run(&args).await?;
             println!("{section}");
             load::report::write_section(&report, "premium", &section)
+                .with_context(|| format!("write {}", report.display()))?;
+        }
+        Command::Load {
+            target: LoadTarget::Claims(args),
+            report,
+        } => {
+            let section = load::claims::run(&args).await?;
+            println!("{section}");
+            load::report::write_section(&report, "claims", &section)
+                .with_context(|| format!("write {}", report.display()))?;
+        }
+        Command::Load {
+            target: LoadTarget::Ghz(args),
+            report,
+        } => {
+            let section = load::ghz::run(&args).await?;
+            println!("{section}");
+            load::report::write_section(&report, "ghz", &section)
                 .with_context(|| format!("write {}", report.display()))?;
         }
         Command::Token(args) => {

@@ -48,6 +48,10 @@ pub trait EventHandler: Send + Sync + 'static {
         txn: &DatabaseTransaction,
         event: &Envelope,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+
+    /// Runs after an event's effects committed, to wake whatever serves them (a stream of
+    /// changes, say): waking it inside `handle` would race the commit.
+    fn committed(&self) {}
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +103,8 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         })
     }
 
-    /// Test seam: runs after the database commit and before the offset is stored.
+    /// Runs after the database commit and before the offset is stored: the service wakes its
+    /// outbox relay here, and tests use it as a seam to kill the process at that moment.
     pub fn on_committed(
         mut self,
         hook: impl Fn(&Envelope, Outcome) + Send + Sync + 'static,
@@ -208,6 +213,9 @@ impl<H: EventHandler> IdempotentConsumer<H> {
             }
         };
         metrics::counter!("consumer_events_total", "consumer" => self.name.clone(), "outcome" => outcome.as_str()).increment(1);
+        if outcome == Outcome::Applied {
+            self.handler.committed();
+        }
         if let Some(hook) = &self.after_commit {
             hook(envelope, outcome);
         }

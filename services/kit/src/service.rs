@@ -100,13 +100,21 @@ impl Service {
         topics: &[&str],
         handler: H,
     ) -> anyhow::Result<()> {
+        // An applied event may have enqueued events of our own: publish them now rather than
+        // at the relay's next poll.
+        let relay = self.relay.notifier();
         let consumer = IdempotentConsumer::new(
             &self.config.kafka,
             group_id,
             topics,
             self.db.clone(),
             handler,
-        )?;
+        )?
+        .on_committed(move |_, outcome| {
+            if outcome == crate::consumer::Outcome::Applied {
+                relay.notify();
+            }
+        });
         self.consumers
             .push(tokio::spawn(consumer.run(self.shutdown.clone())));
         Ok(())

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use gigshield_kit::Role;
-use gigshield_kit::sea_orm::{ConnectionTrait, Database, Statement};
+use gigshield_kit::sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use gigshield_proto::common::Industry;
 use gigshield_proto::enrollment as pb;
 use gigshield_proto::enrollment::enrollment_service_client::EnrollmentServiceClient;
@@ -141,14 +141,24 @@ pub async fn run(args: &EnrollmentLoad, channel: Channel) -> anyhow::Result<Stri
         args.get_seconds,
     )
     .await?;
+    eprintln!(
+        "no-op RPC baseline at {} req/s for {} s",
+        args.get_rate, args.get_seconds
+    );
+    let baseline = super::baseline::noop_rpc(args.get_rate, args.get_seconds).await?;
+    eprintln!("bare COPY of the rows the registrations left");
+    let copy = copy_baseline(&db).await?;
+    let copy_rate = args.workers as f64 / copy.elapsed.as_secs_f64();
 
     Ok(format!(
         "## Enrollment\n\n\
          Machine: {}.\n\n\
          | measure | result |\n|---|---|\n\
          | `BulkRegisterWorkers`: {} workers, {} concurrent streams, batches of {} | **{:.0} workers/s** ({:.1} s) — goal ≥ 20,000/s |\n\
+         | baseline: bare `COPY` (one stream, text format) of the rows those registrations left — {} `person`, {} `membership`, {} `outbox` rows, as stored — into copies of the three tables with their indexes and constraints (no foreign keys) in the same database | {:.0} workers/s ({:.1} s); ingest / COPY = **{:.2}** |\n\
          | … until every `WorkerRegistered` event was on Kafka (outbox drained) | {:.0} workers/s ({:.1} s) |\n\
-         | `GetWorker` at {} req/s for {} s, open loop ({} requests, {} failed) | p50 {}, p90 {}, p99 {}, max {} |\n\n\
+         | `GetWorker` at {} req/s for {} s, open loop ({} requests, {} failed) | p50 {}, p90 {}, p99 {}, max {} |\n\
+         {}\n\
          Each registration is validated (GB 11643 check), its resident ID sealed (AES-256-GCM) and \
          blind-indexed (HMAC-SHA256), its mobile sealed, and person, membership and outbox rows \
          written in one transaction per batch; the relay publishes to Kafka with acks=all \
@@ -159,6 +169,12 @@ pub async fn run(args: &EnrollmentLoad, channel: Channel) -> anyhow::Result<Stri
         args.batch,
         ingest_rate,
         ingest.as_secs_f64(),
+        copy.rows[0],
+        copy.rows[1],
+        copy.rows[2],
+        copy_rate,
+        copy.elapsed.as_secs_f64(),
+        ingest_rate / copy_rate,
         published_rate,
         drained.as_secs_f64(),
         args.get_rate,
@@ -169,7 +185,60 @@ pub async fn run(args: &EnrollmentLoad, channel: Channel) -> anyhow::Result<Stri
         ms(latency.percentiles.p90),
         ms(latency.percentiles.p99),
         ms(latency.percentiles.max),
+        baseline.row(args.get_rate, args.get_seconds),
     ))
+}
+
+struct CopyBaseline {
+    /// person, membership, outbox
+    rows: [u64; 3],
+    elapsed: Duration,
+}
+
+/// The rows the registrations left in `person`, `membership` and `outbox` (the database is the
+/// bench's own, so that is all of them), copied out, then timed while `COPY … FROM STDIN` loads
+/// them into scratch copies of the tables (`LIKE … INCLUDING ALL`: columns, defaults, primary
+/// keys, unique and other indexes; no foreign keys), which are dropped afterwards.
+async fn copy_baseline(db: &DatabaseConnection) -> anyhow::Result<CopyBaseline> {
+    use futures::StreamExt;
+    use gigshield_kit::sea_orm::sqlx::postgres::PgPoolCopyExt;
+
+    const TABLES: [&str; 3] = ["person", "membership", "outbox"];
+    const CHUNK: usize = 1 << 20;
+    let pool = db.get_postgres_connection_pool();
+    let mut data = Vec::with_capacity(TABLES.len());
+    for table in TABLES {
+        db.execute_unprepared(&format!(
+            "DROP TABLE IF EXISTS bench_copy_{table}; \
+             CREATE TABLE bench_copy_{table} (LIKE {table} INCLUDING ALL)"
+        ))
+        .await?;
+        let mut stream = pool
+            .copy_out_raw(&format!("COPY {table} TO STDOUT"))
+            .await?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            bytes.extend_from_slice(&chunk?);
+        }
+        data.push(bytes);
+    }
+    let started = Instant::now();
+    let mut rows = [0u64; 3];
+    for ((table, bytes), count) in TABLES.iter().zip(&data).zip(rows.iter_mut()) {
+        let mut copy = pool
+            .copy_in_raw(&format!("COPY bench_copy_{table} FROM STDIN"))
+            .await?;
+        for chunk in bytes.chunks(CHUNK) {
+            copy.send(chunk).await?;
+        }
+        *count = copy.finish().await?;
+    }
+    let elapsed = started.elapsed();
+    for table in TABLES {
+        db.execute_unprepared(&format!("DROP TABLE bench_copy_{table}"))
+            .await?;
+    }
+    Ok(CopyBaseline { rows, elapsed })
 }
 
 async fn register_platform(

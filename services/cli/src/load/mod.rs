@@ -1,7 +1,10 @@
 //! Load generators: each drives a running service through its public gRPC API as an outside
 //! client would, checks that every request did what it should, and reports its numbers.
 
+pub mod baseline;
+pub mod claims;
 pub mod enrollment;
+pub mod ghz;
 pub mod premium;
 pub mod report;
 pub mod synthetic;

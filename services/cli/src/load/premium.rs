@@ -34,15 +34,16 @@ use super::report::{Percentiles, machine, ms};
 use super::{authorized, connect_when_serving, synthetic};
 
 /// premium's `MAX_BATCH`: the most orders one stream message may carry.
-const PREMIUM_MAX_BATCH: usize = 2000;
+pub(super) const PREMIUM_MAX_BATCH: usize = 2000;
 /// enrollment's `MAX_BATCH`.
 const ENROLLMENT_MAX_BATCH: usize = 1000;
 /// The seeded national rate for instant delivery (2025-07-01), fen per order.
 const INSTANT_DELIVERY_FEN: i64 = 7;
 
 /// The platform's provinces and the districts its riders work in (one district per rider).
-const PROVINCES: [&str; 5] = ["110000", "310000", "440000", "330000", "510000"];
-const DISTRICTS: [&str; 6] = ["110105", "310104", "440305", "440106", "330106", "510107"];
+pub(super) const PROVINCES: [&str; 5] = ["110000", "310000", "440000", "330000", "510000"];
+pub(super) const DISTRICTS: [&str; 6] =
+    ["110105", "310104", "440305", "440106", "330106", "510107"];
 
 /// Share of a day's instant-delivery orders per Shanghai hour: lunch and dinner peaks.
 const HOURLY_WEIGHT: [f64; 24] = [
@@ -222,6 +223,11 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
         args.verify_rate, args.verify_seconds
     );
     let latency = verify_latency(args, &premium, &db, stored).await?;
+    eprintln!(
+        "no-op RPC baseline at {} req/s for {} s",
+        args.verify_rate, args.verify_seconds
+    );
+    let baseline = super::baseline::noop_rpc(args.verify_rate, args.verify_seconds).await?;
 
     let mut verdict = Vec::new();
     if ingest_rate >= 100_000.0 && ratio >= 0.5 {
@@ -260,7 +266,8 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
          {drain_row}\
          | riders registered with enrollment until premium's replica knew all {workers} | {replicated_s:.1} s |\n\
          | `orders` grown server-side to {stored} rows ({size}): {hist_months} earlier month partitions filled with `INSERT … SELECT generate_series` for {hist_persons} more persons, indexed in bulk, attached, then `ANALYZE` | {grow_s:.0} s |\n\
-         | `VerifyWorkActivity` at {vrate} req/s for {vsecs} s, open loop, margin {margin} min, {stored} orders stored ({requests} requests, {failures} failed, {empty} without the sampled order; {per_answer:.1} orders per answer) | p50 {p50}, p90 {p90}, p99 {p99}, max {max} |\n\n\
+         | `VerifyWorkActivity` at {vrate} req/s for {vsecs} s, open loop, margin {margin} min, {stored} orders stored ({requests} requests, {failures} failed, {empty} without the sampled order; {per_answer:.1} orders per answer) | p50 {p50}, p90 {p90}, p99 {p99}, max {max} |\n\
+         {baseline_row}\n\
          {verdict}\n\n\
          Checked after the stream: {accepted} accepted, {rejected} rejected; {rows} rows in `orders`; {coverage_rows} coverage days \
          (expected {coverage}); ledger net {ledger} fen (expected {billable} billable × {fen} fen = {expected_fen}).\n\n\
@@ -309,6 +316,7 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
         p90 = ms(latency.percentiles.p90),
         p99 = ms(latency.percentiles.p99),
         max = ms(latency.percentiles.max),
+        baseline_row = baseline.row(args.verify_rate, args.verify_seconds),
         verdict = verdict.join(" "),
         accepted = ingest.accepted,
         rejected = ingest.rejected,
@@ -490,13 +498,15 @@ impl OrderGenerator {
     }
 }
 
-fn rider_id(worker: u64) -> String {
+pub(super) fn rider_id(worker: u64) -> String {
     format!("rider-{worker:06}")
 }
 
 // ------------------------------------------------------------------- platform and riders
 
-async fn register_platform(client: &mut EnrollmentServiceClient<Channel>) -> anyhow::Result<Uuid> {
+pub(super) async fn register_platform(
+    client: &mut EnrollmentServiceClient<Channel>,
+) -> anyhow::Result<Uuid> {
     let code = synthetic::credit_code(chrono::Utc::now().timestamp() as u64);
     let response = client
         .register_platform(authorized(
@@ -524,7 +534,7 @@ async fn register_platform(client: &mut EnrollmentServiceClient<Channel>) -> any
 }
 
 /// Registers the riders in 4 concurrent streams; returns each rider's person id by index.
-async fn register_workers(
+pub(super) async fn register_workers(
     client: &EnrollmentServiceClient<Channel>,
     platform_id: Uuid,
     workers: u64,
@@ -600,7 +610,11 @@ async fn count(db: &DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
     Ok(row.try_get::<i64>("", "n")?)
 }
 
-async fn count_with(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> anyhow::Result<i64> {
+pub(super) async fn count_with(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<Value>,
+) -> anyhow::Result<i64> {
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
@@ -613,7 +627,7 @@ async fn count_with(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> a
 }
 
 /// Until premium's replica has the platform's scope and every rider's membership.
-async fn wait_for_replica(
+pub(super) async fn wait_for_replica(
     db: &DatabaseConnection,
     platform_id: Uuid,
     workers: u64,
@@ -1243,7 +1257,7 @@ async fn verify_latency(
     })
 }
 
-fn loadavg() -> String {
+pub(super) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|s| {

@@ -1,0 +1,7 @@
+//! The `gigshield` command as a library, so tests reuse the process supervisor and the
+//! simulator: load generators, the dev stack, the city-month demo and the chaos run.
+
+pub mod chaos;
+pub mod demo;
+pub mod load;
+pub mod stack;

@@ -1,0 +1,77 @@
+//! A short chaos run: `gigshield chaos` with small sizes on its own PostgreSQL and Kafka
+//! (`.local/chaos`, ports 55432 and 19092), SIGKILLing every service and restarting the broker
+//! and the database while the demo workload runs, then checking the invariants from outside.
+//! Needs the binaries, which `cargo test --workspace` builds, and the main Kafka jars
+//! (`make infra-up` fetched them).
+
+use std::process::Command;
+use std::time::Instant;
+
+/// `target/<profile>/gigshield`, beside the `deps` folder of this test.
+fn gigshield() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let path = dir.join("gigshield");
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn services_kafka_and_postgres_killed_during_a_small_month_lose_and_double_nothing() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repository root")
+        .to_path_buf();
+    let started = Instant::now();
+    let output = Command::new(gigshield())
+        .current_dir(&root)
+        .args([
+            "chaos",
+            "--workers",
+            "150",
+            "--platforms",
+            "3",
+            "--days",
+            "10",
+            "--incidents",
+            "25",
+            "--kills-per-service",
+            "1",
+            "--max-pause-ms",
+            "3000",
+        ])
+        .env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .output()
+        .expect("run gigshield chaos");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "chaos failed ({:?}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(stdout.contains("CHAOS OK"), "{stdout}");
+    for target in [
+        "enrollment",
+        "premium",
+        "incident",
+        "claims",
+        "kafka broker",
+        "postgresql",
+    ] {
+        assert!(
+            stdout.contains(&format!("| {target} | 1 |")),
+            "{target} was not killed/restarted:\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("VIOLATED"), "{stdout}");
+    // For the log only: speed is the benchmarks' business.
+    eprintln!("chaos run took {:?}", started.elapsed());
+}
