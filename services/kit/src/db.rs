@@ -1,8 +1,10 @@
 //! Database connections: PostgreSQL when deployed, SQLite embedded; migrations at start.
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -82,6 +84,24 @@ pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransacti
     } else {
         db.begin().await
     }
+}
+
+/// Inserts `row` unless a row with the same `key` columns exists; true when it was inserted.
+/// How a replayed event or request writes nothing the second time, without an error.
+pub async fn insert_unless_exists<E, A>(
+    conn: &impl ConnectionTrait,
+    row: A,
+    key: impl IntoIterator<Item = E::Column>,
+) -> Result<bool, DbErr>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + Send,
+{
+    let inserted = E::insert(row)
+        .on_conflict(OnConflict::columns(key).do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted == 1)
 }
 
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {

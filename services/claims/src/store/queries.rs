@@ -21,14 +21,12 @@ pub async fn insert_membership(
     conn: &impl ConnectionTrait,
     row: membership::Model,
 ) -> Result<(), DbErr> {
-    membership::Entity::insert(row.into_active_model().reset_all())
-        .on_conflict(
-            OnConflict::column(membership::Column::WorkerId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
+    gigshield_kit::db::insert_unless_exists(
+        conn,
+        row.into_active_model().reset_all(),
+        [membership::Column::WorkerId],
+    )
+    .await?;
     Ok(())
 }
 
@@ -292,15 +290,13 @@ pub async fn insert_ledger(
     conn: &impl ConnectionTrait,
     row: payout_ledger::Model,
 ) -> Result<bool, DbErr> {
-    let inserted = payout_ledger::Entity::insert(row.into_active_model())
-        .on_conflict(
-            OnConflict::column(payout_ledger::Column::IdempotencyKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(inserted == 1)
+    let inserted = gigshield_kit::db::insert_unless_exists(
+        conn,
+        row.into_active_model(),
+        [payout_ledger::Column::IdempotencyKey],
+    )
+    .await?;
+    Ok(inserted)
 }
 
 // --- appeals --------------------------------------------------------------------------------------

@@ -115,11 +115,11 @@ pub async fn run(args: &ClaimsLoad) -> anyhow::Result<String> {
     // (1) Platform, routes, riders (one per application), replicas.
     let enrollment =
         EnrollmentServiceClient::new(enrollment_channel).max_decoding_message_size(256 << 20);
-    let platform_id = register_platform(&mut enrollment.clone()).await?;
+    let platform_id = register_platform(&mut enrollment.clone(), None).await?;
     let insurer_id = Uuid::now_v7();
     put_routes(&mut ClaimsServiceClient::new(claims_channel), insurer_id).await?;
     let started = Instant::now();
-    let persons = register_workers(&enrollment, platform_id, total).await?;
+    let persons = register_workers(&enrollment, platform_id, total, None).await?;
     eprintln!(
         "registered {total} riders in {:.1?}; waiting for premium's and claims' replicas",
         started.elapsed()

@@ -4,9 +4,10 @@
 //! rate with tens of millions of orders stored.
 //!
 //! Workers come in the way they do in production: registered with enrollment
-//! (`BulkRegisterWorkers`), published on Kafka, replicated by premium. Enrollment stamps a
-//! registration "now", so before the month of orders is reported the replica's rows of the
-//! benchmark platform are moved back in time (see [`backdate_replica`]).
+//! (`BulkRegisterWorkers`), published on Kafka, replicated by premium. The month of orders
+//! ended yesterday, so the operator registers the platform and imports its riders with starts
+//! dated before it (`effective_from`, `registered_at`), as a platform joining with its
+//! workforce would be.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -129,9 +130,11 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
     // (1) Platform and riders through enrollment, replicated by premium over Kafka.
     let enrollment =
         EnrollmentServiceClient::new(enrollment_channel).max_decoding_message_size(256 << 20);
-    let platform_id = register_platform(&mut enrollment.clone()).await?;
+    let generator = OrderGenerator::new(args.orders, args.workers, Utc::now());
+    let joined = generator.first_day_start - chrono::Duration::days(JOINED_DAYS_BEFORE);
+    let platform_id = register_platform(&mut enrollment.clone(), Some(joined)).await?;
     let started = Instant::now();
-    let persons = register_workers(&enrollment, platform_id, args.workers).await?;
+    let persons = register_workers(&enrollment, platform_id, args.workers, Some(joined)).await?;
     eprintln!(
         "registered {} riders in {:.1?}; waiting for premium's replica",
         args.workers,
@@ -143,8 +146,6 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
         "premium knows all {} riders after {replicated:.1?}",
         args.workers
     );
-    let generator = OrderGenerator::new(args.orders, args.workers, Utc::now());
-    backdate_replica(&db, platform_id, generator.first_day_start).await?;
 
     // (2) The order stream.
     let premium = PremiumServiceClient::new(premium_channel).max_decoding_message_size(1 << 30);
@@ -277,9 +278,8 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
          A batch is one transaction: replica, rates and last closed month read; order keys claimed \
          (`ON CONFLICT DO NOTHING RETURNING`, the dedupe); orders inserted into the month partition; net fees posted to the \
          double-entry ledger; coverage days inserted; the daily statement incremented; `CoverageDayStarted` events enqueued; \
-         the relay publishes them to Kafka meanwhile. Enrollment stamps registrations with the time they happen, so the bench \
-         moves the benchmark platform's rows in premium's replica (scope and memberships) {backdate} days back before \
-         reporting the month; nothing else is written around the API. The COPY loads only `orders` (its primary key, \
+         the relay publishes them to Kafka meanwhile. The operator registered the platform and imported its riders with \
+         starts dated {backdate} days before the first order (the month ended yesterday); nothing is written around the API. The COPY loads only `orders` (its primary key, \
          `(person_id, accepted_at)` index and monthly partitions), with no dedupe, coverage, ledger or outbox. \
          The grown rows have no `order_key`, coverage or ledger rows (only `VerifyWorkActivity` reads them), and their partitions' indexes were built by `CREATE INDEX`, so they are denser than indexes grown by ingest. \
          `VerifyWorkActivity` asks about instants inside orders drawn at random from the whole table (`TABLESAMPLE`). Regenerate with \
@@ -330,7 +330,7 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
         unbilled_share =
             100.0 * (args.orders - expected.billable as u64) as f64 / args.orders as f64,
         per_day = args.orders as f64 / (args.workers as f64 * f64::from(DAYS)),
-        backdate = BACKDATE_DAYS,
+        backdate = JOINED_DAYS_BEFORE,
     ))
 }
 
@@ -338,8 +338,8 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
 
 /// Days of orders reported.
 const DAYS: u32 = 30;
-/// How far the benchmark platform's replica rows are moved back: before the first order.
-const BACKDATE_DAYS: i64 = 33;
+/// How long before the first order the platform joined and its riders' memberships began.
+const JOINED_DAYS_BEFORE: i64 = 3;
 
 fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8")
@@ -504,8 +504,10 @@ pub(super) fn rider_id(worker: u64) -> String {
 
 // ------------------------------------------------------------------- platform and riders
 
+/// `joined`: when the platform's participation began (None: now).
 pub(super) async fn register_platform(
     client: &mut EnrollmentServiceClient<Channel>,
+    joined: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Uuid> {
     let code = synthetic::credit_code(chrono::Utc::now().timestamp() as u64);
     let response = client
@@ -522,7 +524,7 @@ pub(super) async fn register_platform(
                     phone: "010-12345678".into(),
                     email: String::new(),
                 }),
-                effective_from: None,
+                effective_from: joined.map(gigshield_kit::wire::timestamp),
             },
         ))
         .await
@@ -534,13 +536,19 @@ pub(super) async fn register_platform(
 }
 
 /// Registers the riders in 4 concurrent streams; returns each rider's person id by index.
+/// With `joined`, the operator imports them with memberships dated from it (only operators
+/// may date a start); without, the platform registers them now.
 pub(super) async fn register_workers(
     client: &EnrollmentServiceClient<Channel>,
     platform_id: Uuid,
     workers: u64,
+    joined: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Vec<Uuid>> {
     const STREAMS: u64 = 4;
-    let platform = Role::Platform { platform_id };
+    let registrar = match joined {
+        Some(_) => Role::Operator,
+        None => Role::Platform { platform_id },
+    };
     let per_stream = workers.div_ceil(STREAMS);
     let tasks: Vec<_> = (0..STREAMS)
         .map(|s| {
@@ -558,13 +566,13 @@ pub(super) async fn register_workers(
                             resident_id: synthetic::resident_id(i),
                             mobile: synthetic::mobile(i),
                             region_code: synthetic::region(i).to_string(),
-                            registered_at: None,
+                            registered_at: joined.map(gigshield_kit::wire::timestamp),
                         })
                         .collect(),
                 })
                 .collect();
             let mut client = client.clone();
-            let request = authorized(&platform, tokio_stream::iter(batches));
+            let request = authorized(&registrar, tokio_stream::iter(batches));
             tokio::spawn(async move {
                 client
                     .bulk_register_workers(request)
@@ -654,30 +662,6 @@ pub(super) async fn wait_for_replica(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-}
-
-/// Enrollment stamps a platform's scope and a rider's membership with the moment they are
-/// registered, and premium rightly refuses orders accepted before either. To report a month
-/// of orders that ended yesterday, the bench moves the benchmark platform's replica rows back
-/// to before that month, as they would be had the platform registered its riders then.
-async fn backdate_replica(
-    db: &DatabaseConnection,
-    platform_id: Uuid,
-    first_order_day: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let since = first_order_day - chrono::Duration::days(BACKDATE_DAYS - i64::from(DAYS));
-    for sql in [
-        "UPDATE platform_scope SET effective_from = $2 WHERE platform_id = $1",
-        "UPDATE membership SET registered_at = $2 WHERE platform_id = $1",
-    ] {
-        db.execute_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            sql,
-            vec![platform_id.into(), since.into()],
-        ))
-        .await?;
-    }
-    Ok(())
 }
 
 // ------------------------------------------------------------------------ the stream

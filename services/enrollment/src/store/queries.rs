@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use gigshield_scheme::industry::Industry;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
@@ -147,14 +147,12 @@ pub async fn insert_credit_code_exception(
     conn: &impl ConnectionTrait,
     row: credit_code_exception::Model,
 ) -> Result<(), DbErr> {
-    credit_code_exception::Entity::insert(row.into_active_model().reset_all())
-        .on_conflict(
-            OnConflict::column(credit_code_exception::Column::CreditCode)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
+    gigshield_kit::db::insert_unless_exists(
+        conn,
+        row.into_active_model().reset_all(),
+        [credit_code_exception::Column::CreditCode],
+    )
+    .await?;
     Ok(())
 }
 

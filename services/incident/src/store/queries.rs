@@ -1,7 +1,7 @@
 //! The queries incident runs; each takes the connection or transaction to run on.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
@@ -254,14 +254,12 @@ pub async fn insert_membership(
     conn: &impl ConnectionTrait,
     row: replica_membership::Model,
 ) -> Result<(), DbErr> {
-    replica_membership::Entity::insert(row.into_active_model().reset_all())
-        .on_conflict(
-            OnConflict::column(replica_membership::Column::WorkerId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
+    gigshield_kit::db::insert_unless_exists(
+        conn,
+        row.into_active_model().reset_all(),
+        [replica_membership::Column::WorkerId],
+    )
+    .await?;
     Ok(())
 }
 
@@ -283,17 +281,15 @@ pub async fn insert_platform_scope(
     conn: &impl ConnectionTrait,
     row: replica_platform_scope::Model,
 ) -> Result<(), DbErr> {
-    replica_platform_scope::Entity::insert(row.into_active_model().reset_all())
-        .on_conflict(
-            OnConflict::columns([
-                replica_platform_scope::Column::PlatformId,
-                replica_platform_scope::Column::EffectiveFrom,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
+    gigshield_kit::db::insert_unless_exists(
+        conn,
+        row.into_active_model().reset_all(),
+        [
+            replica_platform_scope::Column::PlatformId,
+            replica_platform_scope::Column::EffectiveFrom,
+        ],
+    )
+    .await?;
     Ok(())
 }
 

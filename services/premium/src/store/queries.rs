@@ -300,14 +300,12 @@ pub async fn insert_membership(
     conn: &impl ConnectionTrait,
     row: membership::Model,
 ) -> Result<(), DbErr> {
-    membership::Entity::insert(row.into_active_model())
-        .on_conflict(
-            OnConflict::column(membership::Column::WorkerId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
+    gigshield_kit::db::insert_unless_exists(
+        conn,
+        row.into_active_model(),
+        [membership::Column::WorkerId],
+    )
+    .await?;
     Ok(())
 }
 
@@ -878,15 +876,13 @@ pub async fn insert_payment(
     conn: &impl ConnectionTrait,
     row: payment::Model,
 ) -> Result<bool, DbErr> {
-    let result = payment::Entity::insert(row.into_active_model())
-        .on_conflict(
-            OnConflict::columns([payment::Column::PlatformId, payment::Column::Reference])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(result == 1)
+    let result = gigshield_kit::db::insert_unless_exists(
+        conn,
+        row.into_active_model(),
+        [payment::Column::PlatformId, payment::Column::Reference],
+    )
+    .await?;
+    Ok(result)
 }
 
 pub async fn payment(
