@@ -64,7 +64,13 @@ async fn report_then_application_in_order(backend: Backend) {
     let application = filed.application.unwrap();
     assert!(!application.late);
     assert_eq!(application.deadline_days, 30);
-    assert_eq!(application.days_after_accident, 0);
+    // Counted on Asia/Shanghai dates: 0 unless Shanghai's midnight fell in between.
+    let filed_at = gigshield_kit::wire::datetime("filed_at", application.filed_at.as_ref())
+        .unwrap()
+        .unwrap();
+    let days = gigshield_scheme::calendar::shanghai_date(filed_at)
+        - gigshield_scheme::calendar::shanghai_date(occurred_at);
+    assert_eq!(i64::from(application.days_after_accident), days.num_days());
 
     // The fault share changes after the police decided; the category with it.
     let mut amended_facts = facts(occurred_at, DESCRIPTION);
