@@ -22,6 +22,9 @@ infra-status: ## show what is running
 	@deploy/local/infra.sh status
 
 test: setup infra-up ## every test: unit, integration against real Kafka + PostgreSQL, kill tests
+	# The end-to-end and chaos tests run the binaries as processes; cargo test builds only the
+	# binaries of packages that have integration tests, so the `gigshield` command comes first.
+	$(CARGO) build --locked --bins
 	$(CARGO) test --workspace --locked
 
 lint: setup k8s-check ## rustfmt check, clippy with warnings as errors, deployment checks

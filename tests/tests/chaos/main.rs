@@ -1,7 +1,7 @@
 //! A short chaos run: `gigshield chaos` with small sizes on its own PostgreSQL and Kafka
 //! (`.local/chaos`, ports 55432 and 19092), SIGKILLing every service and restarting the broker
 //! and the database while the demo workload runs, then checking the invariants from outside.
-//! Needs the binaries, which `cargo test --workspace` builds, and the main Kafka jars
+//! Needs the binaries, which `make test` builds before the tests, and the main Kafka jars
 //! (`make infra-up` fetched them).
 
 use std::process::Command;
@@ -17,7 +17,7 @@ fn gigshield() -> std::path::PathBuf {
     let path = dir.join("gigshield");
     assert!(
         path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`",
+        "{} is missing: `make test` builds it (or `cargo build --bins` before `cargo test`)",
         path.display()
     );
     path
