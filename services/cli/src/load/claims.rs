@@ -44,8 +44,8 @@ use uuid::Uuid;
 
 use super::baseline;
 use super::premium::{
-    DISTRICTS, PREMIUM_MAX_BATCH, PROVINCES, count_with, loadavg, register_platform,
-    register_workers, rider_id, wait_for_replica,
+    DISTRICTS, PREMIUM_MAX_BATCH, PROVINCES, loadavg, register_platform, register_workers,
+    rider_id, wait_for_replica,
 };
 use super::report::{Percentiles, machine, ms};
 use super::{authorized, connect_when_serving};
@@ -124,8 +124,8 @@ pub async fn run(args: &ClaimsLoad) -> anyhow::Result<String> {
         "registered {total} riders in {:.1?}; waiting for premium's and claims' replicas",
         started.elapsed()
     );
-    wait_for_replica(&premium_db, platform_id, total).await?;
-    wait_for_claims_replica(&claims_db, platform_id, total).await?;
+    wait_for_replica(&premium_db, "premium", platform_id, total, true).await?;
+    wait_for_replica(&claims_db, "claims", platform_id, total, false).await?;
     let replicated = started.elapsed();
     eprintln!("premium and claims know all {total} riders after {replicated:.1?}");
 
@@ -447,29 +447,6 @@ async fn put_routes(
             .with_context(|| format!("route province {province}"))?;
     }
     Ok(())
-}
-
-async fn wait_for_claims_replica(
-    db: &DatabaseConnection,
-    platform_id: Uuid,
-    workers: u64,
-) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(900);
-    loop {
-        let members = count_with(
-            db,
-            "SELECT COUNT(*) AS n FROM membership WHERE platform_id = $1",
-            vec![platform_id.into()],
-        )
-        .await?;
-        if members as u64 >= workers {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("claims' replica knows {members} of {workers} riders after 15 minutes");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 struct OrderTimes {

@@ -140,7 +140,7 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
         args.workers,
         started.elapsed()
     );
-    wait_for_replica(&db, platform_id, args.workers).await?;
+    wait_for_replica(&db, "premium", platform_id, args.workers, true).await?;
     let replicated = started.elapsed();
     eprintln!(
         "premium knows all {} riders after {replicated:.1?}",
@@ -634,20 +634,27 @@ pub(super) async fn count_with(
     Ok(row.try_get::<Option<i64>>("", "n")?.unwrap_or(0))
 }
 
-/// Until premium's replica has the platform's scope and every rider's membership.
+/// Until a service's replica of enrollment (premium's or claims') has every rider's
+/// membership with the platform, and the platform's scope where the replica keeps one.
 pub(super) async fn wait_for_replica(
     db: &DatabaseConnection,
+    service: &str,
     platform_id: Uuid,
     workers: u64,
+    keeps_scopes: bool,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(900);
     loop {
-        let scopes = count_with(
-            db,
-            "SELECT COUNT(*) AS n FROM platform_scope WHERE platform_id = $1",
-            vec![platform_id.into()],
-        )
-        .await?;
+        let scopes = if keeps_scopes {
+            count_with(
+                db,
+                "SELECT COUNT(*) AS n FROM platform_scope WHERE platform_id = $1",
+                vec![platform_id.into()],
+            )
+            .await?
+        } else {
+            1
+        };
         let members = count_with(
             db,
             "SELECT COUNT(*) AS n FROM membership WHERE platform_id = $1",
@@ -658,7 +665,7 @@ pub(super) async fn wait_for_replica(
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!("premium's replica knows {members} of {workers} riders after 15 minutes");
+            bail!("{service}'s replica knows {members} of {workers} riders after 15 minutes");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
