@@ -43,9 +43,12 @@ impl ClaimStatus {
         .find(|s| s.as_str() == name)
     }
 
+    /// The statuses of the review queue: waiting for a human decision.
+    pub const AWAITING_DECISION: [ClaimStatus; 2] = [Self::InReview, Self::InformationRequested];
+
     /// Whether the claim waits for a human decision (the review queue).
     pub fn awaits_decision(self) -> bool {
-        matches!(self, Self::InReview | Self::InformationRequested)
+        Self::AWAITING_DECISION.contains(&self)
     }
 
     pub fn is_decided(self) -> bool {

@@ -9,6 +9,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::lifecycle::ClaimStatus;
+
 use super::entities::{
     appeal, appraisal, assessment, claim, claim_event, claim_history, membership, payout_ledger,
     payout_schedule, route,
@@ -138,8 +140,9 @@ pub async fn review_queue(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<claim::Model>, DbErr> {
-    let mut query = claim::Entity::find()
-        .filter(claim::Column::Status.is_in(["IN_REVIEW", "INFORMATION_REQUESTED"]));
+    let mut query = claim::Entity::find().filter(
+        claim::Column::Status.is_in(ClaimStatus::AWAITING_DECISION.map(ClaimStatus::as_str)),
+    );
     if let Some(insurer) = insurer_id {
         query = query.filter(claim::Column::InsurerId.eq(insurer));
     }
