@@ -492,15 +492,10 @@ impl IncidentIntake {
             e.amendment_number,
             e.changed_fields.join(", ")
         );
-        let Some(found) = queries::claim_by_incident(txn, incident_id).await? else {
+        let Some((mut row, status)) = locked_claim_of(txn, incident_id).await? else {
             // Amended before (or without) an application: the application carries the facts.
             return Ok(());
         };
-        let Some(mut row) = queries::claim_for_update(txn, found.id).await? else {
-            return Ok(());
-        };
-        let status = ClaimStatus::parse(&row.status)
-            .ok_or_else(|| permanent(format!("claim {} has status {:?}", row.id, row.status)))?;
         let now = Utc::now();
         if !status.awaits_decision() {
             queries::add_history(txn, row.id, now, "incident", "INCIDENT_AMENDED", detail).await?;
@@ -546,14 +541,9 @@ impl IncidentIntake {
         e: events::IncidentWithdrawn,
     ) -> Result<(), HandlerError> {
         let incident_id = uuid("incident_id", &e.incident_id)?;
-        let Some(found) = queries::claim_by_incident(txn, incident_id).await? else {
+        let Some((mut row, status)) = locked_claim_of(txn, incident_id).await? else {
             return Ok(());
         };
-        let Some(mut row) = queries::claim_for_update(txn, found.id).await? else {
-            return Ok(());
-        };
-        let status = ClaimStatus::parse(&row.status)
-            .ok_or_else(|| permanent(format!("claim {} has status {:?}", row.id, row.status)))?;
         let now = Utc::now();
         let by = ipb::ActorKind::try_from(e.withdrawn_by)
             .map(|k| {
@@ -596,6 +586,23 @@ impl IncidentIntake {
         }
         Ok(())
     }
+}
+
+/// The incident's claim, locked for the rest of the transaction, with its status; `None`
+/// when no application opened one.
+async fn locked_claim_of(
+    txn: &DatabaseTransaction,
+    incident_id: Uuid,
+) -> Result<Option<(claim::Model, ClaimStatus)>, HandlerError> {
+    let Some(found) = queries::claim_by_incident(txn, incident_id).await? else {
+        return Ok(None);
+    };
+    let Some(row) = queries::claim_for_update(txn, found.id).await? else {
+        return Ok(None);
+    };
+    let status = ClaimStatus::parse(&row.status)
+        .ok_or_else(|| permanent(format!("claim {} has status {:?}", row.id, row.status)))?;
+    Ok(Some((row, status)))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, HandlerError> {
