@@ -179,7 +179,6 @@ claims_cleanup() {
   for group in premium claims claims-incident; do
     kafka_groups --delete --group "$prefix$group" >/dev/null 2>&1 || true
   done
-  rm -f "$LOCAL_DIR/bench-claims-premium.token"
   [[ -n "${BENCH_KEEP_DBS:-}" ]] && return 0
   for db in "${CLAIMS_DBS[@]}"; do deploy/local/postgres.sh drop-db "$db"; done
 }
@@ -193,8 +192,6 @@ bench_claims() {
     kafka_topics --create --if-not-exists --topic "$prefix$topic" --partitions 12 \
       --replication-factor 1 >/dev/null
   done
-  local token="$LOCAL_DIR/bench-claims-premium.token"
-  "$BIN/gigshield" token --role adjuster --subject bench-claims --ttl-secs 86400 >"$token"
   KAFKA_TOPIC_PREFIX="$prefix" DATABASE_URL="$PG_URL_BASE/bench_claims_enrollment" \
     GRPC_ADDR="127.0.0.1:$enrollment_port" RUST_LOG=warn \
     "$BIN/gigshield-enrollment" >"$LOCAL_DIR/bench-claims-enrollment.log" 2>&1 &
@@ -207,7 +204,7 @@ bench_claims() {
   pids+=("$premium_pid")
   KAFKA_TOPIC_PREFIX="$prefix" DATABASE_URL="$PG_URL_BASE/bench_claims" \
     GRPC_ADDR="127.0.0.1:$claims_port" RUST_LOG=warn \
-    CLAIMS_PREMIUM_ADDR="http://127.0.0.1:$premium_port" CLAIMS_PREMIUM_TOKEN_FILE="$token" \
+    CLAIMS_PREMIUM_ADDR="http://127.0.0.1:$premium_port" \
     "$BIN/gigshield-claims" >"$LOCAL_DIR/bench-claims.log" 2>&1 &
   local claims_pid=$!
   pids+=("$claims_pid")

@@ -11,7 +11,7 @@ use gigshield_kit::sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Statement, TransactionTrait,
 };
 use gigshield_kit::sea_orm_migration::prelude::*;
-use gigshield_kit::{ApiError, Principal, Role, RoleKind};
+use gigshield_kit::{ApiError, Principal, Role};
 use tonic::{Request, Response, Status};
 
 pub mod pb {
@@ -167,6 +167,20 @@ where
 }
 
 /// A service whose only data is "a platform", to prove authentication and tenancy.
+/// The probe service's access table: a platform reads its own platform, the central operator
+/// any.
+pub const PROBE_ACCESS: gigshield_kit::AccessTable = gigshield_kit::AccessTable {
+    service: "gigshield.harness.v1.Probe",
+    rules: &[gigshield_kit::access::Rule {
+        rpc: "ReadPlatform",
+        grants: &[
+            gigshield_kit::access::PLATFORM,
+            gigshield_kit::access::NATIONAL_OPERATOR,
+        ],
+        note: "",
+    }],
+};
+
 pub struct ProbeApi;
 
 #[tonic::async_trait]
@@ -187,10 +201,10 @@ impl pb::probe_server::Probe for ProbeApi {
         request: Request<pb::ReadPlatformRequest>,
     ) -> Result<Response<pb::ReadPlatformResponse>, Status> {
         let principal: Principal = gigshield_kit::auth::principal(&request)?;
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let caller = PROBE_ACCESS.caller("ReadPlatform", principal, Vec::new())?;
         let platform_id = uuid::Uuid::parse_str(&request.get_ref().platform_id)
             .map_err(|_| ApiError::invalid("platform_id", "must be a UUID"))?;
-        principal.require_platform(platform_id)?;
+        caller.require(&gigshield_kit::Subject::default().platform(platform_id))?;
         Ok(Response::new(pb::ReadPlatformResponse {
             platform_id: platform_id.to_string(),
         }))

@@ -1,7 +1,10 @@
-//! The one synchronous read DESIGN.md allows: premium's `VerifyWorkActivity`, asking which
+//! The one synchronous read (docs/architecture.md): premium's `VerifyWorkActivity`, asking which
 //! orders of a person cover the incident time (the order stream is too large to replicate).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use gigshield_kit::auth::ServiceTokens;
 use gigshield_kit::wire;
 use gigshield_proto::premium as pb;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
@@ -12,10 +15,13 @@ use uuid::Uuid;
 
 use crate::domain::determination::{OrderEnd, OrderWindow};
 
+/// The audience of the tokens claims presents to premium.
+const PREMIUM: &str = "premium";
+
 #[derive(Clone)]
 pub struct WorkActivity {
     client: PremiumServiceClient<Channel>,
-    authorization: MetadataValue<Ascii>,
+    tokens: Arc<ServiceTokens>,
 }
 
 impl std::fmt::Debug for WorkActivity {
@@ -26,15 +32,12 @@ impl std::fmt::Debug for WorkActivity {
 }
 
 impl WorkActivity {
-    /// `token`: a bearer token premium accepts for VerifyWorkActivity (adjuster or operator).
-    pub fn new(channel: Channel, token: &str) -> anyhow::Result<Self> {
-        let authorization = format!("Bearer {}", token.trim())
-            .parse()
-            .map_err(|_| anyhow::anyhow!("the premium token is not a valid header value"))?;
-        Ok(Self {
+    /// `tokens`: claims' own key, minting a short-lived `service` token for premium.
+    pub fn new(channel: Channel, tokens: Arc<ServiceTokens>) -> Self {
+        Self {
             client: PremiumServiceClient::new(channel),
-            authorization,
-        })
+            tokens,
+        }
     }
 
     /// The person's orders on every platform whose window widened by `margin_minutes` contains
@@ -54,9 +57,14 @@ impl WorkActivity {
                 nanos: 0,
             }),
         });
+        let authorization: MetadataValue<Ascii> = self
+            .tokens
+            .bearer(PREMIUM)
+            .parse()
+            .map_err(|_| tonic::Status::internal("a service token is not a header value"))?;
         request
             .metadata_mut()
-            .insert("authorization", self.authorization.clone());
+            .insert("authorization", authorization);
         if let Some(tp) = gigshield_kit::telemetry::current_traceparent()
             && let Ok(value) = tp.parse()
         {

@@ -20,11 +20,13 @@ pub const CONSUMER_GROUP: &str = "claims";
 
 pub struct ClaimsConfig {
     pub kit: KitConfig,
-    /// `CLAIMS_PREMIUM_ADDR` (required): premium's gRPC endpoint for `VerifyWorkActivity`.
+    /// `CLAIMS_PREMIUM_ADDR` (required): premium's gRPC endpoint for `VerifyWorkActivity`. A
+    /// name that resolves to several addresses (a headless Service) is balanced round-robin
+    /// over all of them, re-resolved every 30 s.
     pub premium_addr: String,
-    /// `CLAIMS_PREMIUM_TOKEN_FILE` (required): a file holding the bearer token (role adjuster
-    /// or operator) claims presents to premium; read at start.
-    pub premium_token_file: PathBuf,
+    /// `SERVICE_SIGNING_KEY_FILE` (required): claims' own private key (Ed25519 or RSA, PEM);
+    /// it mints the short-lived `service` tokens premium accepts from claims alone.
+    pub service_signing_key: PathBuf,
     /// `CLAIMS_PREMIUM_TIMEOUT_MS`, default 5000.
     pub premium_timeout: Duration,
     /// The determination parameters (`CLAIMS_ORDER_GRACE_MINUTES`, …).
@@ -141,7 +143,7 @@ impl ClaimsConfig {
         Ok(Self {
             kit: KitConfig::from_env(SERVICE_NAME, env)?,
             premium_addr: env.required("CLAIMS_PREMIUM_ADDR")?,
-            premium_token_file: PathBuf::from(env.required("CLAIMS_PREMIUM_TOKEN_FILE")?),
+            service_signing_key: PathBuf::from(env.required("SERVICE_SIGNING_KEY_FILE")?),
             premium_timeout: env.millis_or("CLAIMS_PREMIUM_TIMEOUT_MS", 5000)?,
             determination,
             watch_poll: env.millis_or("CLAIMS_WATCH_POLL_MS", 250)?,
@@ -164,15 +166,18 @@ impl ClaimsConfig {
 mod tests {
     use super::*;
 
-    const BASE: [(&str, &str); 3] = [
-        ("DATABASE_URL", "sqlite://x"),
+    const BASE: [(&str, &str); 2] = [
         ("CLAIMS_PREMIUM_ADDR", "http://premium:50051"),
-        ("CLAIMS_PREMIUM_TOKEN_FILE", "/run/secrets/premium-token"),
+        ("SERVICE_SIGNING_KEY_FILE", "/run/secrets/service.pem"),
     ];
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        gigshield_kit::testing::minimal_env(pairs)
+    }
 
     #[test]
     fn defaults_are_the_domain_defaults() {
-        let cfg = ClaimsConfig::from_env(&Env::from_pairs(&BASE)).unwrap();
+        let cfg = ClaimsConfig::from_env(&env(&BASE)).unwrap();
         assert_eq!(cfg.determination, DeterminationParams::default());
         assert_eq!(cfg.topic, "claims.events.v1");
         assert_eq!(cfg.consumer_group, "claims");
@@ -181,10 +186,9 @@ mod tests {
 
     #[test]
     fn premium_settings_are_required() {
-        let env = Env::from_pairs(&BASE[..2]);
         assert!(matches!(
-            ClaimsConfig::from_env(&env),
-            Err(ConfigError::Missing { var }) if var == "CLAIMS_PREMIUM_TOKEN_FILE"
+            ClaimsConfig::from_env(&env(&BASE[..1])),
+            Err(ConfigError::Missing { var }) if var == "SERVICE_SIGNING_KEY_FILE"
         ));
     }
 
@@ -209,7 +213,7 @@ mod tests {
         ] {
             let mut pairs = BASE.to_vec();
             pairs.push((var, value));
-            match ClaimsConfig::from_env(&Env::from_pairs(&pairs)) {
+            match ClaimsConfig::from_env(&env(&pairs)) {
                 Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var),
                 Err(other) => panic!("{var}: unexpected {other:?}"),
                 Ok(_) => panic!("{var}={value:?} accepted"),

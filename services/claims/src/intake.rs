@@ -4,9 +4,13 @@
 //! second application event for one incident cannot open a second claim either.
 
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
 use gigshield_kit::consumer::{EventHandler, HandlerError};
-use gigshield_kit::enrollment_feed::{EnrollmentChange, field_instant, field_uuid};
 use gigshield_kit::envelope::Envelope;
+use gigshield_kit::feed::enrollment::EnrollmentChange;
+use gigshield_kit::feed::{field_instant, field_uuid};
+use gigshield_kit::pii::PiiVault;
 use gigshield_kit::wire;
 use gigshield_proto::events;
 use gigshield_proto::incident as ipb;
@@ -29,6 +33,10 @@ use crate::stream::StreamNotifier;
 pub const APPLICATION_FILED: &str = "gigshield.events.v1.ApplicationFiled";
 pub const INCIDENT_AMENDED: &str = "gigshield.events.v1.IncidentAmended";
 pub const INCIDENT_WITHDRAWN: &str = "gigshield.events.v1.IncidentWithdrawn";
+pub const STATEMENT_ADDED: &str = "gigshield.events.v1.StatementAdded";
+
+/// The review reason of a claim whose liable platform disputes the worker's facts.
+pub const PLATFORM_DISPUTES: &str = "PLATFORM_DISPUTES";
 
 /// The actor name of the rules in histories.
 pub const AUTOMATION: &str = "automation";
@@ -56,7 +64,8 @@ fn instant(
     field_instant(field, value)
 }
 
-/// Applies `WorkerRegistered` / `WorkerDeregistered` to `membership`.
+/// Applies `WorkerRegistered` / `WorkerDeregistered` to `membership`, and delegations to the
+/// kit's `delegation` replica.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EnrollmentReplica;
 
@@ -90,6 +99,10 @@ impl EventHandler for EnrollmentReplica {
                     )));
                 }
             }
+            change @ (EnrollmentChange::DelegationGranted(_)
+            | EnrollmentChange::DelegationRevoked(_)) => {
+                gigshield_kit::replica::delegations::apply(txn, &change).await?;
+            }
             EnrollmentChange::PlatformScope(_) | EnrollmentChange::Other => {
                 tracing::debug!(event.type = %event.event_type, "enrollment event ignored");
             }
@@ -105,6 +118,8 @@ pub struct IncidentIntake {
     pub params: DeterminationParams,
     pub premium: WorkActivity,
     pub stream: StreamNotifier,
+    /// Seals history details.
+    pub vault: Arc<PiiVault>,
 }
 
 impl EventHandler for IncidentIntake {
@@ -125,6 +140,10 @@ impl EventHandler for IncidentIntake {
             INCIDENT_WITHDRAWN => {
                 let e: events::IncidentWithdrawn = event.decode(INCIDENT_WITHDRAWN)?;
                 self.withdraw(txn, e).await?;
+            }
+            STATEMENT_ADDED => {
+                let e: events::StatementAdded = event.decode(STATEMENT_ADDED)?;
+                self.disputed(txn, e).await?;
             }
             other => tracing::debug!(event.type = %other, "incident event ignored"),
         }
@@ -313,7 +332,8 @@ impl IncidentIntake {
             orders: context.orders,
             other_claims: context.other_claims,
         };
-        let determination = determination::determine(&det_facts, &self.params);
+        let mut determination = determination::determine(&det_facts, &self.params);
+        let disputed = !e.platform_disputes.is_empty();
         let platform_id = determination
             .liability
             .as_ref()
@@ -339,13 +359,19 @@ impl IncidentIntake {
             review_reasons: String::new(),
             liability: None,
             decision: None,
+            decision_note_sealed: None,
         };
-        let reasons = self
+        let mut reasons = self
             .apply_determination(txn, &mut row, &det_facts, &determination, now)
             .await?;
+        if disputed {
+            // The platform disputes the worker's facts: a human weighs them, never automation.
+            dispute(&mut row, &mut reasons, &mut determination);
+        }
         queries::insert_claim(txn, row.clone()).await?;
         queries::add_history(
             txn,
+            &self.vault,
             claim_id,
             now,
             AUTOMATION,
@@ -354,7 +380,8 @@ impl IncidentIntake {
         )
         .await?;
         for detail in context.notes {
-            queries::add_history(txn, claim_id, now, AUTOMATION, "NOTE", detail).await?;
+            queries::add_history(txn, &self.vault, claim_id, now, AUTOMATION, "NOTE", detail)
+                .await?;
         }
         ev::emit(
             txn,
@@ -418,6 +445,7 @@ impl IncidentIntake {
         row.review_reasons = reasons.join(",");
         row.liability = determination.liability.as_ref().map(json).transpose()?;
         row.decision = decision.as_ref().map(json).transpose()?;
+        row.decision_note_sealed = None;
         Ok(reasons)
     }
 
@@ -434,6 +462,7 @@ impl IncidentIntake {
         if row.status == ClaimStatus::Confirmed.as_str() {
             queries::add_history(
                 txn,
+                &self.vault,
                 row.id,
                 now,
                 AUTOMATION,
@@ -453,6 +482,7 @@ impl IncidentIntake {
         } else {
             queries::add_history(
                 txn,
+                &self.vault,
                 row.id,
                 now,
                 AUTOMATION,
@@ -498,7 +528,16 @@ impl IncidentIntake {
         };
         let now = Utc::now();
         if !status.awaits_decision() {
-            queries::add_history(txn, row.id, now, "incident", "INCIDENT_AMENDED", detail).await?;
+            queries::add_history(
+                txn,
+                &self.vault,
+                row.id,
+                now,
+                "incident",
+                "INCIDENT_AMENDED",
+                detail,
+            )
+            .await?;
             return Ok(());
         }
         let incident = IncidentFacts::parse(e.facts.as_ref())?;
@@ -518,18 +557,90 @@ impl IncidentIntake {
             other_claims: context.other_claims,
             ..previous
         };
-        let determination = determination::determine(&facts, &self.params);
-        queries::add_history(txn, row.id, now, "incident", "INCIDENT_AMENDED", detail).await?;
+        let mut determination = determination::determine(&facts, &self.params);
+        let was_disputed = crate::store::records::reasons(&row)
+            .iter()
+            .any(|r| r == PLATFORM_DISPUTES);
+        queries::add_history(
+            txn,
+            &self.vault,
+            row.id,
+            now,
+            "incident",
+            "INCIDENT_AMENDED",
+            detail,
+        )
+        .await?;
         for note in context.notes {
-            queries::add_history(txn, row.id, now, AUTOMATION, "NOTE", note).await?;
+            queries::add_history(txn, &self.vault, row.id, now, AUTOMATION, "NOTE", note).await?;
         }
-        let reasons = self
+        let mut reasons = self
             .apply_determination(txn, &mut row, &facts, &determination, now)
             .await?;
+        if was_disputed {
+            dispute(&mut row, &mut reasons, &mut determination);
+        }
         queries::update_claim(txn, row.clone()).await?;
         self.record_outcome(txn, &row, &determination, reasons, "AMENDED", now)
             .await?;
         tracing::info!(claim_id = %row.id, status = %row.status, "rules ran again after an amendment");
+        Ok(())
+    }
+
+    /// The liable platform disputes facts of the worker's report. A claim waiting for a
+    /// decision goes (or stays) in review with the dispute among its reasons; a decided claim
+    /// notes it (an appeal is the way to challenge a decision). Before an application there is
+    /// no claim: the application carries the disputes.
+    async fn disputed(
+        &self,
+        txn: &DatabaseTransaction,
+        e: events::StatementAdded,
+    ) -> Result<(), HandlerError> {
+        let incident_id = uuid("incident_id", &e.incident_id)?;
+        let Some((mut row, status)) = locked_claim_of(txn, incident_id).await? else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let detail = format!("the platform disputes {}", e.disputed.join(", "));
+        if e.disputed.is_empty() || !status.awaits_decision() {
+            queries::add_history(
+                txn,
+                &self.vault,
+                row.id,
+                now,
+                "incident",
+                "STATEMENT",
+                detail,
+            )
+            .await?;
+            return Ok(());
+        }
+        let mut reasons = crate::store::records::reasons(&row);
+        if !reasons.iter().any(|r| r == PLATFORM_DISPUTES) {
+            reasons.push(PLATFORM_DISPUTES.into());
+        }
+        row.review_reasons = reasons.join(",");
+        row.updated_at = now;
+        queries::update_claim(txn, row.clone()).await?;
+        queries::add_history(
+            txn,
+            &self.vault,
+            row.id,
+            now,
+            "incident",
+            "DISPUTED",
+            detail,
+        )
+        .await?;
+        ev::emit(
+            txn,
+            &self.topic,
+            &row,
+            ev::claim_routed(&row, reasons, "DISPUTED"),
+            now,
+        )
+        .await?;
+        tracing::info!(claim_id = %row.id, "claim disputed by its platform");
         Ok(())
     }
 
@@ -559,6 +670,7 @@ impl IncidentIntake {
                 queries::update_claim(txn, row.clone()).await?;
                 queries::add_history(
                     txn,
+                    &self.vault,
                     row.id,
                     now,
                     "incident",
@@ -572,6 +684,7 @@ impl IncidentIntake {
             Err(_) => {
                 queries::add_history(
                     txn,
+                    &self.vault,
                     row.id,
                     now,
                     "incident",
@@ -607,4 +720,20 @@ async fn locked_claim_of(
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, HandlerError> {
     serde_json::to_string(value).map_err(|e| HandlerError::Transient(e.into()))
+}
+
+/// A claim the platform disputes waits for a human: an automatic confirmation is withdrawn
+/// before it was recorded, and the reason joins the review reasons.
+fn dispute(
+    row: &mut claim::Model,
+    reasons: &mut Vec<String>,
+    determination: &mut determination::Determination,
+) {
+    if !reasons.iter().any(|r| r == PLATFORM_DISPUTES) {
+        reasons.push(PLATFORM_DISPUTES.into());
+    }
+    row.status = ClaimStatus::InReview.as_str().into();
+    row.decision = None;
+    row.review_reasons = reasons.join(",");
+    determination.outcome = Outcome::Review(Vec::new());
 }

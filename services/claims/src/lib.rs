@@ -10,5 +10,6 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod intake;
+pub mod premium_channel;
 pub mod store;
 pub mod stream;

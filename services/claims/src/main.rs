@@ -8,37 +8,39 @@ use gigshield_claims::api::{ClaimsApi, Settings};
 use gigshield_claims::config::{ClaimsConfig, SERVICE_NAME};
 use gigshield_claims::domain::benefit_parameters::BenefitParameters;
 use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
+use gigshield_claims::premium_channel;
 use gigshield_claims::store::Migrator;
 use gigshield_claims::stream::StreamNotifier;
+use gigshield_kit::auth::ServiceTokens;
 use gigshield_kit::config::Env;
+use gigshield_kit::consumer::Subscription;
 use gigshield_kit::kafka::TopicSpec;
-use gigshield_kit::pii::PiiVault;
 use gigshield_kit::{Service, shutdown, telemetry};
 use gigshield_proto::claims::claims_service_server::ClaimsServiceServer;
-use tonic::transport::Endpoint;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = Env::process();
     let config = ClaimsConfig::from_env(&env)?;
-    let vault = Arc::new(PiiVault::from_env(&env)?);
     // Validated as a whole now, so a bad parameter file stops the start, not a payment.
     let benefits = Arc::new(BenefitParameters::embedded()?);
-    let token = std::fs::read_to_string(&config.premium_token_file).map_err(|e| {
-        anyhow::anyhow!(
-            "CLAIMS_PREMIUM_TOKEN_FILE {}: {e}",
-            config.premium_token_file.display()
-        )
-    })?;
+    let tokens =
+        ServiceTokens::from_file(SERVICE_NAME, &config.service_signing_key).map_err(|e| {
+            anyhow::anyhow!(
+                "SERVICE_SIGNING_KEY_FILE {}: {e}",
+                config.service_signing_key.display()
+            )
+        })?;
     let _telemetry = telemetry::init(SERVICE_NAME, &config.kit.telemetry)?;
-    // Lazy: claims starts while premium is down; applications wait in Kafka until it answers.
-    let premium_channel = Endpoint::from_shared(config.premium_addr.clone())?
-        .timeout(config.premium_timeout)
-        .connect_timeout(config.premium_timeout)
-        .connect_lazy();
-    let premium = WorkActivity::new(premium_channel, &token)?;
 
     let mut service = Service::init::<Migrator>(config.kit.clone()).await?;
+    // Lazy: claims starts while premium is down; applications wait in Kafka until it answers.
+    let premium_channel = premium_channel::connect(
+        &config.premium_addr,
+        config.premium_timeout,
+        service.shutdown.clone(),
+    )?;
+    let premium = WorkActivity::new(premium_channel, Arc::new(tokens));
     service
         .ensure_topics(&[TopicSpec {
             name: config.topic.clone(),
@@ -53,26 +55,32 @@ async fn main() -> anyhow::Result<()> {
     // review (never a refusal), so the lack of cross-topic order costs at most a human look.
     service.spawn_consumer(
         &config.consumer_group,
-        &[config.enrollment_topic.as_str()],
+        &[Subscription {
+            topic: &config.enrollment_topic,
+            producer: "enrollment",
+        }],
         EnrollmentReplica,
     )?;
     service.spawn_consumer(
         &format!("{}-incident", config.consumer_group),
-        &[config.incident_topic.as_str()],
+        &[Subscription {
+            topic: &config.incident_topic,
+            producer: "incident",
+        }],
         IncidentIntake {
             topic: config.topic.clone(),
             params: config.determination.clone(),
             premium,
             stream: stream.clone(),
+            vault: service.vault(),
         },
     )?;
 
     let api = ClaimsApi::new(
-        service.db.clone(),
-        service.outbox(),
+        service.writer(),
         Settings {
             topic: config.topic.clone(),
-            vault,
+            vault: service.vault(),
             benefits,
             watch_poll: config.watch_poll,
             stream,

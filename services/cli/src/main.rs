@@ -62,6 +62,7 @@ enum RoleArg {
     Insurer,
     Adjuster,
     Operator,
+    Regulator,
 }
 
 #[derive(clap::Args)]
@@ -74,9 +75,13 @@ struct TokenArgs {
     /// Required with --role worker.
     #[arg(long)]
     person_id: Option<Uuid>,
-    /// Required with --role insurer.
+    /// Required with --role insurer; with --role adjuster, an adjuster of that insurer.
     #[arg(long)]
     insurer_id: Option<Uuid>,
+    /// `national`, a province (440000) or a city (440300): required with --role operator and
+    /// regulator, and with --role adjuster of an agency (no insurer id). Never implied.
+    #[arg(long)]
+    region: Option<String>,
     /// The token's `sub`.
     #[arg(long, default_value = "dev")]
     subject: String,
@@ -89,10 +94,14 @@ struct TokenArgs {
         default_value = "deploy/local/dev-keys/jwt-ed25519.pem"
     )]
     key: PathBuf,
-    #[arg(long, env = "JWT_ISSUER")]
-    issuer: Option<String>,
-    #[arg(long, env = "JWT_AUDIENCE")]
-    audience: Option<String>,
+    #[arg(long, env = "JWT_ISSUER", default_value = gigshield_kit::auth::DEV_ISSUER)]
+    issuer: String,
+    #[arg(long, env = "JWT_AUDIENCE", default_value = gigshield_kit::auth::DEV_AUDIENCE)]
+    audience: String,
+}
+
+fn jurisdiction(region: &str) -> anyhow::Result<gigshield_kit::Jurisdiction> {
+    gigshield_kit::Jurisdiction::parse(region).map_err(|e| anyhow::anyhow!("--region: {e}"))
 }
 
 fn main() -> std::process::ExitCode {
@@ -164,12 +173,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .insurer_id
                         .context("--insurer-id is required for an insurer token")?,
                 },
-                RoleArg::Adjuster => Role::Adjuster,
-                RoleArg::Operator => Role::Operator,
+                RoleArg::Adjuster => match (args.insurer_id, &args.region) {
+                    (Some(insurer_id), None) => Role::insurer_adjuster(insurer_id),
+                    (None, Some(region)) => Role::Adjuster {
+                        party: gigshield_kit::Party::Agency(jurisdiction(region)?),
+                    },
+                    _ => anyhow::bail!(
+                        "an adjuster works for an insurer (--insurer-id) or an agency (--region)"
+                    ),
+                },
+                RoleArg::Operator => Role::Operator {
+                    jurisdiction: jurisdiction(
+                        args.region
+                            .as_deref()
+                            .context("--region is required for an operator token")?,
+                    )?,
+                },
+                RoleArg::Regulator => Role::Regulator {
+                    jurisdiction: jurisdiction(
+                        args.region
+                            .as_deref()
+                            .context("--region is required for a regulator token")?,
+                    )?,
+                },
             };
             let minter = TokenMinter::from_file(&args.key)
                 .with_context(|| format!("signing key {}", args.key.display()))?
-                .with_issuer(args.issuer, args.audience);
+                .with_issuer(Some(args.issuer), Some(args.audience));
             println!(
                 "{}",
                 minter.mint(&args.subject, &role, Duration::from_secs(args.ttl_secs))

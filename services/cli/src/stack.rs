@@ -134,11 +134,21 @@ pub fn repo_root() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// A bearer token for `role`, signed with the development key.
+/// The development identity provider: the development key, issuer and audience.
+pub fn dev_minter(key: &Path) -> anyhow::Result<TokenMinter> {
+    Ok(TokenMinter::from_file(key)
+        .with_context(|| format!("development signing key {}", key.display()))?
+        .with_issuer(
+            Some(gigshield_kit::auth::DEV_ISSUER.into()),
+            Some(gigshield_kit::auth::DEV_AUDIENCE.into()),
+        ))
+}
+
+/// A bearer token for `role`, signed with the development key (at most a day: the services
+/// refuse longer-lived tokens).
 pub fn dev_token(repo_root: &Path, role: &Role, ttl: Duration) -> anyhow::Result<String> {
-    let minter = TokenMinter::from_file(&repo_root.join(DEV_SIGNING_KEY))
-        .context("development signing key")?;
-    Ok(minter.mint("demo", role, ttl))
+    let minter = dev_minter(&repo_root.join(DEV_SIGNING_KEY))?;
+    Ok(minter.mint("demo", role, ttl.min(Duration::from_secs(24 * 3600))))
 }
 
 /// Drops and creates `<label>_<service>` for every service on the server of `pg_base_url`.
@@ -193,15 +203,14 @@ impl Stack {
             })
             .collect::<Vec<_>>()
             .join(",");
-        let token_file = config.log_dir.join("claims-premium.token");
-        std::fs::write(
-            &token_file,
-            dev_token(
-                &config.repo_root,
-                &Role::Adjuster,
-                Duration::from_secs(7 * 24 * 3600),
-            )?,
-        )?;
+        let dev_key = |file: &str| {
+            config
+                .repo_root
+                .join("deploy/local/dev-keys")
+                .join(file)
+                .display()
+                .to_string()
+        };
         let mut services = Vec::new();
         let mut premium_addr = String::new();
         for name in SERVICES {
@@ -216,6 +225,11 @@ impl Stack {
                 ("KAFKA_SESSION_TIMEOUT_MS".into(), "6000".into()),
                 ("KAFKA_TOPIC_PREFIX".into(), config.topic_prefix.clone()),
                 ("JWT_PUBLIC_KEYS".into(), keys.clone()),
+                ("JWT_ISSUER".into(), gigshield_kit::auth::DEV_ISSUER.into()),
+                (
+                    "JWT_AUDIENCE".into(),
+                    gigshield_kit::auth::DEV_AUDIENCE.into(),
+                ),
                 ("PII_KEYS".into(), PII_KEYS.into()),
                 ("PII_CURRENT_KEY_ID".into(), "dev1".into()),
                 ("PII_INDEX_KEY".into(), PII_INDEX_KEY.into()),
@@ -225,12 +239,17 @@ impl Stack {
             ];
             if name == "premium" {
                 premium_addr = format!("http://127.0.0.1:{port}");
+                // Claims calls premium with its own short-lived service tokens.
+                env.push((
+                    "JWT_SERVICE_KEYS".into(),
+                    format!("claims={}", dev_key("service-claims.pub.pem")),
+                ));
             }
             if name == "claims" {
                 env.push(("CLAIMS_PREMIUM_ADDR".into(), premium_addr.clone()));
                 env.push((
-                    "CLAIMS_PREMIUM_TOKEN_FILE".into(),
-                    token_file.display().to_string(),
+                    "SERVICE_SIGNING_KEY_FILE".into(),
+                    dev_key("service-claims.pem"),
                 ));
             }
             for (service, var, value) in &config.extra_env {

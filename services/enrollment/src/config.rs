@@ -3,19 +3,22 @@
 use std::time::Duration;
 
 use gigshield_kit::config::{ConfigError, Env, KitConfig};
-use gigshield_kit::pii::PiiVault;
+
+use crate::consumers::Followed;
 
 pub const SERVICE_NAME: &str = "enrollment";
 
 pub struct EnrollmentConfig {
     pub kit: KitConfig,
-    /// `ENROLLMENT_MIN_AGE`, default 16 (DOMAIN.md: platforms apply their own; a floor here).
+    /// `ENROLLMENT_MIN_AGE`, default 16 (docs/domain.md § Enrollment: platforms apply their own).
     pub min_age: u32,
     /// `ENROLLMENT_CLOCK_SKEW_SECS`, default 300: how far in the future a caller's clock may be.
     pub clock_skew: Duration,
     /// `ENROLLMENT_TOPIC_PARTITIONS`, default 12, used when the service creates its topic.
     pub topic_partitions: i32,
-    pub vault: PiiVault,
+    /// `ENROLLMENT_PREMIUM_TOPIC` / `ENROLLMENT_INCIDENT_TOPIC` / `ENROLLMENT_CLAIMS_TOPIC`:
+    /// what the service follows; overridden only by tests and side-by-side stacks.
+    pub followed: Followed,
 }
 
 impl EnrollmentConfig {
@@ -25,7 +28,18 @@ impl EnrollmentConfig {
             min_age: env.parse_or("ENROLLMENT_MIN_AGE", 16)?,
             clock_skew: Duration::from_secs(env.parse_or("ENROLLMENT_CLOCK_SKEW_SECS", 300)?),
             topic_partitions: env.parse_or("ENROLLMENT_TOPIC_PARTITIONS", 12)?,
-            vault: PiiVault::from_env(env)?,
+            followed: {
+                let d = Followed::default();
+                Followed {
+                    premium: env
+                        .optional("ENROLLMENT_PREMIUM_TOPIC")
+                        .unwrap_or(d.premium),
+                    incident: env
+                        .optional("ENROLLMENT_INCIDENT_TOPIC")
+                        .unwrap_or(d.incident),
+                    claims: env.optional("ENROLLMENT_CLAIMS_TOPIC").unwrap_or(d.claims),
+                }
+            },
         })
     }
 }

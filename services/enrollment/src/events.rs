@@ -6,7 +6,7 @@ use gigshield_kit::wire::timestamp;
 use gigshield_proto::events;
 
 use crate::domain::platform::Scope;
-use crate::store::{membership, person, platform};
+use crate::store::{delegation, membership, person, platform};
 
 /// The topic of the contract; tests publish to their own.
 pub const TOPIC: &str = "enrollment.events.v1";
@@ -87,6 +87,42 @@ pub fn worker_deregistered(topic: &str, m: &membership::Model) -> OutboxMessage 
         "person",
         m.person_id.to_string(),
         "gigshield.events.v1.WorkerDeregistered",
+        &event,
+    )
+}
+
+pub fn delegation_granted(topic: &str, d: &delegation::Model) -> OutboxMessage {
+    let event = events::DelegationGranted {
+        delegation_id: d.id.to_string(),
+        grantor_person_id: d.grantor_person_id.to_string(),
+        delegate_person_id: d.delegate_person_id.to_string(),
+        relationship: i32::from(d.relationship),
+        valid_from: Some(timestamp(d.valid_from)),
+        valid_until: d.valid_until.map(timestamp),
+        granted_by: d.granted_by.clone(),
+        granted_at: Some(timestamp(d.granted_at)),
+    };
+    OutboxMessage::new(
+        topic,
+        "person",
+        d.grantor_person_id.to_string(),
+        gigshield_kit::feed::enrollment::DELEGATION_GRANTED,
+        &event,
+    )
+}
+
+pub fn delegation_revoked(topic: &str, d: &delegation::Model) -> OutboxMessage {
+    let event = events::DelegationRevoked {
+        delegation_id: d.id.to_string(),
+        grantor_person_id: d.grantor_person_id.to_string(),
+        delegate_person_id: d.delegate_person_id.to_string(),
+        revoked_at: d.revoked_at.map(timestamp),
+    };
+    OutboxMessage::new(
+        topic,
+        "person",
+        d.grantor_person_id.to_string(),
+        gigshield_kit::feed::enrollment::DELEGATION_REVOKED,
         &event,
     )
 }

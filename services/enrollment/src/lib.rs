@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod consumers;
 pub mod domain;
 pub mod events;
 pub mod store;

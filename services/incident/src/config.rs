@@ -13,7 +13,10 @@ pub const SERVICE_NAME: &str = "incident";
 pub const TOPIC: &str = "incident.events.v1";
 /// Where enrollment publishes the memberships the reporter checks use.
 pub const ENROLLMENT_TOPIC: &str = "enrollment.events.v1";
-/// The consumer group (and inbox consumer name) of the enrollment replica.
+/// Where claims publishes which insurer handles which incident.
+pub const CLAIMS_TOPIC: &str = "claims.events.v1";
+/// The consumer group (and inbox consumer name) of the enrollment replica; `-claims` is
+/// appended for the assignments consumer.
 pub const CONSUMER_GROUP: &str = "incident";
 
 pub struct IncidentConfig {
@@ -27,7 +30,7 @@ pub struct IncidentConfig {
     pub evidence: EvidenceRules,
     /// `INCIDENT_FILING_DEADLINES`, default `2022-07-01=30/90/90`.
     pub deadlines: FilingDeadlines,
-    /// `INCIDENT_SCHEME_STAGES`, default the 2022, 2025 and 2026 stages of DOMAIN.md.
+    /// `INCIDENT_SCHEME_STAGES`, default the 2022, 2025 and 2026 stages of docs/domain.md.
     pub scheme: SchemeStages,
     /// `INCIDENT_TOPIC_PARTITIONS`, default 12, used when the service creates its topic.
     pub topic_partitions: i32,
@@ -36,6 +39,8 @@ pub struct IncidentConfig {
     pub topic: String,
     /// `INCIDENT_ENROLLMENT_TOPIC`, default `enrollment.events.v1` (same purpose).
     pub enrollment_topic: String,
+    /// `INCIDENT_CLAIMS_TOPIC`, default `claims.events.v1` (same purpose).
+    pub claims_topic: String,
     /// `INCIDENT_CONSUMER_GROUP`, default `incident` (same purpose).
     pub consumer_group: String,
 }
@@ -104,6 +109,9 @@ impl IncidentConfig {
             topic: env
                 .optional("INCIDENT_TOPIC")
                 .unwrap_or_else(|| TOPIC.into()),
+            claims_topic: env
+                .optional("INCIDENT_CLAIMS_TOPIC")
+                .unwrap_or_else(|| CLAIMS_TOPIC.to_string()),
             enrollment_topic: env
                 .optional("INCIDENT_ENROLLMENT_TOPIC")
                 .unwrap_or_else(|| ENROLLMENT_TOPIC.into()),
@@ -117,10 +125,11 @@ impl IncidentConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gigshield_kit::testing::minimal_env;
 
     #[test]
     fn defaults_need_only_the_kit_variables() {
-        let env = Env::from_pairs(&[("DATABASE_URL", "sqlite://x")]);
+        let env = minimal_env(&[]);
         let cfg = IncidentConfig::from_env(&env).unwrap();
         assert_eq!(cfg.clock_skew, Duration::from_secs(300));
         assert_eq!(cfg.max_text_chars, 4000);
@@ -144,7 +153,7 @@ mod tests {
             ("INCIDENT_EVIDENCE_URI_SCHEMES", " , "),
             ("INCIDENT_CLOCK_SKEW_SECS", "-1"),
         ] {
-            let env = Env::from_pairs(&[("DATABASE_URL", "sqlite://x"), (var, value)]);
+            let env = minimal_env(&[(var, value)]);
             match IncidentConfig::from_env(&env) {
                 Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var),
                 Err(other) => panic!("{var}: unexpected {other:?}"),
@@ -155,10 +164,7 @@ mod tests {
 
     #[test]
     fn schemes_are_case_insensitive() {
-        let env = Env::from_pairs(&[
-            ("DATABASE_URL", "sqlite://x"),
-            ("INCIDENT_EVIDENCE_URI_SCHEMES", "HTTPS, oss"),
-        ]);
+        let env = minimal_env(&[("INCIDENT_EVIDENCE_URI_SCHEMES", "HTTPS, oss")]);
         let cfg = IncidentConfig::from_env(&env).unwrap();
         assert_eq!(cfg.evidence.allowed_schemes, ["https", "oss"]);
     }

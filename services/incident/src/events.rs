@@ -20,12 +20,14 @@ use crate::domain::amendment::FactField;
 use crate::domain::deadline::Timeliness;
 use crate::domain::evidence::ValidEvidence;
 use crate::domain::facts::{Channel, Facts};
+use crate::domain::statement::Disputes;
 
 pub const INCIDENT_REPORTED: &str = "gigshield.events.v1.IncidentReported";
 pub const INCIDENT_AMENDED: &str = "gigshield.events.v1.IncidentAmended";
 pub const EVIDENCE_ATTACHED: &str = "gigshield.events.v1.EvidenceAttached";
 pub const APPLICATION_FILED: &str = "gigshield.events.v1.ApplicationFiled";
 pub const INCIDENT_WITHDRAWN: &str = "gigshield.events.v1.IncidentWithdrawn";
+pub const STATEMENT_ADDED: &str = "gigshield.events.v1.StatementAdded";
 
 /// What every event says about the incident it concerns.
 #[derive(Debug, Clone)]
@@ -170,6 +172,8 @@ pub struct Filed<'a> {
     pub reported_at: DateTime<Utc>,
     pub evidence_count: i32,
     pub outside_platform_provinces: bool,
+    /// The facts the platform's statements dispute.
+    pub platform_disputes: Vec<String>,
 }
 
 pub fn application_filed(topic: &str, f: Filed<'_>) -> OutboxMessage {
@@ -193,6 +197,7 @@ pub fn application_filed(topic: &str, f: Filed<'_>) -> OutboxMessage {
         reported_at: Some(timestamp(f.reported_at)),
         evidence_count: f.evidence_count,
         outside_platform_provinces: f.outside_platform_provinces,
+        platform_disputes: f.platform_disputes,
     };
     f.about.message(topic, APPLICATION_FILED, &event)
 }
@@ -213,4 +218,23 @@ pub fn incident_withdrawn(
         application_filed,
     };
     about.message(topic, INCIDENT_WITHDRAWN, &event)
+}
+
+/// The platform's statement's disputes (its text stays here).
+pub fn statement_added(
+    topic: &str,
+    about: &About,
+    statement_id: Uuid,
+    disputes: &Disputes,
+    added_at: DateTime<Utc>,
+) -> OutboxMessage {
+    let event = events::StatementAdded {
+        incident_id: about.incident_id.to_string(),
+        person_id: about.person_id.to_string(),
+        platform_id: about.platform_id(),
+        statement_id: statement_id.to_string(),
+        disputed: disputes.names().iter().map(|n| n.to_string()).collect(),
+        added_at: Some(timestamp(added_at)),
+    };
+    about.message(topic, STATEMENT_ADDED, &event)
 }

@@ -4,7 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod consumers;
 pub mod domain;
 pub mod events;
-pub mod replica;
 pub mod store;

@@ -1,12 +1,12 @@
-//! Wires configuration, telemetry, the database, the enrollment replica consumer, the outbox
-//! relay and the gRPC API.
+//! Wires configuration, telemetry, the database, the consumers, the outbox relay and the gRPC
+//! API.
 
 use chrono::TimeDelta;
 use gigshield_incident::api::{IncidentApi, Settings};
 use gigshield_incident::config::IncidentConfig;
 use gigshield_incident::config::SERVICE_NAME;
+use gigshield_incident::consumers;
 use gigshield_incident::domain::facts::FactRules;
-use gigshield_incident::replica::EnrollmentReplica;
 use gigshield_incident::store::Migrator;
 use gigshield_kit::config::Env;
 use gigshield_kit::kafka::TopicSpec;
@@ -26,10 +26,11 @@ async fn main() -> anyhow::Result<()> {
         }])
         .await?;
     shutdown::cancel_on_signal(service.shutdown.clone());
-    service.spawn_consumer(
+    consumers::spawn(
+        &mut service,
         &config.consumer_group,
-        &[config.enrollment_topic.as_str()],
-        EnrollmentReplica,
+        &config.enrollment_topic,
+        &config.claims_topic,
     )?;
 
     let settings = Settings {
@@ -42,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
         evidence: config.evidence.clone(),
         deadlines: config.deadlines.clone(),
     };
-    let api = IncidentApi::new(service.db.clone(), service.outbox(), settings);
+    let api = IncidentApi::new(service.writer(), service.vault(), settings);
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
     let routes =
         tonic::service::Routes::new(IncidentServiceServer::with_interceptor(api, service.auth()));

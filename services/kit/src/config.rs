@@ -8,7 +8,10 @@ use std::fmt::Display;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::pii::PiiVault;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -118,6 +121,14 @@ pub struct KitConfig {
     pub telemetry: TelemetryConfig,
     pub auth: AuthConfig,
     pub outbox: OutboxConfig,
+    /// Seals personal data and replay records (`PII_KEYS`, `PII_CURRENT_KEY_ID`,
+    /// `PII_INDEX_KEY`; see [`crate::pii`]).
+    pub vault: Arc<PiiVault>,
+    /// `REPLAY_RETENTION_HOURS`, default 168: how long the answer of a mutating call is kept
+    /// (sealed) to answer a retry with the same request_id.
+    pub replay_retention: Duration,
+    /// `GIGSHIELD_PROFILE`.
+    pub profile: Profile,
     /// `SHUTDOWN_GRACE_MS`: how long in-flight work may take after SIGTERM, default 20000.
     pub shutdown_grace: Duration,
 }
@@ -146,12 +157,88 @@ pub struct KafkaConfig {
     /// a side-by-side stack (an end-to-end test, a demo) shares a broker without sharing
     /// topics or groups. Services keep using the contract names; the kit maps them.
     pub topic_prefix: String,
+    /// `KAFKA_GROUP_SUFFIX`, default empty: put after every consumer-group name, so several
+    /// instances under test in one process keep their groups apart.
+    pub group_suffix: String,
+    /// How the service authenticates to the brokers.
+    pub security: KafkaSecurity,
+}
+
+/// `KAFKA_SECURITY_PROTOCOL` (`plaintext` by default, `ssl`, `sasl_plaintext`, `sasl_ssl`),
+/// `KAFKA_SASL_MECHANISM` (default `SCRAM-SHA-512`), `KAFKA_SASL_USERNAME`,
+/// `KAFKA_SASL_PASSWORD_FILE` (a mounted file: Strimzi's KafkaUser secret), and
+/// `KAFKA_SSL_CA_LOCATION` (the cluster CA certificate) — each passed to librdkafka as is.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct KafkaSecurity {
+    settings: Vec<(&'static str, String)>,
+}
+
+impl std::fmt::Debug for KafkaSecurity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Names only: the password is among the values.
+        f.debug_list()
+            .entries(self.settings.iter().map(|(k, _)| k))
+            .finish()
+    }
+}
+
+impl KafkaSecurity {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let protocol = env
+            .optional("KAFKA_SECURITY_PROTOCOL")
+            .unwrap_or_else(|| "plaintext".into())
+            .to_ascii_lowercase();
+        let sasl = match protocol.as_str() {
+            "plaintext" | "ssl" => false,
+            "sasl_plaintext" | "sasl_ssl" => true,
+            other => {
+                return Err(ConfigError::Invalid {
+                    var: "KAFKA_SECURITY_PROTOCOL".into(),
+                    reason: format!(
+                        "expected plaintext, ssl, sasl_plaintext or sasl_ssl, got {other}"
+                    ),
+                });
+            }
+        };
+        let mut settings = vec![("security.protocol", protocol.clone())];
+        if let Some(ca) = env.optional("KAFKA_SSL_CA_LOCATION") {
+            settings.push(("ssl.ca.location", ca));
+        }
+        if sasl {
+            let password_file = env.required("KAFKA_SASL_PASSWORD_FILE")?;
+            let password =
+                std::fs::read_to_string(&password_file).map_err(|e| ConfigError::Invalid {
+                    var: "KAFKA_SASL_PASSWORD_FILE".into(),
+                    reason: format!("{password_file}: {e}"),
+                })?;
+            settings.push((
+                "sasl.mechanism",
+                env.optional("KAFKA_SASL_MECHANISM")
+                    .unwrap_or_else(|| "SCRAM-SHA-512".into()),
+            ));
+            settings.push(("sasl.username", env.required("KAFKA_SASL_USERNAME")?));
+            settings.push(("sasl.password", password.trim().to_string()));
+        }
+        Ok(Self { settings })
+    }
+
+    /// Sets these on a librdkafka client configuration.
+    pub fn apply(&self, config: &mut rdkafka::ClientConfig) {
+        for (key, value) in &self.settings {
+            config.set(*key, value);
+        }
+    }
 }
 
 impl KafkaConfig {
-    /// The broker-side name of a contract topic (or consumer group).
+    /// The broker-side name of a contract topic.
     pub fn topic(&self, name: &str) -> String {
         format!("{}{name}", self.topic_prefix)
+    }
+
+    /// The broker-side name of a consumer group (it also names the consumer's inbox rows).
+    pub fn group(&self, name: &str) -> String {
+        format!("{}{name}{}", self.topic_prefix, self.group_suffix)
     }
 }
 
@@ -181,14 +268,77 @@ pub struct TelemetryConfig {
     pub log_format: LogFormat,
 }
 
+/// `GIGSHIELD_PROFILE`: `production` (the default) or `dev`. Only `dev` may run without a
+/// token issuer and audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Production,
+    Dev,
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "production" => Ok(Self::Production),
+            "dev" => Ok(Self::Dev),
+            other => Err(format!("expected production or dev, got {other}")),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
-    /// `JWT_PUBLIC_KEYS`: comma-separated PEM files (Ed25519 or RSA public keys).
+    /// `JWT_PUBLIC_KEYS`: comma-separated PEM files (Ed25519 or RSA public keys) of the
+    /// identity provider that signs people's tokens.
     pub public_key_files: Vec<PathBuf>,
-    /// `JWT_ISSUER`: when set, tokens must carry this `iss`.
+    /// `JWT_ISSUER`: the `iss` people's tokens must carry; required outside the dev profile.
     pub issuer: Option<String>,
-    /// `JWT_AUDIENCE`: when set, tokens must carry this `aud`.
+    /// `JWT_AUDIENCE`: the `aud` people's tokens must carry; required outside the dev profile.
     pub audience: Option<String>,
+    /// `JWT_MAX_LIFETIME_SECS`, default 86400: longest `exp - iat` of a person's token.
+    pub max_lifetime: Duration,
+    /// `JWT_SERVICE_MAX_LIFETIME_SECS`, default 3600: longest `exp - iat` of a service token.
+    pub service_max_lifetime: Duration,
+    /// `JWT_SERVICE_KEYS`: `caller=public-key.pem[,…]`, the services that may call this one,
+    /// each with the key its service tokens verify against.
+    pub service_keys: Vec<(String, PathBuf)>,
+}
+
+impl AuthConfig {
+    fn from_env(env: &Env, profile: Profile) -> Result<Self, ConfigError> {
+        let required_outside_dev = |var: &str| -> Result<Option<String>, ConfigError> {
+            match (env.optional(var), profile) {
+                (None, Profile::Production) => Err(ConfigError::Invalid {
+                    var: var.into(),
+                    reason: "is required outside GIGSHIELD_PROFILE=dev".into(),
+                }),
+                (value, _) => Ok(value),
+            }
+        };
+        let mut service_keys = Vec::new();
+        for entry in env.list("JWT_SERVICE_KEYS") {
+            let (caller, path) = entry.split_once('=').ok_or_else(|| ConfigError::Invalid {
+                var: "JWT_SERVICE_KEYS".into(),
+                reason: format!("{entry:?} is not caller=key.pem"),
+            })?;
+            service_keys.push((caller.trim().to_string(), PathBuf::from(path.trim())));
+        }
+        Ok(Self {
+            public_key_files: env
+                .list("JWT_PUBLIC_KEYS")
+                .into_iter()
+                .map(PathBuf::from)
+                .collect(),
+            issuer: required_outside_dev("JWT_ISSUER")?,
+            audience: required_outside_dev("JWT_AUDIENCE")?,
+            max_lifetime: Duration::from_secs(env.parse_or("JWT_MAX_LIFETIME_SECS", 86_400u64)?),
+            service_max_lifetime: Duration::from_secs(
+                env.parse_or("JWT_SERVICE_MAX_LIFETIME_SECS", 3_600u64)?,
+            ),
+            service_keys,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +367,7 @@ impl Default for OutboxConfig {
 
 impl KitConfig {
     pub fn from_env(service_name: &str, env: &Env) -> Result<Self, ConfigError> {
+        let profile = env.parse_or("GIGSHIELD_PROFILE", Profile::Production)?;
         Ok(Self {
             service_name: service_name.to_string(),
             grpc_addr: env.parse_or("GRPC_ADDR", SocketAddr::from(([0, 0, 0, 0], 50051)))?,
@@ -236,20 +387,14 @@ impl KitConfig {
                 session_timeout: env.millis_or("KAFKA_SESSION_TIMEOUT_MS", 10_000)?,
                 ensure_topics: env.parse_or("KAFKA_ENSURE_TOPICS", true)?,
                 topic_prefix: env.optional("KAFKA_TOPIC_PREFIX").unwrap_or_default(),
+                group_suffix: env.optional("KAFKA_GROUP_SUFFIX").unwrap_or_default(),
+                security: KafkaSecurity::from_env(env)?,
             },
             telemetry: TelemetryConfig {
                 otlp_endpoint: env.optional("OTEL_EXPORTER_OTLP_ENDPOINT"),
                 log_format: env.parse_or("LOG_FORMAT", LogFormat::Text)?,
             },
-            auth: AuthConfig {
-                public_key_files: env
-                    .list("JWT_PUBLIC_KEYS")
-                    .into_iter()
-                    .map(PathBuf::from)
-                    .collect(),
-                issuer: env.optional("JWT_ISSUER"),
-                audience: env.optional("JWT_AUDIENCE"),
-            },
+            auth: AuthConfig::from_env(env, profile)?,
             outbox: OutboxConfig {
                 poll_interval: env.millis_or("OUTBOX_POLL_INTERVAL_MS", 50)?,
                 batch_size: env.parse_or("OUTBOX_BATCH_SIZE", 500)?,
@@ -258,6 +403,11 @@ impl KitConfig {
                     3600 * env.parse_or("OUTBOX_RETENTION_HOURS", 168u64)?,
                 ),
             },
+            vault: Arc::new(PiiVault::from_env(env)?),
+            replay_retention: Duration::from_secs(
+                3600 * env.parse_or("REPLAY_RETENTION_HOURS", 168u64)?,
+            ),
+            profile,
             shutdown_grace: env.millis_or("SHUTDOWN_GRACE_MS", 20_000)?,
         })
     }
@@ -266,6 +416,29 @@ impl KitConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MINIMAL: [(&str, &str); 5] = [
+        ("DATABASE_URL", "sqlite://x"),
+        (
+            "PII_KEYS",
+            "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
+        (
+            "PII_INDEX_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ),
+        ("JWT_ISSUER", "https://id.example"),
+        ("JWT_AUDIENCE", "gigshield"),
+    ];
+
+    fn env_with(extra: &[(&'static str, &'static str)]) -> Env {
+        let mut pairs: Vec<(&str, &str)> = MINIMAL.to_vec();
+        for (k, v) in extra {
+            pairs.retain(|(key, _)| key != k);
+            pairs.push((k, v));
+        }
+        Env::from_pairs(&pairs)
+    }
 
     #[test]
     fn defaults_apply_and_required_values_are_named() {
@@ -277,27 +450,108 @@ mod tests {
             }
         );
 
-        let cfg = KitConfig::from_env("svc", &Env::from_pairs(&[("DATABASE_URL", "sqlite://x")]))
-            .unwrap();
+        let cfg = KitConfig::from_env("svc", &env_with(&[])).unwrap();
         assert_eq!(cfg.grpc_addr.port(), 50051);
         assert_eq!(cfg.kafka.bootstrap_servers, "127.0.0.1:9092");
         assert_eq!(cfg.kafka.client_id, "svc");
         assert!(cfg.metrics_addr.is_none());
         assert_eq!(cfg.outbox.lanes_per_claim, 16);
+        assert_eq!(cfg.profile, Profile::Production);
+        assert_eq!(cfg.auth.max_lifetime, Duration::from_secs(86_400));
+        assert_eq!(cfg.auth.service_max_lifetime, Duration::from_secs(3_600));
+        assert_eq!(cfg.replay_retention, Duration::from_secs(168 * 3600));
+    }
+
+    #[test]
+    fn issuer_and_audience_are_required_outside_the_dev_profile() {
+        for var in ["JWT_ISSUER", "JWT_AUDIENCE"] {
+            let pairs: Vec<(&str, &str)> =
+                MINIMAL.iter().copied().filter(|(k, _)| *k != var).collect();
+            match KitConfig::from_env("svc", &Env::from_pairs(&pairs)).unwrap_err() {
+                ConfigError::Invalid { var: v, reason } => {
+                    assert_eq!(v, var);
+                    assert!(reason.contains("GIGSHIELD_PROFILE=dev"), "{reason}");
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+            let mut dev = pairs.clone();
+            dev.push(("GIGSHIELD_PROFILE", "dev"));
+            assert!(KitConfig::from_env("svc", &Env::from_pairs(&dev)).is_ok());
+        }
+    }
+
+    #[test]
+    fn service_keys_name_their_caller() {
+        let cfg = KitConfig::from_env(
+            "premium",
+            &env_with(&[(
+                "JWT_SERVICE_KEYS",
+                "claims=/k/claims.pub.pem, fund=/k/fund.pem",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.auth.service_keys,
+            vec![
+                ("claims".to_string(), PathBuf::from("/k/claims.pub.pem")),
+                ("fund".to_string(), PathBuf::from("/k/fund.pem")),
+            ]
+        );
+        assert!(matches!(
+            KitConfig::from_env("premium", &env_with(&[("JWT_SERVICE_KEYS", "claims.pem")])),
+            Err(ConfigError::Invalid { var, .. }) if var == "JWT_SERVICE_KEYS"
+        ));
     }
 
     #[test]
     fn a_bad_value_names_its_variable() {
-        let env = Env::from_pairs(&[("DATABASE_URL", "sqlite://x"), ("GRPC_ADDR", "nope")]);
-        match KitConfig::from_env("svc", &env).unwrap_err() {
+        match KitConfig::from_env("svc", &env_with(&[("GRPC_ADDR", "nope")])).unwrap_err() {
             ConfigError::Invalid { var, .. } => assert_eq!(var, "GRPC_ADDR"),
             other => panic!("unexpected {other:?}"),
         }
-        let env = Env::from_pairs(&[("DATABASE_URL", "sqlite://x"), ("LOG_FORMAT", "xml")]);
         assert!(matches!(
-            KitConfig::from_env("svc", &env),
+            KitConfig::from_env("svc", &env_with(&[("LOG_FORMAT", "xml")])),
             Err(ConfigError::Invalid { var, .. }) if var == "LOG_FORMAT"
         ));
+    }
+
+    #[test]
+    fn kafka_credentials_come_from_a_file_and_never_print() {
+        let dir = tempfile_dir();
+        let file = dir.join("password");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let path = file.display().to_string();
+        let path: &'static str = Box::leak(path.into_boxed_str());
+        let cfg = KitConfig::from_env(
+            "svc",
+            &env_with(&[
+                ("KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+                ("KAFKA_SASL_USERNAME", "gigshield-premium"),
+                ("KAFKA_SASL_PASSWORD_FILE", path),
+                ("KAFKA_SSL_CA_LOCATION", "/etc/kafka/ca.crt"),
+            ]),
+        )
+        .unwrap();
+        let mut client = rdkafka::ClientConfig::new();
+        cfg.kafka.security.apply(&mut client);
+        assert_eq!(client.get("security.protocol"), Some("sasl_ssl"));
+        assert_eq!(client.get("sasl.mechanism"), Some("SCRAM-SHA-512"));
+        assert_eq!(client.get("sasl.password"), Some("s3cret"));
+        assert!(!format!("{cfg:?}").contains("s3cret"));
+        assert!(matches!(
+            KitConfig::from_env("svc", &env_with(&[("KAFKA_SECURITY_PROTOCOL", "sasl_ssl")])),
+            Err(ConfigError::Missing { var }) if var == "KAFKA_SASL_PASSWORD_FILE"
+        ));
+        assert!(
+            KitConfig::from_env("svc", &env_with(&[("KAFKA_SECURITY_PROTOCOL", "tls")])).is_err()
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("kit-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]

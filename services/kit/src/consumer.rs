@@ -59,6 +59,8 @@ pub enum Outcome {
     Applied,
     Duplicate,
     Rejected,
+    /// Not from the topic's producer: set aside in `dead_letter`, no effect.
+    DeadLettered,
 }
 
 impl Outcome {
@@ -67,14 +69,31 @@ impl Outcome {
             Outcome::Applied => "applied",
             Outcome::Duplicate => "duplicate",
             Outcome::Rejected => "rejected",
+            Outcome::DeadLettered => "dead_lettered",
         }
     }
+}
+
+/// A topic a consumer reads, with the one service allowed to publish on it. An event whose
+/// `ce_source` is not `//gigshield/<producer>` changes nothing: it is dead-lettered with the
+/// reason (Kafka ACLs keep other writers out in production; this is the second lock).
+#[derive(Debug, Clone, Copy)]
+pub struct Subscription<'a> {
+    pub topic: &'a str,
+    pub producer: &'a str,
+}
+
+/// The `ce_source` of events a service publishes.
+pub fn source_of(service: &str) -> String {
+    format!("//gigshield/{service}")
 }
 
 type CommitHook = Arc<dyn Fn(&Envelope, Outcome) + Send + Sync>;
 
 pub struct IdempotentConsumer<H> {
     name: String,
+    /// Broker-side topic name → the `ce_source` its events must carry.
+    sources: std::collections::HashMap<String, String>,
     db: DatabaseConnection,
     consumer: StreamConsumer,
     handler: H,
@@ -86,16 +105,21 @@ impl<H: EventHandler> IdempotentConsumer<H> {
     pub fn new(
         kafka: &KafkaConfig,
         group_id: &str,
-        topics: &[&str],
+        subscriptions: &[Subscription<'_>],
         db: DatabaseConnection,
         handler: H,
     ) -> Result<Self, KafkaError> {
-        let group_id = kafka.topic(group_id);
+        let group_id = kafka.group(group_id);
         let consumer: StreamConsumer = crate::kafka::consumer_config(kafka, &group_id).create()?;
-        let topics: Vec<String> = topics.iter().map(|t| kafka.topic(t)).collect();
-        consumer.subscribe(&topics.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let sources: std::collections::HashMap<String, String> = subscriptions
+            .iter()
+            .map(|s| (kafka.topic(s.topic), source_of(s.producer)))
+            .collect();
+        let topics: Vec<&str> = sources.keys().map(String::as_str).collect();
+        consumer.subscribe(&topics)?;
         Ok(Self {
             name: group_id.to_string(),
+            sources,
             db,
             consumer,
             handler,
@@ -168,6 +192,14 @@ impl<H: EventHandler> IdempotentConsumer<H> {
                     .await;
             }
         };
+        if let Some(reason) = self.foreign_source(&envelope) {
+            tracing::warn!(consumer = %self.name, event.id = %envelope.id, source = %envelope.source, "event from a foreign producer dead-lettered");
+            let result = match self.dead_letter(&envelope, &reason).await {
+                Ok(()) => Ok(Outcome::DeadLettered),
+                Err(err) => Err(HandlerError::Transient(err.into())),
+            };
+            return self.finish(msg, &envelope, result, shutdown).await;
+        }
         let span = tracing::info_span!(
             "event.consume",
             otel.kind = "consumer",
@@ -208,7 +240,14 @@ impl<H: EventHandler> IdempotentConsumer<H> {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.cancelled() => return false,
                     }
-                    result = self.apply(envelope).await;
+                    result = match self.foreign_source(envelope) {
+                        Some(reason) => self
+                            .dead_letter(envelope, &reason)
+                            .await
+                            .map(|()| Outcome::DeadLettered)
+                            .map_err(|e| HandlerError::Transient(e.into())),
+                        None => self.apply(envelope).await,
+                    };
                 }
             }
         };
@@ -234,6 +273,39 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         self.handler.handle(&txn, envelope).await?;
         txn.commit().await?;
         Ok(Outcome::Applied)
+    }
+
+    /// Why the event must not be applied, when its producer is not the topic's.
+    fn foreign_source(&self, envelope: &Envelope) -> Option<String> {
+        let expected = self.sources.get(&envelope.topic)?;
+        (envelope.source != *expected).then(|| {
+            format!(
+                "ce_source {:?} is not the producer of {} ({expected})",
+                envelope.source, envelope.topic
+            )
+        })
+    }
+
+    /// Keeps the event's coordinates and the reason, never its payload; once per position.
+    async fn dead_letter(&self, envelope: &Envelope, reason: &str) -> Result<(), DbErr> {
+        let stmt = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "INSERT INTO dead_letter (consumer, topic, kafka_partition, kafka_offset, event_id, \
+             event_type, source, reason, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (consumer, topic, kafka_partition, kafka_offset) DO NOTHING",
+            [
+                self.name.clone().into(),
+                envelope.topic.clone().into(),
+                envelope.partition.into(),
+                envelope.offset.into(),
+                envelope.id.clone().into(),
+                envelope.event_type.clone().into(),
+                envelope.source.clone().into(),
+                reason.into(),
+                chrono::Utc::now().into(),
+            ],
+        );
+        self.db.execute_raw(stmt).await.map(|_| ())
     }
 
     async fn record_rejection(&self, envelope: &Envelope, reason: &str) -> Result<(), DbErr> {

@@ -56,6 +56,16 @@ impl ApiError {
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         Self::Internal(err.into())
     }
+
+    /// A write that failed on a unique index: another writer inserted the same key first.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Self::Internal(cause) => cause
+                .downcast_ref::<sea_orm::DbErr>()
+                .is_some_and(crate::idempotency::is_unique_violation),
+            _ => false,
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for ApiError {

@@ -11,12 +11,20 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::KafkaConfig;
 
-/// Idempotent, fully acknowledged, ordered per partition.
-pub fn producer_config(cfg: &KafkaConfig) -> ClientConfig {
+/// Where the brokers are and how this client proves who it is (every client of the service:
+/// producer, consumers, admin, health probe).
+pub fn client_config(cfg: &KafkaConfig) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", &cfg.bootstrap_servers)
-        .set("client.id", &cfg.client_id)
-        .set("enable.idempotence", "true")
+        .set("client.id", &cfg.client_id);
+    cfg.security.apply(&mut c);
+    c
+}
+
+/// Idempotent, fully acknowledged, ordered per partition.
+pub fn producer_config(cfg: &KafkaConfig) -> ClientConfig {
+    let mut c = client_config(cfg);
+    c.set("enable.idempotence", "true")
         .set("acks", "all")
         .set("max.in.flight.requests.per.connection", "5")
         .set("linger.ms", "5")
@@ -28,10 +36,8 @@ pub fn producer_config(cfg: &KafkaConfig) -> ClientConfig {
 /// Manual offset store: the consumer stores an offset only after its database transaction
 /// committed; the background auto-commit then commits stored offsets only.
 pub fn consumer_config(cfg: &KafkaConfig, group_id: &str) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", &cfg.bootstrap_servers)
-        .set("client.id", &cfg.client_id)
-        .set("group.id", group_id)
+    let mut c = client_config(cfg);
+    c.set("group.id", group_id)
         .set("enable.auto.commit", "true")
         .set("auto.commit.interval.ms", "500")
         .set("enable.auto.offset.store", "false")
@@ -56,9 +62,7 @@ pub struct TopicSpec {
 /// Creates the topics that do not exist yet (local and test setups; in Kubernetes Strimzi
 /// `KafkaTopic` resources own them).
 pub async fn ensure_topics(cfg: &KafkaConfig, topics: &[TopicSpec]) -> Result<(), KafkaError> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &cfg.bootstrap_servers)
-        .create()?;
+    let admin: AdminClient<DefaultClientContext> = client_config(cfg).create()?;
     let names: Vec<String> = topics.iter().map(|t| cfg.topic(&t.name)).collect();
     let retention: Vec<Option<String>> = topics
         .iter()
@@ -94,9 +98,7 @@ pub async fn ensure_topics(cfg: &KafkaConfig, topics: &[TopicSpec]) -> Result<()
 pub async fn ping(cfg: &KafkaConfig, timeout: Duration) -> Result<(), KafkaError> {
     let cfg = cfg.clone();
     tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &cfg.bootstrap_servers)
-            .create()?;
+        let consumer: BaseConsumer = client_config(&cfg).create()?;
         consumer.fetch_metadata(None, timeout).map(|_| ())
     })
     .await

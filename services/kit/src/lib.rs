@@ -3,27 +3,31 @@
 //! transactional outbox and its relay, the idempotent consumer, request-id handling, error
 //! mapping and the gRPC skeleton.
 
+pub mod access;
 pub mod auth;
 pub mod config;
 pub mod consumer;
 pub mod db;
-pub mod enrollment_feed;
 pub mod envelope;
 pub mod error;
+pub mod feed;
 pub mod idempotency;
 pub mod kafka;
 pub mod migrations;
 pub mod outbox;
 pub mod paging;
 pub mod pii;
+pub mod replica;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod wire;
+pub mod write;
 
-pub use auth::{Principal, Role, RoleKind};
+pub use access::{AccessTable, Caller, Scope, Subject};
+pub use auth::{Jurisdiction, Party, Principal, Role, RoleKind};
 pub use error::{ApiError, Violations};
 pub use migrations::migrations;
 pub use service::Service;

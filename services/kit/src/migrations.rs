@@ -1,5 +1,5 @@
 //! Tables the kit owns in every service database: `outbox`, `outbox_lane`, `inbox`,
-//! `idempotency_key`. A service's migrator lists [`migrations`] before its own.
+//! `idempotency_key`, `dead_letter`. A service's migrator lists [`migrations`] before its own.
 
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
@@ -11,6 +11,8 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(CreateOutbox),
         Box::new(CreateInbox),
         Box::new(CreateIdempotencyKey),
+        Box::new(SealReplayRecords),
+        Box::new(CreateDeadLetter),
     ]
 }
 
@@ -154,5 +156,78 @@ impl MigrationTrait for CreateIdempotencyKey {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         execute_ddl(manager, &["DROP TABLE idempotency_key"]).await
+    }
+}
+
+/// Replay records sealed and expiring. The old records are dropped: they only answer retries
+/// of calls already made, and a retry after the upgrade that finds none runs again under its
+/// request_id's own business key (a duplicate registration, order or claim is still refused).
+struct SealReplayRecords;
+
+impl MigrationName for SealReplayRecords {
+    fn name(&self) -> &str {
+        "kit_0004_sealed_replay_records"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SealReplayRecords {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "DROP TABLE idempotency_key",
+                "CREATE TABLE idempotency_key (
+                    scope TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    operation TEXT NOT NULL,
+                    request_hash {bytes} NOT NULL,
+                    response_key_id TEXT NOT NULL,
+                    response_sealed {bytes} NOT NULL,
+                    created_at {timestamp} NOT NULL,
+                    expires_at {timestamp} NOT NULL,
+                    PRIMARY KEY (scope, request_id))",
+                "CREATE INDEX idempotency_key_expiry ON idempotency_key (expires_at)",
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(manager, &["DROP INDEX idempotency_key_expiry"]).await
+    }
+}
+
+/// Events a consumer refused to apply because their producer was not the topic's.
+struct CreateDeadLetter;
+
+impl MigrationName for CreateDeadLetter {
+    fn name(&self) -> &str {
+        "kit_0005_dead_letter"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateDeadLetter {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &["CREATE TABLE dead_letter (
+                consumer TEXT NOT NULL,
+                topic TEXT NOT NULL,
+                kafka_partition INTEGER NOT NULL,
+                kafka_offset BIGINT NOT NULL,
+                event_id TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                source TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                received_at {timestamp} NOT NULL,
+                PRIMARY KEY (consumer, topic, kafka_partition, kafka_offset))"],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(manager, &["DROP TABLE dead_letter"]).await
     }
 }

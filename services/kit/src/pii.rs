@@ -27,6 +27,32 @@ pub struct Sealed {
     pub blob: Vec<u8>,
 }
 
+impl Sealed {
+    /// One column instead of two: `len(key_id) || key_id || blob`. Free text sealed in place
+    /// (a description, a note) is stored this way.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let id = self.key_id.as_bytes();
+        let mut out = Vec::with_capacity(1 + id.len() + self.blob.len());
+        out.push(u8::try_from(id.len()).expect("key ids are short"));
+        out.extend_from_slice(id);
+        out.extend_from_slice(&self.blob);
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, PiiError> {
+        let (&len, rest) = bytes.split_first().ok_or(PiiError::Corrupt)?;
+        let len = usize::from(len);
+        if rest.len() < len {
+            return Err(PiiError::Corrupt);
+        }
+        let (id, blob) = rest.split_at(len);
+        Ok(Self {
+            key_id: String::from_utf8(id.to_vec()).map_err(|_| PiiError::Corrupt)?,
+            blob: blob.to_vec(),
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PiiError {
     #[error("no key with id {0:?} is configured")]
@@ -117,13 +143,18 @@ impl PiiVault {
     /// Seals `plaintext` with the current key. `context` (e.g. `b"person.resident_id"`) is
     /// authenticated, so a value copied into another column does not open.
     pub fn seal(&self, plaintext: &str, context: &[u8]) -> Sealed {
+        self.seal_bytes(plaintext.as_bytes(), context)
+    }
+
+    /// Seals bytes (an encoded message, say) as [`seal`](Self::seal) seals text.
+    pub fn seal_bytes(&self, plaintext: &[u8], context: &[u8]) -> Sealed {
         let cipher = &self.ciphers[&self.current];
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let ciphertext = cipher
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: context,
                 },
             )
@@ -138,6 +169,10 @@ impl PiiVault {
     }
 
     pub fn open(&self, sealed: &Sealed, context: &[u8]) -> Result<String, PiiError> {
+        String::from_utf8(self.open_bytes(sealed, context)?).map_err(|_| PiiError::Corrupt)
+    }
+
+    pub fn open_bytes(&self, sealed: &Sealed, context: &[u8]) -> Result<Vec<u8>, PiiError> {
         let cipher = self
             .ciphers
             .get(&sealed.key_id)
@@ -156,7 +191,21 @@ impl PiiVault {
                 },
             )
             .map_err(|_| PiiError::Corrupt)?;
-        String::from_utf8(plain).map_err(|_| PiiError::Corrupt)
+        Ok(plain)
+    }
+
+    /// Seals free text that may hold health facts (a description, a note) into one column;
+    /// empty text stays `None`.
+    pub fn seal_text(&self, text: &str, context: &[u8]) -> Option<Vec<u8>> {
+        (!text.is_empty()).then(|| self.seal(text, context).to_bytes())
+    }
+
+    /// Opens what [`seal_text`](Self::seal_text) sealed; `None` is empty text.
+    pub fn open_text(&self, column: Option<&[u8]>, context: &[u8]) -> Result<String, PiiError> {
+        match column {
+            None => Ok(String::new()),
+            Some(bytes) => self.open(&Sealed::from_bytes(bytes)?, context),
+        }
     }
 
     /// Keyed hash for equality lookups (a unique index over it finds the same person).
@@ -188,6 +237,27 @@ pub fn mask(value: &str, keep_start: usize, keep_end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_text_packs_into_one_column() {
+        let vault = PiiVault::ephemeral();
+        let column = vault.seal_text("fell off the bike, broke a wrist", b"incident.description");
+        let bytes = column.as_deref().unwrap();
+        assert!(!bytes.windows(5).any(|w| w == b"wrist"));
+        assert_eq!(
+            vault
+                .open_text(Some(bytes), b"incident.description")
+                .unwrap(),
+            "fell off the bike, broke a wrist"
+        );
+        assert_eq!(
+            vault.open_text(Some(bytes), b"claim.note"),
+            Err(PiiError::Corrupt)
+        );
+        assert_eq!(vault.seal_text("", b"x"), None);
+        assert_eq!(vault.open_text(None, b"x").unwrap(), "");
+        assert_eq!(Sealed::from_bytes(&[9, 1]), Err(PiiError::Corrupt));
+    }
 
     #[test]
     fn seal_open_round_trip_and_context_binding() {

@@ -21,9 +21,11 @@ use tonic_health::server::HealthReporter;
 
 use crate::auth::{AuthInterceptor, JwtVerifier};
 use crate::config::KitConfig;
-use crate::consumer::{EventHandler, IdempotentConsumer};
+use crate::consumer::{EventHandler, IdempotentConsumer, Subscription};
+use crate::idempotency::Replays;
 use crate::outbox::OutboxNotifier;
 use crate::outbox::relay::Relay;
+use crate::write::Writer;
 
 /// How often readiness re-checks the database and Kafka.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
@@ -50,7 +52,10 @@ impl Service {
         if let Some(addr) = config.metrics_addr {
             crate::telemetry::install_metrics(addr)?;
         }
-        let verifier = Arc::new(JwtVerifier::from_config(&config.auth)?);
+        let verifier = Arc::new(JwtVerifier::from_config(
+            &config.auth,
+            &config.service_name,
+        )?);
         let db = crate::db::connect(&config.database).await?;
         crate::db::migrate::<M>(&db).await?;
         let relay = Relay::new(
@@ -79,6 +84,23 @@ impl Service {
         self.relay.notifier()
     }
 
+    /// The write path of the service's API (see [`crate::write`]).
+    pub fn writer(&self) -> Writer {
+        Writer::new(
+            self.db.clone(),
+            self.outbox(),
+            Replays {
+                vault: self.config.vault.clone(),
+                retention: self.config.replay_retention,
+            },
+        )
+    }
+
+    /// Seals personal data (`PII_*`).
+    pub fn vault(&self) -> Arc<crate::pii::PiiVault> {
+        self.config.vault.clone()
+    }
+
     /// Creates the topics the service publishes, unless `KAFKA_ENSURE_TOPICS=false` (in
     /// Kubernetes, Strimzi `KafkaTopic` resources own them and the service may lack the ACL).
     pub async fn ensure_topics(&self, topics: &[crate::kafka::TopicSpec]) -> anyhow::Result<()> {
@@ -93,11 +115,12 @@ impl Service {
         self.descriptor_sets.push(set);
     }
 
-    /// Starts an idempotent consumer that runs until shutdown.
+    /// Starts an idempotent consumer that runs until shutdown. Each subscription names the
+    /// one service that publishes on its topic; events from anyone else are dead-lettered.
     pub fn spawn_consumer<H: EventHandler>(
         &mut self,
         group_id: &str,
-        topics: &[&str],
+        subscriptions: &[Subscription<'_>],
         handler: H,
     ) -> anyhow::Result<()> {
         // An applied event may have enqueued events of our own: publish them now rather than
@@ -106,7 +129,7 @@ impl Service {
         let consumer = IdempotentConsumer::new(
             &self.config.kafka,
             group_id,
-            topics,
+            subscriptions,
             self.db.clone(),
             handler,
         )?

@@ -9,7 +9,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
-use crate::auth::{Role, TokenMinter};
+use crate::access::{AccessTable, Relation};
+use crate::auth::{DEV_AUDIENCE, DEV_ISSUER, Jurisdiction, Role, TokenMinter};
 use crate::config::{DatabaseConfig, Env, KafkaConfig, KitConfig};
 
 pub const DEFAULT_PG_ADMIN_URL: &str = "postgres://gigshield:gigshield@127.0.0.1:5432/postgres";
@@ -136,6 +137,8 @@ pub fn kafka_config(client_id: &str) -> KafkaConfig {
         session_timeout: Duration::from_secs(6),
         ensure_topics: true,
         topic_prefix: String::new(),
+        group_suffix: String::new(),
+        security: Default::default(),
     }
 }
 
@@ -166,16 +169,90 @@ pub fn dev_public_keys() -> Vec<PathBuf> {
     vec![dev_key("jwt-ed25519.pub.pem"), dev_key("jwt-rs256.pub.pem")]
 }
 
+/// The development identity provider: its tokens carry the issuer and audience every
+/// service under test requires.
 pub fn dev_minter() -> TokenMinter {
-    TokenMinter::from_file(&dev_key("jwt-ed25519.pem")).expect("development signing key")
+    TokenMinter::from_file(&dev_key("jwt-ed25519.pem"))
+        .expect("development signing key")
+        .with_issuer(Some(DEV_ISSUER.into()), Some(DEV_AUDIENCE.into()))
 }
 
-/// A bearer token for `role`, valid for an hour.
+/// A bearer token for `role`, valid for an hour. A `service` role gets what that service
+/// would present to premium (the one service another service calls), signed with the
+/// development service key: other services refuse it, as they must.
 pub fn token(role: &Role) -> String {
-    dev_minter().mint("test", role, Duration::from_secs(3600))
+    match role {
+        Role::Service { name } => service_token(name, "premium"),
+        _ => dev_minter().mint("test", role, Duration::from_secs(3600)),
+    }
 }
 
-/// Kit configuration for a service under test: port 0, the test database, the dev keys.
+/// A service token of `caller` for `audience`, signed with the development service key.
+pub fn service_token(caller: &str, audience: &str) -> String {
+    TokenMinter::from_file(&dev_key("service-claims.pem"))
+        .expect("development service key")
+        .mint_service(caller, audience, Duration::from_secs(300))
+}
+
+/// `JWT_SERVICE_KEYS` for a service that claims may call (the development service key).
+pub fn dev_service_keys() -> String {
+    format!("claims={}", dev_key("service-claims.pub.pem").display())
+}
+
+/// What claims presents to the services it calls, with the development service key.
+pub fn claims_service_tokens() -> crate::auth::ServiceTokens {
+    crate::auth::ServiceTokens::from_file("claims", &dev_key("service-claims.pem"))
+        .expect("development service key")
+}
+
+/// The environment every service binary under test needs besides its database, address and
+/// topics: the development keys (tokens, service tokens, personal data), the issuer and
+/// audience of development tokens, the local broker.
+pub fn service_env() -> Vec<(&'static str, String)> {
+    let keys = dev_public_keys()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    vec![
+        ("JWT_PUBLIC_KEYS", keys),
+        ("JWT_ISSUER", DEV_ISSUER.into()),
+        ("JWT_AUDIENCE", DEV_AUDIENCE.into()),
+        ("JWT_SERVICE_KEYS", dev_service_keys()),
+        ("PII_KEYS", DEV_PII_KEYS.into()),
+        ("PII_INDEX_KEY", DEV_PII_INDEX_KEY.into()),
+        ("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap()),
+    ]
+}
+
+/// The development service signing key claims uses (`SERVICE_SIGNING_KEY_FILE`).
+pub fn dev_service_signing_key() -> PathBuf {
+    dev_key("service-claims.pem")
+}
+
+/// The smallest environment a service's configuration accepts (an SQLite file, the dev keys),
+/// plus `extra` (which replaces a variable of the same name): for config unit tests.
+pub fn minimal_env(extra: &[(&str, &str)]) -> Env {
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("DATABASE_URL", "sqlite://x"),
+        ("JWT_ISSUER", DEV_ISSUER),
+        ("JWT_AUDIENCE", DEV_AUDIENCE),
+        ("PII_KEYS", DEV_PII_KEYS),
+        ("PII_INDEX_KEY", DEV_PII_INDEX_KEY),
+    ];
+    for (k, v) in extra {
+        pairs.retain(|(key, _)| key != k);
+        pairs.push((k, v));
+    }
+    Env::from_pairs(&pairs)
+}
+
+/// The development PII keys (`deploy/local/dev.env`).
+pub const DEV_PII_KEYS: &str = "dev1:Bl+i8zgtCzEqGdLuMIBf5lMIOZQzGQAm2PuaeF9gDr0=";
+pub const DEV_PII_INDEX_KEY: &str = "Aeic/6V1HmBsTj3HRlDqlf60/gchlTQ06XWlngjW738=";
+
+/// Kit configuration for a service under test: port 0, the test database, the dev keys, its
+/// own consumer groups.
 pub fn kit_config(service_name: &str, db: &TestDatabase) -> KitConfig {
     let keys = dev_public_keys()
         .iter()
@@ -183,13 +260,21 @@ pub fn kit_config(service_name: &str, db: &TestDatabase) -> KitConfig {
         .collect::<Vec<_>>()
         .join(",");
     let bootstrap = kafka_bootstrap();
+    let service_keys = dev_service_keys();
+    let group_suffix = format!("-test-{}", Uuid::now_v7().simple());
     let env = Env::from_pairs(&[
+        ("KAFKA_GROUP_SUFFIX", &group_suffix),
         ("GRPC_ADDR", "127.0.0.1:0"),
         ("DATABASE_URL", &db.url),
         ("DATABASE_MAX_CONNECTIONS", "8"),
         ("KAFKA_BOOTSTRAP_SERVERS", &bootstrap),
         ("KAFKA_SESSION_TIMEOUT_MS", "6000"),
         ("JWT_PUBLIC_KEYS", &keys),
+        ("JWT_ISSUER", DEV_ISSUER),
+        ("JWT_AUDIENCE", DEV_AUDIENCE),
+        ("JWT_SERVICE_KEYS", &service_keys),
+        ("PII_KEYS", DEV_PII_KEYS),
+        ("PII_INDEX_KEY", DEV_PII_INDEX_KEY),
         ("OUTBOX_POLL_INTERVAL_MS", "20"),
         ("SHUTDOWN_GRACE_MS", "10000"),
     ]);
@@ -306,5 +391,244 @@ impl EventPublisher {
     ) {
         self.publish_with_id(topic, &Uuid::now_v7().to_string(), key, event_type, event)
             .await;
+    }
+}
+
+/// One caller of a generated access test, and how it stands to the fixture's data.
+#[derive(Debug, Clone)]
+pub struct Persona {
+    pub name: String,
+    pub role: Role,
+    pub relation: Relation,
+}
+
+/// The parties a fixture record belongs to: its platform, person, the insurer its case is
+/// routed to, and its place (a 6-digit code of a city, e.g. `440305`).
+#[derive(Debug, Clone)]
+pub struct Parties {
+    pub platform: Uuid,
+    pub person: Uuid,
+    pub insurer: Uuid,
+    pub region: String,
+}
+
+impl Parties {
+    /// Fresh ids at `region`.
+    pub fn at(region: &str) -> Self {
+        Self {
+            platform: Uuid::now_v7(),
+            person: Uuid::now_v7(),
+            insurer: Uuid::now_v7(),
+            region: region.into(),
+        }
+    }
+
+    fn city(&self) -> Jurisdiction {
+        Jurisdiction::Area(self.region[..4].to_string())
+    }
+
+    fn province(&self) -> Jurisdiction {
+        Jurisdiction::Area(self.region[..2].to_string())
+    }
+}
+
+/// Every kind of caller, once with the fixture's own scope and once with a foreign one, plus
+/// a worker the fixture's person delegated to (when the service knows delegations). `own` and
+/// `foreign` must lie in different provinces.
+pub fn personas(own: &Parties, foreign: &Parties, delegate: Option<Uuid>) -> Vec<Persona> {
+    let mut out = Vec::new();
+    let mut add = |name: &str, role: Role, is_own: bool| {
+        out.push(Persona {
+            name: format!("{name} ({})", if is_own { "own" } else { "foreign" }),
+            role,
+            relation: if is_own {
+                Relation::Own
+            } else {
+                Relation::Foreign
+            },
+        })
+    };
+    for (p, is_own) in [(own, true), (foreign, false)] {
+        add(
+            "platform",
+            Role::Platform {
+                platform_id: p.platform,
+            },
+            is_own,
+        );
+        add(
+            "worker",
+            Role::Worker {
+                person_id: p.person,
+            },
+            is_own,
+        );
+        add(
+            "insurer",
+            Role::Insurer {
+                insurer_id: p.insurer,
+            },
+            is_own,
+        );
+        add(
+            "insurer adjuster",
+            Role::insurer_adjuster(p.insurer),
+            is_own,
+        );
+        add(
+            "agency adjuster",
+            Role::Adjuster {
+                party: crate::auth::Party::Agency(p.city()),
+            },
+            is_own,
+        );
+        add(
+            "city operator",
+            Role::Operator {
+                jurisdiction: p.city(),
+            },
+            is_own,
+        );
+        add(
+            "provincial operator",
+            Role::Operator {
+                jurisdiction: p.province(),
+            },
+            is_own,
+        );
+        add(
+            "regulator",
+            Role::Regulator {
+                jurisdiction: p.province(),
+            },
+            is_own,
+        );
+    }
+    add("national operator", Role::national_operator(), true);
+    add("service claims", Role::service("claims"), true);
+    add("service incident", Role::service("incident"), true);
+    if let Some(person_id) = delegate {
+        out.push(Persona {
+            name: "delegate of the worker".into(),
+            role: Role::Worker { person_id },
+            relation: Relation::Delegate,
+        });
+    }
+    out
+}
+
+/// How one probe of an RPC by one persona came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// The call got past the access checks (it may still have failed validation or state).
+    Allowed,
+    /// Refused by role or scope (`PermissionDenied`, the uniform `NotFound`,
+    /// `Unauthenticated`), or a listing that did not show the fixture's record.
+    Denied,
+}
+
+impl Probe {
+    /// Classifies a unary call's result.
+    pub fn of<T>(result: Result<T, tonic::Status>) -> Self {
+        match result {
+            Ok(_) => Probe::Allowed,
+            Err(status) => match status.code() {
+                tonic::Code::PermissionDenied
+                | tonic::Code::NotFound
+                | tonic::Code::Unauthenticated => Probe::Denied,
+                _ => Probe::Allowed,
+            },
+        }
+    }
+}
+
+/// What a generated access test tried.
+#[derive(Debug, Default)]
+pub struct AccessReport {
+    pub tried: usize,
+    pub allowed: usize,
+    pub mismatches: Vec<String>,
+}
+
+impl AccessReport {
+    /// Records one probe against the table's expectation.
+    pub fn record(&mut self, table: &AccessTable, rpc: &str, persona: &Persona, got: Probe) {
+        self.tried += 1;
+        let expected = table.expects(rpc, &persona.role, persona.relation);
+        if got == Probe::Allowed {
+            self.allowed += 1;
+        }
+        if expected != (got == Probe::Allowed) {
+            self.mismatches.push(format!(
+                "{rpc} by {}: table says {}, service {}",
+                persona.name,
+                if expected { "allowed" } else { "denied" },
+                if got == Probe::Allowed {
+                    "allowed"
+                } else {
+                    "denied"
+                }
+            ));
+        }
+    }
+
+    /// Fails the test on any difference between the table and the service, after printing
+    /// the counts (the access notes quote them).
+    pub fn assert_matches(&self, table: &AccessTable) {
+        println!(
+            "{}: {} probes, {} allowed, {} denied",
+            table.service,
+            self.tried,
+            self.allowed,
+            self.tried - self.allowed
+        );
+        assert!(
+            self.mismatches.is_empty(),
+            "{} of {} probes differ from the access table:\n{}",
+            self.mismatches.len(),
+            self.tried,
+            self.mismatches.join("\n")
+        );
+    }
+}
+
+/// Fails unless the table has exactly one rule per RPC of `service` (e.g.
+/// `gigshield.claims.v1.ClaimsService`) in the proto descriptors.
+pub fn assert_table_covers(table: &AccessTable, service: &str) {
+    use prost::Message;
+    let set = prost_types::FileDescriptorSet::decode(gigshield_proto::FILE_DESCRIPTOR_SET)
+        .expect("descriptor set decodes");
+    let (package, name) = service.rsplit_once('.').expect("a full service name");
+    let methods: Vec<String> = set
+        .file
+        .iter()
+        .filter(|f| f.package() == package)
+        .flat_map(|f| f.service.iter())
+        .filter(|s| s.name() == name)
+        .flat_map(|s| s.method.iter().map(|m| m.name().to_string()))
+        .collect();
+    assert!(
+        !methods.is_empty(),
+        "no service {service} in the descriptors"
+    );
+    let mut missing: Vec<&String> = methods.iter().filter(|m| table.rule(m).is_none()).collect();
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "RPCs without an access rule: {missing:?}"
+    );
+    let extra: Vec<&str> = table
+        .rules
+        .iter()
+        .map(|r| r.rpc)
+        .filter(|r| !methods.iter().any(|m| m == r))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "rules for RPCs the service lacks: {extra:?}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for rule in table.rules {
+        assert!(seen.insert(rule.rpc), "two rules for {}", rule.rpc);
     }
 }

@@ -9,6 +9,8 @@ use crate::domain::billing::BillableRule;
 pub const SERVICE_NAME: &str = "premium";
 /// The consumer group (and inbox name) of the enrollment replica.
 pub const ENROLLMENT_GROUP: &str = "premium";
+/// The consumer group of the case assignments (which insurer handles which person's case).
+pub const CLAIMS_GROUP: &str = "premium-claims";
 
 pub struct PremiumConfig {
     pub kit: KitConfig,
@@ -92,25 +94,24 @@ mod tests {
 
     #[test]
     fn defaults_and_named_errors() {
-        let cfg =
-            PremiumConfig::from_env(&Env::from_pairs(&[("DATABASE_URL", "sqlite://x")])).unwrap();
+        let cfg = PremiumConfig::from_env(&gigshield_kit::testing::minimal_env(&[])).unwrap();
         assert_eq!(
             cfg.settings.billable_rule,
             BillableRule::NotCancelledBeforePickup
         );
         assert_eq!(cfg.settings.terms, PaymentTerms::default());
         assert_eq!(cfg.settings.topic, "premium.events.v1");
-        let bad = PremiumConfig::from_env(&Env::from_pairs(&[
-            ("DATABASE_URL", "sqlite://x"),
-            ("PREMIUM_BILLABLE_RULE", "pickup"),
-        ]));
+        let bad = PremiumConfig::from_env(&gigshield_kit::testing::minimal_env(&[(
+            "PREMIUM_BILLABLE_RULE",
+            "pickup",
+        )]));
         assert!(
             matches!(bad, Err(ConfigError::Invalid { var, .. }) if var == "PREMIUM_BILLABLE_RULE")
         );
-        let bad = PremiumConfig::from_env(&Env::from_pairs(&[
-            ("DATABASE_URL", "sqlite://x"),
-            ("PREMIUM_PAYMENT_DUE_DAY", "31"),
-        ]));
+        let bad = PremiumConfig::from_env(&gigshield_kit::testing::minimal_env(&[(
+            "PREMIUM_PAYMENT_DUE_DAY",
+            "31",
+        )]));
         assert!(bad.is_err());
     }
 }

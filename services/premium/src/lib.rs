@@ -3,10 +3,12 @@
 //!
 //! [`domain`] holds the pure rules; [`store`] the tables and the set-based queries that keep
 //! ingest at one round trip per statement per batch; [`api`] the gRPC handlers; [`replica`]
-//! the copy of enrollment's platforms and memberships that order checks read.
+//! the copy of enrollment's platforms and memberships that order checks read; [`consumers`]
+//! starts it and the case assignments.
 
 pub mod api;
 pub mod config;
+pub mod consumers;
 pub mod domain;
 pub mod events;
 pub mod replica;

@@ -1,18 +1,15 @@
-//! Wires configuration, telemetry, the database, the enrollment replica, the outbox relay and
-//! the gRPC API.
+//! Wires configuration, telemetry, the database, the consumers, the outbox relay and the gRPC
+//! API.
 
 use gigshield_kit::config::Env;
 use gigshield_kit::kafka::TopicSpec;
 use gigshield_kit::{Service, shutdown, telemetry};
 use gigshield_premium::api::PremiumApi;
-use gigshield_premium::config::{ENROLLMENT_GROUP, PremiumConfig, SERVICE_NAME};
+use gigshield_premium::config::{PremiumConfig, SERVICE_NAME};
+use gigshield_premium::consumers::{self, CLAIMS_TOPIC, ENROLLMENT_TOPIC};
 use gigshield_premium::events::TOPIC;
-use gigshield_premium::replica::EnrollmentReplica;
 use gigshield_premium::store::Migrator;
 use gigshield_proto::premium::premium_service_server::PremiumServiceServer;
-
-/// The topic the replica follows (enrollment's contract).
-const ENROLLMENT_TOPIC: &str = "enrollment.events.v1";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -26,10 +23,10 @@ async fn main() -> anyhow::Result<()> {
             retention: None,
         }])
         .await?;
-    service.spawn_consumer(ENROLLMENT_GROUP, &[ENROLLMENT_TOPIC], EnrollmentReplica)?;
+    consumers::spawn(&mut service, ENROLLMENT_TOPIC, CLAIMS_TOPIC)?;
     shutdown::cancel_on_signal(service.shutdown.clone());
 
-    let api = PremiumApi::new(service.db.clone(), service.outbox(), config.settings);
+    let api = PremiumApi::new(service.writer(), config.settings);
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
     let routes =
         tonic::service::Routes::new(PremiumServiceServer::with_interceptor(api, service.auth()));

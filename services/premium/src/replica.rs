@@ -4,8 +4,8 @@
 //! its inbox row commit together.
 
 use gigshield_kit::consumer::{EventHandler, HandlerError};
-use gigshield_kit::enrollment_feed::{EnrollmentChange, PlatformScope};
 use gigshield_kit::envelope::Envelope;
+use gigshield_kit::feed::enrollment::{EnrollmentChange, PlatformScope};
 use gigshield_scheme::industry::Industry;
 use gigshield_scheme::region::ProvinceCode;
 use sea_orm::DatabaseTransaction;
@@ -74,7 +74,10 @@ impl EventHandler for EnrollmentReplica {
                 }
             }
             // Other enrollment events say nothing premium needs.
-            EnrollmentChange::Other => {}
+            // Delegations concern no premium RPC; other types are additive.
+            EnrollmentChange::DelegationGranted(_)
+            | EnrollmentChange::DelegationRevoked(_)
+            | EnrollmentChange::Other => {}
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// Province-level prefixes: 31 provinces, autonomous regions and municipalities, Hong Kong,
 /// Macao, Taiwan, and 66 — the code the social-insurance system uses for the Xinjiang
-/// Production and Construction Corps, which DOMAIN.md lists beside the provinces. Sorted.
+/// Production and Construction Corps, which docs/domain.md lists beside the provinces. Sorted.
 const PROVINCE_PREFIXES: [&str; 35] = [
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
     "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "66",

@@ -89,17 +89,27 @@ async fn main() -> anyhow::Result<()> {
             pause_after_commit,
         } => {
             let applied = Arc::new(AtomicUsize::new(0));
-            let consumer = IdempotentConsumer::new(&kafka, &group, &[&topic], db, RecordEffect)?
-                .on_committed(move |_, outcome| match outcome {
-                    Outcome::Applied => {
-                        let n = applied.fetch_add(1, Ordering::SeqCst) + 1;
-                        if Some(n) == pause_after_commit {
-                            freeze();
-                        }
+            let consumer = IdempotentConsumer::new(
+                &kafka,
+                &group,
+                &[gigshield_kit::consumer::Subscription {
+                    topic: &topic,
+                    producer: "harness",
+                }],
+                db,
+                RecordEffect,
+            )?
+            .on_committed(move |_, outcome| match outcome {
+                Outcome::Applied => {
+                    let n = applied.fetch_add(1, Ordering::SeqCst) + 1;
+                    if Some(n) == pause_after_commit {
+                        freeze();
                     }
-                    Outcome::Duplicate => say("DUPLICATE"),
-                    Outcome::Rejected => say("REJECTED"),
-                });
+                }
+                Outcome::Duplicate => say("DUPLICATE"),
+                Outcome::Rejected => say("REJECTED"),
+                Outcome::DeadLettered => say("DEAD_LETTERED"),
+            });
             consumer.run(stop).await;
         }
     }

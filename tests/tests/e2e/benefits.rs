@@ -1,4 +1,4 @@
-//! What the fund owes for a disability, computed here from DOMAIN.md's rules and the claims
+//! What the fund owes for a disability, computed here from docs/domain.md's rules and the claims
 //! service's parameter file, independently of the service's calculator, so the end-to-end
 //! story checks amounts rather than repeating what the service answered.
 
@@ -9,7 +9,7 @@ use serde_json::Value;
 /// The file the claims binary embeds.
 const PARAMETERS: &str = include_str!("../../../services/claims/benefit_parameters.json");
 
-/// DOMAIN.md's benefit table, for the grade and nursing level the story appraises.
+/// docs/domain.md's benefit table, for the grade and nursing level the story appraises.
 pub const GRADE: i32 = 3;
 const DOMAIN_SUBSIDY_MONTHS_GRADE_3: i64 = 23;
 const DOMAIN_ALLOWANCE_PERCENT_GRADE_3: i64 = 80;
@@ -94,7 +94,7 @@ impl Parameters {
         occurred_at: DateTime<Utc>,
         medical_bills_fen: &[i64],
     ) -> Option<Vec<Line>> {
-        // The file must say what DOMAIN.md says for the figures this story exercises.
+        // The file must say what docs/domain.md says for the figures this story exercises.
         let subsidy_months = self
             .by_grade("disability_subsidy_months", GRADE)
             .expect("subsidy months of grade 3");
@@ -102,16 +102,16 @@ impl Parameters {
             .by_grade("disability_allowance_bp", GRADE)
             .expect("allowance of grade 3");
         let nursing_bp = self.int("/nursing_care_bp/partial/value");
-        assert_eq!(subsidy_months, DOMAIN_SUBSIDY_MONTHS_GRADE_3, "DOMAIN.md");
+        assert_eq!(subsidy_months, DOMAIN_SUBSIDY_MONTHS_GRADE_3, "domain.md");
         assert_eq!(
             allowance_bp,
             DOMAIN_ALLOWANCE_PERCENT_GRADE_3 * 100,
-            "DOMAIN.md"
+            "domain.md"
         );
         assert_eq!(
             nursing_bp,
             DOMAIN_PARTIAL_NURSING_PERCENT * 100,
-            "DOMAIN.md"
+            "domain.md"
         );
 
         let area = self.area_wage(region, occurred_at)?;
@@ -143,7 +143,7 @@ impl Parameters {
     }
 }
 
-/// `bp` basis points of `fen`, rounded half up to the fen (DOMAIN.md: money in integer fen).
+/// `bp` basis points of `fen`, rounded half up to the fen (docs/domain.md: money in integer fen).
 fn percent(fen: i64, bp: i64) -> i64 {
     let exact = i128::from(fen) * i128::from(bp);
     i64::try_from((exact + 5_000) / 10_000).expect("fits in i64")

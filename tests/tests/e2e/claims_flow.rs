@@ -274,13 +274,33 @@ pub async fn appraisal_benefits_payouts(
         due.sort();
         due
     };
+    // The worker registers where benefits go; the insurer's payouts go there (naming another
+    // account would wait for a second person's approval).
+    let person_id = get_claim(world, &insurer, claim_id)
+        .await
+        .unwrap()
+        .person_id;
+    let worker = Role::Worker {
+        person_id: Uuid::parse_str(&person_id).unwrap(),
+    };
+    claims
+        .set_beneficiary_account(as_(
+            &worker,
+            pb::SetBeneficiaryAccountRequest {
+                request_id: world.request_id("beneficiary-account"),
+                person_id: person_id.clone(),
+                account_reference: ACCOUNT.into(),
+            },
+        ))
+        .await
+        .expect("account registered");
     let issue = |what: &str, through: CalendarMonth| {
         let mut claims = world.claims.clone();
         let request = pb::IssuePayoutsRequest {
             request_id: world.request_id(what),
             claim_id: claim_id.into(),
             through_month: through.to_string(),
-            account_reference: ACCOUNT.into(),
+            account_reference: String::new(),
         };
         let insurer = insurer.clone();
         async move {
@@ -398,7 +418,7 @@ pub async fn routed_elsewhere(world: &World, incident_id: &str) -> String {
     let denied = get_claim(world, &insurer_of(world), &summary.claim_id)
         .await
         .expect_err("another insurer's claim");
-    assert_eq!(denied.code(), Code::PermissionDenied);
+    assert_eq!(denied.code(), Code::NotFound, "as if it did not exist");
     summary.claim_id
 }
 
@@ -506,6 +526,7 @@ pub async fn review_refusal_appeal(
             request_id: world.request_id(key),
             claim_id: claim_id.clone(),
             kind: pb::AppealKind::AdministrativeReview as i32,
+            grounds: "我在送单途中受伤".into(),
         };
         let worker = worker.clone();
         async move { claims.file_appeal(as_(&worker, request)).await }

@@ -104,7 +104,7 @@ pub async fn close_month_and_pay(world: &World) {
         };
         async move {
             premium
-                .close_month(as_(&Role::Operator, request))
+                .close_month(as_(&Role::national_operator(), request))
                 .await
                 .map(|r| r.into_inner())
         }
@@ -199,7 +199,7 @@ pub async fn close_month_and_pay(world: &World) {
         received_at: Some(timestamp(received_at)),
     };
     let paid = premium
-        .record_payment(as_(&Role::Operator, payment(expected_total)))
+        .record_payment(as_(&Role::national_operator(), payment(expected_total)))
         .await
         .expect("payment recorded")
         .into_inner();
@@ -217,13 +217,13 @@ pub async fn close_month_and_pay(world: &World) {
     assert_eq!((account.outstanding_fen, account.credit_fen), (0, 0));
     assert!(!account.in_arrears && account.overdue.is_empty());
     let replay = premium
-        .record_payment(as_(&Role::Operator, payment(expected_total)))
+        .record_payment(as_(&Role::national_operator(), payment(expected_total)))
         .await
         .expect("the same payment again")
         .into_inner();
     assert_eq!(replay.payment, paid.payment, "recorded once");
     let conflict = premium
-        .record_payment(as_(&Role::Operator, payment(expected_total + 1)))
+        .record_payment(as_(&Role::national_operator(), payment(expected_total + 1)))
         .await
         .expect_err("the same reference with another amount");
     assert_eq!(conflict.code(), Code::AlreadyExists, "{conflict:?}");
@@ -265,7 +265,7 @@ async fn import_rider(world: &World, platform_id: Uuid, joined: DateTime<Utc>) {
         .enroll
         .clone()
         .register_worker(as_(
-            &Role::Operator,
+            &Role::national_operator(),
             enr::RegisterWorkerRequest {
                 request_id: world.request_id("veteran-rider"),
                 platform_id: platform_id.to_string(),
@@ -358,7 +358,7 @@ async fn orders_before_the_platform_joined_are_refused(world: &World, last: Cale
         .enroll
         .clone()
         .register_worker(as_(
-            &Role::Operator,
+            &Role::national_operator(),
             enr::RegisterWorkerRequest {
                 request_id: world.request_id("veteran"),
                 platform_id: world.delivery.to_string(),

@@ -6,16 +6,14 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use gigshield_kit::Role;
-use gigshield_kit::testing::{TestDatabase, dev_public_keys, kafka_bootstrap, token};
+use gigshield_kit::testing::{
+    TestDatabase, dev_service_signing_key, kafka_bootstrap, service_env, token,
+};
 use tokio::process::{Child, Command};
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-
-/// Development-only PII keys (32 bytes each, base64).
-const PII_KEYS: &str = "e2e:WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo=";
-const PII_INDEX_KEY: &str = "paWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaU=";
 
 pub struct Process {
     pub name: &'static str,
@@ -86,20 +84,12 @@ pub async fn start_with(
     let db = TestDatabase::postgres().await;
     let port = free_port();
     let log = logs.path().join(format!("{name}.log"));
-    let keys = dev_public_keys()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(",");
     let mut child = Command::new(binary(name))
+        .envs(service_env())
         .env("DATABASE_URL", &db.url)
         .env("GRPC_ADDR", format!("127.0.0.1:{port}"))
-        .env("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap())
         .env("KAFKA_SESSION_TIMEOUT_MS", "6000")
         .env("KAFKA_TOPIC_PREFIX", prefix)
-        .env("JWT_PUBLIC_KEYS", keys)
-        .env("PII_KEYS", PII_KEYS)
-        .env("PII_INDEX_KEY", PII_INDEX_KEY)
         .env("OUTBOX_POLL_INTERVAL_MS", "20")
         .env("RUST_LOG", "info")
         .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -190,8 +180,6 @@ impl Stack {
         let enrollment = start("enrollment", &prefix, &logs).await;
         let premium = start("premium", &prefix, &logs).await;
         let incident = start("incident", &prefix, &logs).await;
-        let token_file = logs.path().join("premium.token");
-        std::fs::write(&token_file, token(&Role::Adjuster)).expect("token file");
         let claims = start_with(
             "claims",
             &prefix,
@@ -199,8 +187,8 @@ impl Stack {
             &[
                 ("CLAIMS_PREMIUM_ADDR", premium.addr.clone()),
                 (
-                    "CLAIMS_PREMIUM_TOKEN_FILE",
-                    token_file.display().to_string(),
+                    "SERVICE_SIGNING_KEY_FILE",
+                    dev_service_signing_key().display().to_string(),
                 ),
                 // The story's day lasts seconds: with the default 10-minute grace the rider's
                 // later ride would also cover the accident, and liability would be ambiguous.

@@ -85,7 +85,7 @@ pub async fn register_platform(
 ) -> Uuid {
     let platform = client
         .register_platform(as_(
-            &Role::Operator,
+            &Role::national_operator(),
             enr::RegisterPlatformRequest {
                 request_id: Uuid::now_v7().to_string(),
                 legal_name: "端到端测试平台".into(),
@@ -148,7 +148,7 @@ async fn put_route(world: &World, platform_id: Option<Uuid>, insurer_id: Uuid) {
         .claims
         .clone()
         .put_route(as_(
-            &Role::Operator,
+            &Role::national_operator(),
             claims_pb::PutRouteRequest {
                 request_id: Uuid::now_v7().to_string(),
                 route: Some(route.clone()),
@@ -276,7 +276,10 @@ async fn the_scheme_end_to_end() {
     let routes = world
         .claims
         .clone()
-        .list_routes(as_(&Role::Operator, claims_pb::ListRoutesRequest {}))
+        .list_routes(as_(
+            &Role::national_operator(),
+            claims_pb::ListRoutesRequest {},
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -499,7 +502,7 @@ async fn the_scheme_end_to_end() {
         async move {
             client
                 .verify_work_activity(as_(
-                    &Role::Adjuster,
+                    &Role::national_adjuster(),
                     prem::VerifyWorkActivityRequest {
                         person_id,
                         at: Some(timestamp(at)),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use gigshield_kit::auth::Claims;
+use gigshield_kit::auth::{Claims, DEV_AUDIENCE, DEV_ISSUER};
 use gigshield_kit::testing::{TestDatabase, dev_minter, kit_config, token};
 use gigshield_kit::{Role, Service};
 use gigshield_tests::pb::probe_client::ProbeClient;
@@ -70,6 +70,8 @@ async fn requests_are_authenticated_and_scoped_to_their_tenant() {
 
     let mut expired = Claims::new("backend", &platform(mine), Duration::from_secs(60));
     expired.exp = chrono::Utc::now().timestamp() - 600;
+    expired.iss = Some(DEV_ISSUER.into());
+    expired.aud = Some(DEV_AUDIENCE.into());
     let expired = dev_minter().mint_claims(&expired);
     let status = client
         .read_platform(with_token(read(mine), &expired))
@@ -116,7 +118,7 @@ async fn requests_are_authenticated_and_scoped_to_their_tenant() {
         Code::PermissionDenied
     );
 
-    let operator = token(&Role::Operator);
+    let operator = token(&Role::national_operator());
     assert!(
         client
             .read_platform(with_token(read(theirs), &operator))

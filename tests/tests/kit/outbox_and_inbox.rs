@@ -24,7 +24,7 @@ fn relay(db: &DatabaseConnection) -> Relay {
     Relay::new(
         db.clone(),
         &kafka_config("test-relay"),
-        "test",
+        "harness",
         OutboxConfig::default(),
     )
     .expect("relay")
@@ -332,7 +332,10 @@ async fn per_key_order_and_trace_context_survive_the_trip() {
     let consumer = IdempotentConsumer::new(
         &kafka_config("order-test"),
         "order-test",
-        &[&topic],
+        &[gigshield_kit::consumer::Subscription {
+            topic: &topic,
+            producer: "harness",
+        }],
         sink_db.clone(),
         RecordEffect,
     )

@@ -3,12 +3,13 @@
 use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::wire::timestamp;
-use gigshield_kit::{ApiError, Principal, RoleKind, wire};
+use gigshield_kit::{ApiError, Principal, wire};
 use gigshield_proto::claims as pb;
 use gigshield_proto::events;
 use uuid::Uuid;
 
-use super::{ClaimsApi, access, locked_claim, views};
+use super::{ClaimsApi, views, visible_claim};
+use crate::domain::access;
 use crate::domain::lifecycle::{self, AppealKind, AppealOutcome, ClaimStatus, OverturnEffect};
 use crate::events::{self as ev, ClaimEvent};
 use crate::store::records::{self, DecisionRecord};
@@ -20,8 +21,8 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::FileAppealRequest,
     ) -> Result<pb::FileAppealResponse, ApiError> {
-        principal.require_any(&[RoleKind::Worker, RoleKind::Platform, RoleKind::Adjuster])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "FileAppeal", &req)?;
+        let caller = self.caller("FileAppeal", principal).await?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "FileAppeal", &req)?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let kind = match pb::AppealKind::try_from(req.kind) {
             Ok(pb::AppealKind::AdministrativeReview) => AppealKind::AdministrativeReview,
@@ -29,12 +30,12 @@ impl ClaimsApi {
             Ok(pb::AppealKind::Mediation) => AppealKind::Mediation,
             _ => return Err(ApiError::invalid("kind", "is required")),
         };
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
+        let grounds = super::review::text("grounds", &req.grounds, false)?;
+        let txn = gigshield_kit::db::begin_write(self.db()).await?;
+        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
         }
-        let mut row = locked_claim(&txn, id).await?;
-        access::appeal(&principal, &row)?;
+        let mut row = visible_claim(&caller, &txn, id, true).await?;
         let status = records::status(&row)?;
         let open = queries::appeals(&txn, id)
             .await?
@@ -42,7 +43,7 @@ impl ClaimsApi {
             .any(|a| a.outcome.is_none());
         lifecycle::file_appeal(status, open).map_err(|e| ApiError::FailedPrecondition(e.0))?;
         let now = Utc::now();
-        let actor = access::actor(&principal);
+        let actor = caller.principal.actor();
         let appeal_id = Uuid::now_v7();
         queries::insert_appeal(
             &txn,
@@ -64,11 +65,21 @@ impl ClaimsApi {
         queries::update_claim(&txn, row.clone()).await?;
         queries::add_history(
             &txn,
+            self.vault(),
             id,
             now,
             &actor,
             "APPEAL_FILED",
-            format!("{} {appeal_id} against {}", kind.as_str(), status.as_str()),
+            format!(
+                "{} {appeal_id} against {}{}",
+                kind.as_str(),
+                status.as_str(),
+                if grounds.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {grounds}")
+                }
+            ),
         )
         .await?;
         let event = ClaimEvent::AppealFiled(events::AppealFiled {
@@ -80,12 +91,12 @@ impl ClaimsApi {
             filed_at: Some(timestamp(now)),
         });
         ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
-        let detail = access::read(&principal, &row)?;
+        let detail = access::detail(&caller);
         let response = pb::FileAppealResponse {
-            claim: Some(views::claim(&txn, &row, detail).await?),
+            claim: Some(views::claim(&txn, &row, detail, self.vault()).await?),
             appeal_id: appeal_id.to_string(),
         };
-        key.record(&txn, &response).await?;
+        key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
         self.committed();
         Ok(response)
@@ -96,8 +107,13 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::RecordAppealOutcomeRequest,
     ) -> Result<pb::RecordAppealOutcomeResponse, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "RecordAppealOutcome", &req)?;
+        let caller = self.caller("RecordAppealOutcome", principal).await?;
+        let key = IdempotencyKey::new(
+            &caller.principal,
+            &req.request_id,
+            "RecordAppealOutcome",
+            &req,
+        )?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let appeal_id = wire::uuid("appeal_id", &req.appeal_id)?;
         let effect = match pb::OverturnEffect::try_from(req.effect) {
@@ -122,12 +138,11 @@ impl ClaimsApi {
             }
             _ => return Err(ApiError::invalid("outcome", "is required")),
         };
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
+        let txn = gigshield_kit::db::begin_write(self.db()).await?;
+        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
         }
-        let mut row = locked_claim(&txn, id).await?;
-        access::handle(&principal, &row)?;
+        let mut row = visible_claim(&caller, &txn, id, true).await?;
         let mut appeal = queries::appeals(&txn, id)
             .await?
             .into_iter()
@@ -142,7 +157,7 @@ impl ClaimsApi {
         let after = lifecycle::appeal_outcome(before, outcome)
             .map_err(|e| ApiError::FailedPrecondition(e.0))?;
         let now = Utc::now();
-        let actor = access::actor(&principal);
+        let actor = caller.principal.actor();
         appeal.outcome = Some(outcome.as_str().into());
         appeal.effect = effect.map(|e| e.as_str().into());
         appeal.decided_by = Some(actor.clone());
@@ -154,20 +169,25 @@ impl ClaimsApi {
             row.status = after.as_str().into();
             match after {
                 ClaimStatus::Confirmed => {
-                    row.decision = Some(records::to_json(&DecisionRecord {
-                        status: after,
-                        refusal_reason: None,
-                        automatic: false,
-                        decided_by: actor.clone(),
-                        decided_at: now,
-                        note: format!("appeal {appeal_id} overturned the refusal"),
-                    })?);
+                    records::set_decision(
+                        &mut row,
+                        &DecisionRecord {
+                            status: after,
+                            refusal_reason: None,
+                            automatic: false,
+                            decided_by: actor.clone(),
+                            decided_at: now,
+                            note: format!("appeal {appeal_id} overturned the refusal"),
+                        },
+                        self.vault(),
+                    )?;
                     let order_id = records::liability(&row)?.map(|l| l.order_id);
                     events.push(ev::claim_confirmed(&row, order_id, false, Some(appeal_id)));
                 }
                 _ => {
                     // Back in the queue: the decision that was overturned no longer stands.
                     row.decision = None;
+                    row.decision_note_sealed = None;
                     events.push(ev::claim_routed(&row, records::reasons(&row), "REOPENED"));
                 }
             }
@@ -175,6 +195,7 @@ impl ClaimsApi {
         queries::update_claim(&txn, row.clone()).await?;
         queries::add_history(
             &txn,
+            self.vault(),
             id,
             now,
             &actor,
@@ -208,9 +229,9 @@ impl ClaimsApi {
             ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         }
         let response = pb::RecordAppealOutcomeResponse {
-            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
         };
-        key.record(&txn, &response).await?;
+        key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
         self.committed();
         Ok(response)

@@ -3,14 +3,15 @@
 use chrono::{NaiveDate, Utc};
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::wire::timestamp;
-use gigshield_kit::{ApiError, Principal, RoleKind, Violations, pii, wire};
+use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::claims as pb;
 use gigshield_proto::events;
 use gigshield_scheme::calendar::{CalendarMonth, shanghai_date};
 use gigshield_scheme::region::RegionCode;
 
 use super::review::text;
-use super::{ClaimsApi, access, locked_claim, views};
+use super::{ClaimsApi, accounts, views, visible_claim};
+use crate::domain::access;
 use crate::domain::benefits::{
     self, Appraisal, ApprovedBill, AssessmentError, BillKind, ClaimFacts, Death, Dependant,
     DisabilityGrade, NursingLevel, Relation, Supplement,
@@ -19,9 +20,6 @@ use crate::domain::lifecycle;
 use crate::domain::payouts::{self, SchedulePlan, Term};
 use crate::events::{self as ev, ClaimEvent};
 use crate::store::{appraisal, assessment, payout_ledger, payout_schedule, queries, records};
-
-/// Authenticated context of sealed payout accounts: a value copied elsewhere does not open.
-const ACCOUNT_CONTEXT: &[u8] = b"payout_ledger.account";
 
 fn nursing_from_pb(value: i32) -> Option<(NursingLevel, &'static str)> {
     match pb::NursingLevel::try_from(value) {
@@ -62,8 +60,8 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::RecordAppraisalRequest,
     ) -> Result<pb::RecordAppraisalResponse, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "RecordAppraisal", &req)?;
+        let caller = self.caller("RecordAppraisal", principal).await?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "RecordAppraisal", &req)?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let mut v = Violations::new();
         let grade = u8::try_from(req.grade)
@@ -97,12 +95,11 @@ impl ClaimsApi {
             )));
         };
 
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
+        let txn = gigshield_kit::db::begin_write(self.db()).await?;
+        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
         }
-        let mut row = locked_claim(&txn, id).await?;
-        access::handle(&principal, &row)?;
+        let mut row = visible_claim(&caller, &txn, id, true).await?;
         lifecycle::require_confirmed(records::status(&row)?, "appraised")
             .map_err(|e| ApiError::FailedPrecondition(e.0))?;
         let version = queries::appraisals(&txn, id)
@@ -110,7 +107,7 @@ impl ClaimsApi {
             .last()
             .map_or(1, |a| a.version + 1);
         let now = Utc::now();
-        let actor = access::actor(&principal);
+        let actor = caller.principal.actor();
         queries::insert_appraisal(
             &txn,
             appraisal::Model {
@@ -139,7 +136,16 @@ impl ClaimsApi {
                 grade.get()
             )
         };
-        queries::add_history(&txn, id, now, &actor, "APPRAISAL_RECORDED", detail).await?;
+        queries::add_history(
+            &txn,
+            self.vault(),
+            id,
+            now,
+            &actor,
+            "APPRAISAL_RECORDED",
+            detail,
+        )
+        .await?;
         let event = ClaimEvent::AppraisalRecorded(events::AppraisalRecorded {
             claim_id: id.to_string(),
             person_id: row.person_id.to_string(),
@@ -151,9 +157,9 @@ impl ClaimsApi {
         });
         ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         let response = pb::RecordAppraisalResponse {
-            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
         };
-        key.record(&txn, &response).await?;
+        key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
         self.committed();
         Ok(response)
@@ -164,8 +170,8 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::AssessBenefitsRequest,
     ) -> Result<pb::AssessBenefitsResponse, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "AssessBenefits", &req)?;
+        let caller = self.caller("AssessBenefits", principal).await?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "AssessBenefits", &req)?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let mut v = Violations::new();
         let mut bills = Vec::new();
@@ -235,12 +241,11 @@ impl ClaimsApi {
             )));
         };
 
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
+        let txn = gigshield_kit::db::begin_write(self.db()).await?;
+        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
         }
-        let mut row = locked_claim(&txn, id).await?;
-        access::handle(&principal, &row)?;
+        let mut row = visible_claim(&caller, &txn, id, true).await?;
         lifecycle::require_confirmed(records::status(&row)?, "assessed")
             .map_err(|e| ApiError::FailedPrecondition(e.0))?;
         // The covering order's region: coverage (and the figures) follow where it was taken.
@@ -282,7 +287,7 @@ impl ClaimsApi {
             .await?
             .map_or(1, |a| a.version + 1);
         let now = Utc::now();
-        let actor = access::actor(&principal);
+        let actor = caller.principal.actor();
         queries::insert_assessment(
             &txn,
             assessment::Model {
@@ -317,6 +322,7 @@ impl ClaimsApi {
         queries::update_claim(&txn, row.clone()).await?;
         queries::add_history(
             &txn,
+            self.vault(),
             id,
             now,
             &actor,
@@ -342,9 +348,9 @@ impl ClaimsApi {
         });
         ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         let response = pb::AssessBenefitsResponse {
-            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
+            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
         };
-        key.record(&txn, &response).await?;
+        key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
         self.committed();
         Ok(response)
@@ -355,97 +361,115 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::IssuePayoutsRequest,
     ) -> Result<pb::IssuePayoutsResponse, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "IssuePayouts", &req)?;
+        let caller = self.caller("IssuePayouts", principal).await?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "IssuePayouts", &req)?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let through = month("through_month", &req.through_month)?;
-        let account = req.account_reference.trim();
-        if account.chars().count() < 8
-            || account.chars().count() > 64
-            || !account
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(ApiError::invalid(
-                "account_reference",
-                "must be 8 to 64 letters, digits or dashes",
-            ));
-        }
-        let masked = pii::mask(account, 4, 4);
+        let named = req.account_reference.trim();
+        let named = (!named.is_empty())
+            .then(|| accounts::account_reference("account_reference", named))
+            .transpose()?;
 
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
-            return Ok(previous);
-        }
-        let mut row = locked_claim(&txn, id).await?;
-        access::handle(&principal, &row)?;
-        lifecycle::require_confirmed(records::status(&row)?, "paid")
-            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-        let now = Utc::now();
-        let actor = access::actor(&principal);
-        let through = through.to_string();
-        let mut issued = Vec::new();
-        for due in queries::schedule(&txn, id)
-            .await?
-            .into_iter()
-            .filter(|s| s.due_month <= through)
-        {
-            let sealed = self.settings.vault.seal(account, ACCOUNT_CONTEXT);
-            let entry = payout_ledger::Model {
-                idempotency_key: due.idempotency_key.clone(),
-                claim_id: id,
-                kind: due.kind.clone(),
-                period: due.period.clone(),
-                due_month: due.due_month.clone(),
-                amount_fen: due.amount_fen,
-                account_key_id: sealed.key_id,
-                account_sealed: sealed.blob,
-                account_masked: masked.clone(),
-                issued_by: actor.clone(),
-                issued_at: now,
-            };
-            // The ledger's key refuses a second payment of the same item and period.
-            if !queries::insert_ledger(&txn, entry.clone()).await? {
-                continue;
+        let response = gigshield_kit::write!(self.writer, key, |txn| {
+            let mut row = visible_claim(&caller, &txn, id, true).await?;
+            lifecycle::require_confirmed(records::status(&row)?, "paid")
+                .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+            let registered = queries::beneficiary_account(&txn, row.person_id).await?;
+            let target = accounts::payout_target(self.vault(), named.clone(), registered.as_ref())?;
+            let now = Utc::now();
+            let actor = caller.principal.actor();
+            let through = through.to_string();
+            let mut issued = Vec::new();
+            for due in queries::schedule(&txn, id)
+                .await?
+                .into_iter()
+                .filter(|s| s.due_month <= through)
+            {
+                let entry = payout_ledger::Model {
+                    idempotency_key: due.idempotency_key.clone(),
+                    claim_id: id,
+                    kind: due.kind.clone(),
+                    period: due.period.clone(),
+                    due_month: due.due_month.clone(),
+                    amount_fen: due.amount_fen,
+                    account_key_id: target.sealed.key_id.clone(),
+                    account_sealed: target.sealed.blob.clone(),
+                    account_masked: target.masked.clone(),
+                    issued_by: actor.clone(),
+                    issued_at: now,
+                    account_index: Some(target.index.clone()),
+                    approved_by: target.registered.then(|| accounts::REGISTERED.to_string()),
+                    approved_at: target.registered.then_some(now),
+                };
+                // The ledger's key refuses a second payment of the same item and period.
+                if !queries::insert_ledger(&txn, entry.clone()).await? {
+                    continue;
+                }
+                // A payout to another account leaves only when a second person approves it.
+                if target.registered {
+                    ev::emit(
+                        &txn,
+                        &self.settings.topic,
+                        &row,
+                        payout_issued(&row, &entry),
+                        now,
+                    )
+                    .await?;
+                }
+                issued.push(entry);
             }
-            let event = ClaimEvent::PayoutIssued(events::PayoutIssued {
-                claim_id: id.to_string(),
-                person_id: row.person_id.to_string(),
-                idempotency_key: entry.idempotency_key.clone(),
-                kind: entry.kind.clone(),
-                period: entry.period.clone(),
-                due_month: entry.due_month.clone(),
-                amount_fen: entry.amount_fen,
-                account_masked: masked.clone(),
-                issued_at: Some(timestamp(now)),
-            });
-            ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
-            issued.push(entry);
-        }
-        if !issued.is_empty() {
-            row.updated_at = now;
-            queries::update_claim(&txn, row.clone()).await?;
-            queries::add_history(
-                &txn,
-                id,
-                now,
-                &actor,
-                "PAYOUTS_ISSUED",
-                format!(
-                    "{} payout(s) through {through}, {} fen, to {masked}",
-                    issued.len(),
-                    issued.iter().map(|p| p.amount_fen).sum::<i64>()
-                ),
-            )
-            .await?;
-        }
-        let response = pb::IssuePayoutsResponse {
-            issued: views::payouts(&[], &issued),
-            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
-        };
-        key.record(&txn, &response).await?;
-        txn.commit().await?;
+            if !issued.is_empty() {
+                row.updated_at = now;
+                queries::update_claim(&txn, row.clone()).await?;
+                queries::add_history(
+                    &txn,
+                    self.vault(),
+                    id,
+                    now,
+                    &actor,
+                    if target.registered {
+                        "PAYOUTS_ISSUED"
+                    } else {
+                        "PAYOUTS_HELD"
+                    },
+                    format!(
+                        "{} payout(s) through {through}, {} fen, to {}{}",
+                        issued.len(),
+                        issued.iter().map(|p| p.amount_fen).sum::<i64>(),
+                        target.masked,
+                        if target.registered {
+                            ""
+                        } else {
+                            " (not the registered account: waiting for a second person's approval)"
+                        }
+                    ),
+                )
+                .await?;
+            }
+            Ok(pb::IssuePayoutsResponse {
+                issued: views::payouts(&[], &issued),
+                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+            })
+        })?;
         self.committed();
         Ok(response)
     }
+}
+
+/// The event of a payout that leaves.
+pub(super) fn payout_issued(
+    row: &crate::store::claim::Model,
+    entry: &payout_ledger::Model,
+) -> ClaimEvent {
+    ClaimEvent::PayoutIssued(events::PayoutIssued {
+        claim_id: row.id.to_string(),
+        person_id: row.person_id.to_string(),
+        idempotency_key: entry.idempotency_key.clone(),
+        kind: entry.kind.clone(),
+        period: entry.period.clone(),
+        due_month: entry.due_month.clone(),
+        amount_fen: entry.amount_fen,
+        account_masked: entry.account_masked.clone(),
+        issued_at: Some(timestamp(entry.approved_at.unwrap_or(entry.issued_at))),
+    })
 }

@@ -1,8 +1,8 @@
-//! gRPC for claims: each method authenticates, then hands over to a handler that validates,
-//! applies the domain rules, and writes state, history, outbox and stream rows in one
-//! transaction (`begin_write`).
+//! gRPC for claims: each method admits the caller by the access table
+//! ([`crate::domain::access`]), reads what it needs, applies the domain rules, and writes
+//! state, history, outbox and stream rows in one transaction on the kit's write path.
 
-mod access;
+mod accounts;
 mod appeals;
 mod benefits;
 mod review;
@@ -13,16 +13,17 @@ mod watch;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gigshield_kit::auth::principal;
-use gigshield_kit::outbox::OutboxNotifier;
 use gigshield_kit::pii::PiiVault;
-use gigshield_kit::{ApiError, CancellationToken};
+use gigshield_kit::replica::delegations;
+use gigshield_kit::write::Writer;
+use gigshield_kit::{ApiError, Caller, CancellationToken, Principal, access};
 use gigshield_proto::claims as pb;
 use gigshield_proto::claims::claims_service_server::ClaimsService;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use crate::domain::access::{TABLE, subject};
 use crate::domain::benefit_parameters::BenefitParameters;
 use crate::store::{claim, queries};
 use crate::stream::StreamNotifier;
@@ -32,7 +33,7 @@ use crate::stream::StreamNotifier;
 pub struct Settings {
     /// Where events go (`claims.events.v1`).
     pub topic: String,
-    /// Seals payout account references.
+    /// Seals payout accounts, notes and history details.
     pub vault: Arc<PiiVault>,
     /// The embedded, validated benefit parameter file.
     pub benefits: Arc<BenefitParameters>,
@@ -45,47 +46,58 @@ pub struct Settings {
 }
 
 pub struct ClaimsApi {
-    db: DatabaseConnection,
-    outbox: OutboxNotifier,
+    writer: Writer,
     settings: Settings,
 }
 
 impl ClaimsApi {
-    pub fn new(db: DatabaseConnection, outbox: OutboxNotifier, settings: Settings) -> Self {
-        Self {
-            db,
-            outbox,
-            settings,
-        }
+    pub fn new(writer: Writer, settings: Settings) -> Self {
+        Self { writer, settings }
+    }
+
+    fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.writer.db
+    }
+
+    fn vault(&self) -> &PiiVault {
+        &self.settings.vault
+    }
+
+    /// Admits the caller to `rpc` before any lookup, with a worker's delegations.
+    async fn caller(&self, rpc: &str, principal: Principal) -> Result<Caller, ApiError> {
+        delegations::caller(&TABLE, rpc, principal, self.db()).await
     }
 
     /// After a commit that wrote events: wake the relay and the streams.
     fn committed(&self) {
-        self.outbox.notify();
+        self.writer.outbox.notify();
         self.settings.stream.notify();
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("claim".into())
-}
-
-async fn locked_claim(conn: &impl ConnectionTrait, id: Uuid) -> Result<claim::Model, ApiError> {
-    queries::claim_for_update(conn, id)
-        .await?
-        .ok_or_else(not_found)
-}
-
-/// Authenticates, runs the handler, maps its error in the kit's one place.
-macro_rules! serve {
-    ($self:ident, $request:ident, $handler:ident) => {{
-        let principal = principal(&$request)?;
-        $self
-            .$handler(principal, $request.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(Status::from)
-    }};
+/// The claim if the caller may see it; otherwise the answer of a claim that does not exist.
+async fn visible_claim(
+    caller: &Caller,
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    lock: bool,
+) -> Result<claim::Model, ApiError> {
+    let row = if lock {
+        queries::claim_for_update(conn, id).await?
+    } else {
+        queries::claim(conn, id).await?
+    }
+    .ok_or_else(|| access::hidden("claim"))?;
+    caller.visible(
+        &subject(
+            row.person_id,
+            row.platform_id,
+            row.insurer_id,
+            &row.region_code,
+        ),
+        "claim",
+    )?;
+    Ok(row)
 }
 
 #[tonic::async_trait]
@@ -94,77 +106,91 @@ impl ClaimsService for ClaimsApi {
         &self,
         request: Request<pb::GetClaimRequest>,
     ) -> Result<Response<pb::GetClaimResponse>, Status> {
-        serve!(self, request, get_claim)
+        gigshield_kit::handle!(self, request, get_claim)
     }
 
     async fn list_review_queue(
         &self,
         request: Request<pb::ListReviewQueueRequest>,
     ) -> Result<Response<pb::ListReviewQueueResponse>, Status> {
-        serve!(self, request, list_review_queue)
+        gigshield_kit::handle!(self, request, list_review_queue)
     }
 
     async fn decide(
         &self,
         request: Request<pb::DecideRequest>,
     ) -> Result<Response<pb::DecideResponse>, Status> {
-        serve!(self, request, decide)
+        gigshield_kit::handle!(self, request, decide)
     }
 
     async fn request_information(
         &self,
         request: Request<pb::RequestInformationRequest>,
     ) -> Result<Response<pb::RequestInformationResponse>, Status> {
-        serve!(self, request, request_information)
+        gigshield_kit::handle!(self, request, request_information)
     }
 
     async fn put_route(
         &self,
         request: Request<pb::PutRouteRequest>,
     ) -> Result<Response<pb::PutRouteResponse>, Status> {
-        serve!(self, request, put_route)
+        gigshield_kit::handle!(self, request, put_route)
     }
 
     async fn list_routes(
         &self,
         request: Request<pb::ListRoutesRequest>,
     ) -> Result<Response<pb::ListRoutesResponse>, Status> {
-        serve!(self, request, list_routes)
+        gigshield_kit::handle!(self, request, list_routes)
     }
 
     async fn record_appraisal(
         &self,
         request: Request<pb::RecordAppraisalRequest>,
     ) -> Result<Response<pb::RecordAppraisalResponse>, Status> {
-        serve!(self, request, record_appraisal)
+        gigshield_kit::handle!(self, request, record_appraisal)
     }
 
     async fn assess_benefits(
         &self,
         request: Request<pb::AssessBenefitsRequest>,
     ) -> Result<Response<pb::AssessBenefitsResponse>, Status> {
-        serve!(self, request, assess_benefits)
+        gigshield_kit::handle!(self, request, assess_benefits)
     }
 
     async fn issue_payouts(
         &self,
         request: Request<pb::IssuePayoutsRequest>,
     ) -> Result<Response<pb::IssuePayoutsResponse>, Status> {
-        serve!(self, request, issue_payouts)
+        gigshield_kit::handle!(self, request, issue_payouts)
+    }
+
+    async fn approve_payouts(
+        &self,
+        request: Request<pb::ApprovePayoutsRequest>,
+    ) -> Result<Response<pb::ApprovePayoutsResponse>, Status> {
+        gigshield_kit::handle!(self, request, approve_payouts)
+    }
+
+    async fn set_beneficiary_account(
+        &self,
+        request: Request<pb::SetBeneficiaryAccountRequest>,
+    ) -> Result<Response<pb::SetBeneficiaryAccountResponse>, Status> {
+        gigshield_kit::handle!(self, request, set_beneficiary_account)
     }
 
     async fn file_appeal(
         &self,
         request: Request<pb::FileAppealRequest>,
     ) -> Result<Response<pb::FileAppealResponse>, Status> {
-        serve!(self, request, file_appeal)
+        gigshield_kit::handle!(self, request, file_appeal)
     }
 
     async fn record_appeal_outcome(
         &self,
         request: Request<pb::RecordAppealOutcomeRequest>,
     ) -> Result<Response<pb::RecordAppealOutcomeResponse>, Status> {
-        serve!(self, request, record_appeal_outcome)
+        gigshield_kit::handle!(self, request, record_appeal_outcome)
     }
 
     type WatchClaimsStream = watch::ClaimStream;
@@ -173,6 +199,6 @@ impl ClaimsService for ClaimsApi {
         &self,
         request: Request<pb::WatchClaimsRequest>,
     ) -> Result<Response<Self::WatchClaimsStream>, Status> {
-        serve!(self, request, watch_claims)
+        gigshield_kit::handle!(self, request, watch_claims)
     }
 }

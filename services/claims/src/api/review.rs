@@ -2,14 +2,15 @@
 
 use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
-use gigshield_kit::{ApiError, Principal, Role, RoleKind, paging, wire};
+use gigshield_kit::{ApiError, Principal, paging, wire};
 use gigshield_proto::claims as pb;
 use uuid::Uuid;
 
-use super::{ClaimsApi, access, locked_claim, not_found, views};
+use super::{ClaimsApi, views, visible_claim};
+use crate::domain::access;
 use crate::domain::lifecycle::{self, ClaimStatus, HumanDecision, RefusalReason};
 use crate::events as ev;
-use crate::store::queries;
+use crate::store::queries::{self, QueueOf};
 use crate::store::records::{self, DecisionRecord};
 
 /// The longest note or question kept in a claim's history.
@@ -59,12 +60,12 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::GetClaimRequest,
     ) -> Result<pb::GetClaimResponse, ApiError> {
+        let caller = self.caller("GetClaim", principal).await?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         // The claim, its history, appraisal and payouts as of one moment.
-        let txn = gigshield_kit::db::begin_snapshot(&self.db).await?;
-        let row = queries::claim(&txn, id).await?.ok_or_else(not_found)?;
-        let detail = access::read(&principal, &row)?;
-        let claim = views::claim(&txn, &row, detail).await?;
+        let txn = gigshield_kit::db::begin_snapshot(self.db()).await?;
+        let row = visible_claim(&caller, &txn, id, false).await?;
+        let claim = views::claim(&txn, &row, access::detail(&caller), self.vault()).await?;
         txn.commit().await?;
         Ok(pb::GetClaimResponse { claim: Some(claim) })
     }
@@ -74,10 +75,11 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::ListReviewQueueRequest,
     ) -> Result<pb::ListReviewQueueResponse, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster, RoleKind::Operator])?;
-        let insurer = match principal.role {
-            Role::Insurer { insurer_id } => Some(insurer_id),
-            _ => None,
+        let caller = self.caller("ListReviewQueue", principal).await?;
+        let role = &caller.principal.role;
+        let of = match role.insurer() {
+            Some(insurer) => QueueOf::Insurer(insurer),
+            None => QueueOf::Area(role.jurisdiction().and_then(|j| j.sql_patterns())),
         };
         let page = req.page.unwrap_or_default();
         let size = paging::page_size(page.page_size)?;
@@ -88,7 +90,7 @@ impl ClaimsApi {
                 })
             })
             .transpose()?;
-        let mut rows = queries::review_queue(&self.db, insurer, after, size + 1).await?;
+        let mut rows = queries::review_queue(self.db(), of, after, size + 1).await?;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
         let next_page_token = match (more, rows.last()) {
@@ -106,8 +108,8 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::DecideRequest,
     ) -> Result<pb::DecideResponse, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "Decide", &req)?;
+        let caller = self.caller("Decide", principal).await?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "Decide", &req)?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let note = text("note", &req.note, false)?;
         let decision = match pb::ClaimStatus::try_from(req.decision) {
@@ -135,56 +137,54 @@ impl ClaimsApi {
                 ));
             }
         };
-
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
-            return Ok(previous);
-        }
-        let mut row = locked_claim(&txn, id).await?;
-        access::handle(&principal, &row)?;
-        let status = lifecycle::decide(records::status(&row)?, decision)
-            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-        let now = Utc::now();
-        let actor = access::actor(&principal);
-        let refusal_reason = match decision {
-            HumanDecision::Confirm => None,
-            HumanDecision::Refuse(reason) => Some(reason),
-        };
-        row.status = status.as_str().into();
-        row.updated_at = now;
-        row.decision = Some(records::to_json(&DecisionRecord {
-            status,
-            refusal_reason,
-            automatic: false,
-            decided_by: actor.clone(),
-            decided_at: now,
-            note: note.clone(),
-        })?);
-        queries::update_claim(&txn, row.clone()).await?;
-        let (action, detail, event) = match refusal_reason {
-            None => {
-                let order_id = records::liability(&row)?.map(|l| l.order_id);
-                (
-                    "CONFIRMED",
-                    note,
-                    ev::claim_confirmed(&row, order_id, false, None),
-                )
-            }
-            Some(reason) => (
-                "REFUSED",
-                format!("{}: {note}", reason.as_str()),
-                ev::claim_refused(&row, reason.as_str()),
-            ),
-        };
-        queries::add_history(&txn, id, now, &actor, action, detail).await?;
-        ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
-        let response = pb::DecideResponse {
-            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
-        };
-        key.record(&txn, &response).await?;
-        txn.commit().await?;
+        let response = gigshield_kit::write!(self.writer, key, |txn| {
+            let mut row = visible_claim(&caller, &txn, id, true).await?;
+            let status = lifecycle::decide(records::status(&row)?, decision)
+                .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+            let now = Utc::now();
+            let actor = caller.principal.actor();
+            let refusal_reason = match decision {
+                HumanDecision::Confirm => None,
+                HumanDecision::Refuse(reason) => Some(reason),
+            };
+            row.status = status.as_str().into();
+            row.updated_at = now;
+            records::set_decision(
+                &mut row,
+                &DecisionRecord {
+                    status,
+                    refusal_reason,
+                    automatic: false,
+                    decided_by: actor.clone(),
+                    decided_at: now,
+                    note: note.clone(),
+                },
+                self.vault(),
+            )?;
+            queries::update_claim(&txn, row.clone()).await?;
+            let (action, detail, event) = match refusal_reason {
+                None => {
+                    let order_id = records::liability(&row)?.map(|l| l.order_id);
+                    (
+                        "CONFIRMED",
+                        note.clone(),
+                        ev::claim_confirmed(&row, order_id, false, None),
+                    )
+                }
+                Some(reason) => (
+                    "REFUSED",
+                    format!("{}: {note}", reason.as_str()),
+                    ev::claim_refused(&row, reason.as_str()),
+                ),
+            };
+            queries::add_history(&txn, self.vault(), id, now, &actor, action, detail).await?;
+            ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
+            tracing::info!(claim_id = %id, status = status.as_str(), "claim decided");
+            Ok(pb::DecideResponse {
+                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+            })
+        })?;
         self.committed();
-        tracing::info!(claim_id = %id, status = status.as_str(), "claim decided");
         Ok(response)
     }
 
@@ -193,51 +193,46 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::RequestInformationRequest,
     ) -> Result<pb::RequestInformationResponse, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "RequestInformation", &req)?;
+        let caller = self.caller("RequestInformation", principal).await?;
+        let key = IdempotencyKey::new(
+            &caller.principal,
+            &req.request_id,
+            "RequestInformation",
+            &req,
+        )?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let question = text("question", &req.question, true)?;
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
-            return Ok(previous);
-        }
-        let mut row = locked_claim(&txn, id).await?;
-        access::handle(&principal, &row)?;
-        let status: ClaimStatus = lifecycle::request_information(records::status(&row)?)
-            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-        let now = Utc::now();
-        row.status = status.as_str().into();
-        row.updated_at = now;
-        queries::update_claim(&txn, row.clone()).await?;
-        queries::add_history(
-            &txn,
-            id,
-            now,
-            &access::actor(&principal),
-            "INFORMATION_REQUESTED",
-            question,
-        )
-        .await?;
-        // The question stays in the history: events carry no free text.
-        let reasons = row
-            .review_reasons
-            .split(',')
-            .filter(|r| !r.is_empty())
-            .map(str::to_string)
-            .collect();
-        ev::emit(
-            &txn,
-            &self.settings.topic,
-            &row,
-            ev::claim_routed(&row, reasons, "INFORMATION_REQUESTED"),
-            now,
-        )
-        .await?;
-        let response = pb::RequestInformationResponse {
-            claim: Some(views::claim(&txn, &row, access::Detail::Full).await?),
-        };
-        key.record(&txn, &response).await?;
-        txn.commit().await?;
+        let response = gigshield_kit::write!(self.writer, key, |txn| {
+            let mut row = visible_claim(&caller, &txn, id, true).await?;
+            let status: ClaimStatus = lifecycle::request_information(records::status(&row)?)
+                .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+            let now = Utc::now();
+            row.status = status.as_str().into();
+            row.updated_at = now;
+            queries::update_claim(&txn, row.clone()).await?;
+            queries::add_history(
+                &txn,
+                self.vault(),
+                id,
+                now,
+                &caller.principal.actor(),
+                "INFORMATION_REQUESTED",
+                question.clone(),
+            )
+            .await?;
+            // The question stays in the history: events carry no free text.
+            ev::emit(
+                &txn,
+                &self.settings.topic,
+                &row,
+                ev::claim_routed(&row, records::reasons(&row), "INFORMATION_REQUESTED"),
+                now,
+            )
+            .await?;
+            Ok(pb::RequestInformationResponse {
+                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+            })
+        })?;
         self.committed();
         Ok(response)
     }

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
-use gigshield_kit::{ApiError, Principal, RoleKind, Violations, wire};
+use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::claims as pb;
 use gigshield_scheme::region::ProvinceCode;
 use uuid::Uuid;
@@ -27,6 +27,11 @@ pub fn domain_route(row: &route::Model) -> Option<Route> {
     })
 }
 
+/// A route's province as a 6-digit code (routes store `XX0000` or the 2 digits).
+fn province_code(stored: &str) -> String {
+    ProvinceCode::parse(stored).map_or_else(|_| stored.to_string(), |p| p.region_code())
+}
+
 fn view(row: &route::Model) -> pb::Route {
     pb::Route {
         province_code: row.province_code.clone(),
@@ -41,8 +46,8 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::PutRouteRequest,
     ) -> Result<pb::PutRouteResponse, ApiError> {
-        principal.require_any(&[RoleKind::Operator])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "PutRoute", &req)?;
+        let caller = self.caller("PutRoute", principal).await?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "PutRoute", &req)?;
         let route = req.route.unwrap_or_default();
         let mut v = Violations::new();
         let province = v.check(
@@ -70,9 +75,13 @@ impl ClaimsApi {
                 "validated fields missing"
             )));
         };
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
-            return Ok(previous);
+        // An operator routes only provinces inside its area.
+        if let Some(area) = caller.principal.role.jurisdiction()
+            && !area.contains_region(&province.region_code())
+        {
+            return Err(ApiError::PermissionDenied(
+                "route.province_code: outside the operator's area".into(),
+            ));
         }
         let row = route::Model {
             province_code: province.to_string(),
@@ -80,14 +89,13 @@ impl ClaimsApi {
             insurer_id,
             updated_at: Utc::now(),
         };
-        queries::put_route(&txn, row.clone()).await?;
-        let response = pb::PutRouteResponse {
-            route: Some(view(&row)),
-        };
-        key.record(&txn, &response).await?;
-        txn.commit().await?;
-        tracing::info!(province = %row.province_code, insurer_id = %insurer_id, "route set");
-        Ok(response)
+        gigshield_kit::write!(self.writer, key, |txn| {
+            queries::put_route(&txn, row.clone()).await?;
+            tracing::info!(province = %row.province_code, insurer_id = %insurer_id, "route set");
+            Ok(pb::PutRouteResponse {
+                route: Some(view(&row)),
+            })
+        })
     }
 
     pub(super) async fn list_routes(
@@ -95,9 +103,20 @@ impl ClaimsApi {
         principal: Principal,
         _req: pb::ListRoutesRequest,
     ) -> Result<pb::ListRoutesResponse, ApiError> {
-        principal.require_any(&[RoleKind::Operator, RoleKind::Adjuster])?;
+        let caller = self.caller("ListRoutes", principal).await?;
+        let role = &caller.principal.role;
+        let routes = queries::routes(self.db()).await?;
         Ok(pb::ListRoutesResponse {
-            routes: queries::routes(&self.db).await?.iter().map(view).collect(),
+            routes: routes
+                .iter()
+                .filter(|r| match role.insurer() {
+                    Some(insurer) => r.insurer_id == insurer,
+                    None => role
+                        .jurisdiction()
+                        .is_some_and(|area| area.covers(&province_code(&r.province_code))),
+                })
+                .map(view)
+                .collect(),
         })
     }
 }

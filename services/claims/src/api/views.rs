@@ -1,12 +1,13 @@
 //! Claims as the API shows them.
 
 use gigshield_kit::ApiError;
+use gigshield_kit::pii::PiiVault;
 use gigshield_kit::wire::timestamp;
 use gigshield_proto::claims as pb;
 use gigshield_proto::events;
 use sea_orm::ConnectionTrait;
 
-use super::access::Detail;
+use crate::domain::access::Detail;
 use crate::domain::benefits::{Amount, BenefitAssessment};
 use crate::domain::determination::Verdict;
 use crate::domain::lifecycle::{AppealKind, ClaimStatus, OverturnEffect};
@@ -72,20 +73,26 @@ pub fn appeal_kind(kind: AppealKind) -> pb::AppealKind {
     }
 }
 
-/// Scheduled payouts with what the ledger issued, plus ledger rows an older schedule had.
+/// Scheduled payouts with what the ledger issued, plus ledger rows an older schedule had. A
+/// ledger row without an approval waits for a second person (it went to an account other than
+/// the registered one).
 pub fn payouts(
     schedule: &[payout_schedule::Model],
     ledger: &[payout_ledger::Model],
 ) -> Vec<pb::Payout> {
-    let issued = |l: &payout_ledger::Model| pb::Payout {
-        idempotency_key: l.idempotency_key.clone(),
-        kind: l.kind.clone(),
-        period: l.period.clone(),
-        due_month: l.due_month.clone(),
-        amount_fen: l.amount_fen,
-        issued: true,
-        issued_at: Some(timestamp(l.issued_at)),
-        account_masked: l.account_masked.clone(),
+    let issued = |l: &payout_ledger::Model| {
+        let held = l.approved_by.is_none();
+        pb::Payout {
+            idempotency_key: l.idempotency_key.clone(),
+            kind: l.kind.clone(),
+            period: l.period.clone(),
+            due_month: l.due_month.clone(),
+            amount_fen: l.amount_fen,
+            issued: !held,
+            issued_at: Some(timestamp(l.issued_at)),
+            account_masked: l.account_masked.clone(),
+            pending_approval: held,
+        }
     };
     let mut out: Vec<pb::Payout> = schedule
         .iter()
@@ -104,6 +111,7 @@ pub fn payouts(
                     issued: false,
                     issued_at: None,
                     account_masked: String::new(),
+                    pending_approval: false,
                 },
             }
         })
@@ -129,6 +137,7 @@ pub async fn claim(
     conn: &impl ConnectionTrait,
     row: &claim::Model,
     detail: Detail,
+    vault: &PiiVault,
 ) -> Result<pb::Claim, ApiError> {
     let medical = detail == Detail::Full;
     let trace = records::trace(row)?
@@ -144,6 +153,11 @@ pub async fn claim(
             evidence: if medical { o.evidence } else { String::new() },
         })
         .collect();
+    let note = if medical {
+        records::decision_note(row, vault)?
+    } else {
+        String::new()
+    };
     let decision = records::decision(row)?.map(|d| pb::Decision {
         status: status(d.status) as i32,
         refusal_reason: d
@@ -157,7 +171,7 @@ pub async fn claim(
             d.decided_by
         },
         decided_at: Some(timestamp(d.decided_at)),
-        note: d.note,
+        note,
     });
     let history = queries::history(conn, row.id)
         .await?
@@ -168,14 +182,26 @@ pub async fn claim(
                     && !h.action.starts_with("BENEFIT")
                     && !h.action.starts_with("PAYOUT")
         })
-        .map(|h| pb::HistoryEntry {
-            number: h.number,
-            at: Some(timestamp(h.at)),
-            actor: h.actor,
-            action: h.action,
-            detail: h.detail,
+        .map(|h| {
+            Ok::<_, ApiError>(pb::HistoryEntry {
+                number: h.number,
+                at: Some(timestamp(h.at)),
+                actor: h.actor,
+                action: h.action,
+                // Notes, questions and grounds are for the parties and handlers only.
+                detail: if medical {
+                    vault
+                        .open_text(
+                            h.detail_sealed.as_deref(),
+                            crate::store::queries::HISTORY_DETAIL,
+                        )
+                        .map_err(ApiError::internal)?
+                } else {
+                    String::new()
+                },
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()?;
     let appeals = queries::appeals(conn, row.id)
         .await?
         .into_iter()

@@ -6,7 +6,7 @@
 use std::pin::Pin;
 
 use gigshield_kit::wire::timestamp;
-use gigshield_kit::{ApiError, Principal, Role, RoleKind, paging};
+use gigshield_kit::{ApiError, Principal, paging};
 use gigshield_proto::claims as pb;
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
@@ -39,14 +39,12 @@ impl ClaimsApi {
         principal: Principal,
         req: pb::WatchClaimsRequest,
     ) -> Result<ClaimStream, ApiError> {
-        principal.require_any(&[RoleKind::Insurer, RoleKind::Adjuster, RoleKind::Operator])?;
-        let insurer = match principal.role {
-            Role::Insurer { insurer_id } => Some(insurer_id),
-            _ => None,
-        };
+        let caller = self.caller("WatchClaims", principal).await?;
+        // The table admits only insurers and their adjusters: the stream is theirs.
+        let insurer = caller.principal.role.insurer();
         let mut last = resume_after(&req.resume_token)?;
         let (tx, rx) = mpsc::channel(BATCH as usize);
-        let db = self.db.clone();
+        let db = self.db().clone();
         let notifier = self.settings.stream.clone();
         let poll = self.settings.watch_poll;
         let shutdown = self.settings.shutdown.clone();

@@ -33,7 +33,7 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ParameterErro
     }
 }
 
-/// How sure we are of a figure, as DOMAIN.md grades it.
+/// How sure we are of a figure, as docs/domain.md grades it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Confidence {
     /// Official text or its quotation.

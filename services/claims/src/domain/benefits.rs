@@ -1,7 +1,7 @@
 //! The benefit calculator: what the fund owes for a confirmed claim, item by item, each with the
 //! formula that produced it.
 //!
-//! Reference formulas of the work-injury regulation (DOMAIN.md, M), with the figures from
+//! Reference formulas of the work-injury regulation (docs/domain.md, M), with the figures from
 //! [`BenefitParameters`]. Platform workers have no employer wage, so the *wage base* is the
 //! area's average monthly wage times `wage_base_bp_of_area_average` (default 100 %, ?).
 //!

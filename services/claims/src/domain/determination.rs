@@ -169,21 +169,21 @@ pub struct OtherClaim {
 // Parameters
 // ---------------------------------------------------------------------------------------------
 
-/// The tunable numbers of determination. Every field is a parameter because DOMAIN.md marks it
+/// The tunable numbers of determination. Every field is a parameter as docs/domain.md marks it
 /// unconfirmed (?) or it is an operational choice; [`Default`] gives the documented values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeterminationParams {
     /// Widens every order window on both sides. Default 10 minutes. It absorbs clock skew
     /// between the platform's order events and the reported incident time; it is deliberately
     /// not long enough to cover the ride back after an order, because such cases are disputed
-    /// (DOMAIN.md) and must reach a human rather than be confirmed automatically.
+    /// (docs/domain.md) and must reach a human rather than be confirmed automatically.
     pub order_grace_minutes: u32,
     /// How long after acceptance an order that is still open covers an incident. Default 240
     /// minutes. An open order is expected when the worker was hurt during it, so it counts;
     /// it is also what a platform sends when it never closed the order, so the cover is
     /// bounded and a later incident goes to a human.
     pub open_order_max_minutes: u32,
-    /// When the scheme started in which provinces (DOMAIN.md: dates H, except the 2026 date).
+    /// When the scheme started in which provinces (docs/domain.md: dates H, 2026 M).
     pub scheme_stages: Vec<SchemeStage>,
     pub filing_deadline_days: FilingDeadlines,
     /// Sudden illness counts only with death within this many hours of onset. Default 48 (M,
@@ -212,11 +212,11 @@ pub struct SchemeStage {
 /// confirmed automatically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilingDeadlines {
-    /// Default 30 (DOMAIN.md: ?).
+    /// Default 30 (docs/domain.md: ?).
     pub platform: u32,
-    /// Default 90 (DOMAIN.md: ?).
+    /// Default 90 (docs/domain.md: ?).
     pub worker: u32,
-    /// Default 90 (DOMAIN.md: ?).
+    /// Default 90 (docs/domain.md: ?).
     pub close_relative: u32,
 }
 
@@ -239,7 +239,7 @@ fn provinces(prefixes: &[&str]) -> Vec<ProvinceCode> {
         .collect()
 }
 
-/// The first day of nationwide coverage. DOMAIN.md says "2026: all 31 provinces" without a
+/// The first day of nationwide coverage. The official texts say "2026: all 31 provinces" without a
 /// day; 1 January is the assumed default (?).
 pub fn default_nationwide_from() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date")

@@ -57,7 +57,7 @@ impl ClaimStatus {
 }
 
 /// Why a human refused a claim (不予确认结论): the fixed list. Each mirrors a determination
-/// ground of DOMAIN.md; "insufficient evidence" covers a case the parties could not document
+/// ground of docs/domain.md; "insufficient evidence" covers a case the parties could not document
 /// after a request for information.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RefusalReason {

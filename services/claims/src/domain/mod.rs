@@ -10,6 +10,7 @@
 //! answered in Asia/Shanghai ([`gigshield_scheme::calendar`]); regions and provinces are the
 //! scheme's shared codes ([`gigshield_scheme::region`]).
 
+pub mod access;
 pub mod benefit_parameters;
 pub mod benefits;
 pub mod determination;

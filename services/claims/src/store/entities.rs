@@ -74,8 +74,9 @@ pub mod claim {
         pub review_reasons: String,
         /// JSON of `determination::Liability`.
         pub liability: Option<String>,
-        /// JSON of `records::DecisionRecord`.
+        /// JSON of `records::DecisionRecord` (its note is in `decision_note_sealed`).
         pub decision: Option<String>,
+        pub decision_note_sealed: Option<Vec<u8>>,
     }
 
     no_relations!();
@@ -94,7 +95,8 @@ pub mod claim_history {
         pub at: DateTimeUtc,
         pub actor: String,
         pub action: String,
-        pub detail: String,
+        /// Sealed free text (notes, questions, grounds).
+        pub detail_sealed: Option<Vec<u8>>,
     }
 
     no_relations!();
@@ -180,6 +182,12 @@ pub mod payout_ledger {
         pub account_masked: String,
         pub issued_by: String,
         pub issued_at: DateTimeUtc,
+        /// Blind index of the account, to compare with the registered one without opening it.
+        pub account_index: Option<Vec<u8>>,
+        /// Who released the payout: `registered account` when it went to the person's registered
+        /// account, else the second person; `None` while it waits for one.
+        pub approved_by: Option<String>,
+        pub approved_at: Option<DateTimeUtc>,
     }
 
     // By hand: leaves the sealed account out of any log line that prints a row.
@@ -230,6 +238,38 @@ pub mod claim_event {
         pub event_type: String,
         pub payload: Vec<u8>,
         pub recorded_at: DateTimeUtc,
+    }
+
+    no_relations!();
+}
+
+pub mod beneficiary_account {
+    use sea_orm::entity::prelude::*;
+
+    /// A person's registered beneficiary account; the highest version counts.
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "beneficiary_account")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub person_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        pub account_key_id: String,
+        pub account_sealed: Vec<u8>,
+        pub account_masked: String,
+        pub account_index: Vec<u8>,
+        pub set_by: String,
+        pub set_at: DateTimeUtc,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("beneficiary_account::Model")
+                .field("person_id", &self.person_id)
+                .field("version", &self.version)
+                .field("account_masked", &self.account_masked)
+                .finish_non_exhaustive()
+        }
     }
 
     no_relations!();

@@ -8,7 +8,9 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut all = gigshield_kit::migrations();
+        all.push(Box::new(gigshield_kit::replica::delegations::migration()));
         all.push(Box::new(CreateClaims));
+        all.push(Box::new(TrustBoundaries));
         all
     }
 }
@@ -162,5 +164,50 @@ impl MigrationTrait for CreateClaims {
             ],
         )
         .await
+    }
+}
+
+/// History details and decision notes sealed; each person's beneficiary account; payouts to
+/// another account held for a second person's approval. Clear text of earlier rows cannot be
+/// sealed in a migration (no key) and is dropped.
+struct TrustBoundaries;
+
+impl MigrationName for TrustBoundaries {
+    fn name(&self) -> &str {
+        "claims_0002_sealed_text_beneficiary_accounts_approvals"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TrustBoundaries {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "ALTER TABLE claim_history ADD COLUMN detail_sealed {bytes}",
+                "ALTER TABLE claim_history DROP COLUMN detail",
+                "ALTER TABLE claim ADD COLUMN decision_note_sealed {bytes}",
+                "CREATE TABLE beneficiary_account (
+                    person_id {uuid} NOT NULL,
+                    version INTEGER NOT NULL,
+                    account_key_id TEXT NOT NULL,
+                    account_sealed {bytes} NOT NULL,
+                    account_masked TEXT NOT NULL,
+                    account_index {bytes} NOT NULL,
+                    set_by TEXT NOT NULL,
+                    set_at {timestamp} NOT NULL,
+                    PRIMARY KEY (person_id, version))",
+                "ALTER TABLE payout_ledger ADD COLUMN account_index {bytes}",
+                "ALTER TABLE payout_ledger ADD COLUMN approved_by TEXT",
+                "ALTER TABLE payout_ledger ADD COLUMN approved_at {timestamp}",
+                // Payouts issued before approvals existed were paid out.
+                "UPDATE payout_ledger SET approved_by = 'before approvals', approved_at = issued_at",
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(manager, &["DROP TABLE beneficiary_account"]).await
     }
 }

@@ -6,7 +6,7 @@ pub mod queries;
 pub mod records;
 
 pub use entities::{
-    appeal, appraisal, assessment, claim, claim_event, claim_history, membership, payout_ledger,
-    payout_schedule, route,
+    appeal, appraisal, assessment, beneficiary_account, claim, claim_event, claim_history,
+    membership, payout_ledger, payout_schedule, route,
 };
 pub use migrations::Migrator;

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use gigshield_kit::db::is_postgres;
-use sea_orm::sea_query::OnConflict;
+use gigshield_kit::pii::PiiVault;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -12,8 +13,8 @@ use uuid::Uuid;
 use crate::domain::lifecycle::ClaimStatus;
 
 use super::entities::{
-    appeal, appraisal, assessment, claim, claim_event, claim_history, membership, payout_ledger,
-    payout_schedule, route,
+    appeal, appraisal, assessment, beneficiary_account, claim, claim_event, claim_history,
+    membership, payout_ledger, payout_schedule, route,
 };
 
 // --- enrollment replica -----------------------------------------------------------------------
@@ -134,17 +135,35 @@ pub async fn update_claim(conn: &impl ConnectionTrait, row: claim::Model) -> Res
 
 /// The review queue after `after` (keyset by id, which is time-ordered UUIDv7), for one
 /// insurer or for everyone.
+/// Whose claims a listing shows.
+#[derive(Debug, Clone)]
+pub enum QueueOf {
+    Insurer(Uuid),
+    /// Claims placed in an area (`Jurisdiction::sql_patterns`); `None` is everywhere.
+    Area(Option<(String, String)>),
+}
+
 pub async fn review_queue(
     conn: &impl ConnectionTrait,
-    insurer_id: Option<Uuid>,
+    of: QueueOf,
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<claim::Model>, DbErr> {
     let mut query = claim::Entity::find().filter(
         claim::Column::Status.is_in(ClaimStatus::AWAITING_DECISION.map(ClaimStatus::as_str)),
     );
-    if let Some(insurer) = insurer_id {
-        query = query.filter(claim::Column::InsurerId.eq(insurer));
+    match of {
+        QueueOf::Insurer(insurer) => {
+            query = query.filter(claim::Column::InsurerId.eq(insurer));
+        }
+        QueueOf::Area(None) => {}
+        QueueOf::Area(Some((inside, province))) => {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(claim::Column::RegionCode.like(inside))
+                    .add(claim::Column::RegionCode.eq(province)),
+            );
+        }
     }
     if let Some(after) = after {
         query = query.filter(claim::Column::Id.gt(after));
@@ -170,8 +189,14 @@ pub async fn history(
 }
 
 /// Appends a history entry. Callers hold the claim's row lock, so numbers do not collide.
+/// Authenticated context of sealed history details.
+pub const HISTORY_DETAIL: &[u8] = b"claim_history.detail";
+
+/// Appends a history entry; its detail (which may quote a note, a question or appeal grounds)
+/// is sealed.
 pub async fn add_history(
     conn: &impl ConnectionTrait,
+    vault: &PiiVault,
     claim_id: Uuid,
     at: DateTime<Utc>,
     actor: &str,
@@ -191,7 +216,7 @@ pub async fn add_history(
             at,
             actor: actor.to_string(),
             action: action.to_string(),
-            detail,
+            detail_sealed: vault.seal_text(&detail, HISTORY_DETAIL),
         }
         .into_active_model(),
     )
@@ -286,6 +311,48 @@ pub async fn ledger(
         .order_by_asc(payout_ledger::Column::IdempotencyKey)
         .all(conn)
         .await
+}
+
+/// The person's registered beneficiary account (the latest version).
+pub async fn beneficiary_account(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+) -> Result<Option<beneficiary_account::Model>, DbErr> {
+    beneficiary_account::Entity::find()
+        .filter(beneficiary_account::Column::PersonId.eq(person_id))
+        .order_by_desc(beneficiary_account::Column::Version)
+        .one(conn)
+        .await
+}
+
+pub async fn insert_beneficiary_account(
+    conn: &impl ConnectionTrait,
+    row: beneficiary_account::Model,
+) -> Result<(), DbErr> {
+    beneficiary_account::Entity::insert(row.into_active_model())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Releases a held payout; false when it was released before.
+pub async fn approve_ledger(
+    conn: &impl ConnectionTrait,
+    idempotency_key: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = payout_ledger::Entity::update_many()
+        .col_expr(
+            payout_ledger::Column::ApprovedBy,
+            Expr::value(by.to_string()),
+        )
+        .col_expr(payout_ledger::Column::ApprovedAt, Expr::value(at))
+        .filter(payout_ledger::Column::IdempotencyKey.eq(idempotency_key))
+        .filter(payout_ledger::Column::ApprovedBy.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// Records a payment; false when its key was paid before (nothing is written then).

@@ -20,7 +20,23 @@ pub struct DecisionRecord {
     /// `automation` or the human's actor string.
     pub decided_by: String,
     pub decided_at: DateTime<Utc>,
+    /// Kept sealed in `claim.decision_note_sealed`, never in this JSON.
+    #[serde(skip)]
     pub note: String,
+}
+
+/// Authenticated context of the sealed decision note.
+pub const DECISION_NOTE: &[u8] = b"claim.decision_note";
+
+/// Sets the claim's decision, the note sealed beside it.
+pub fn set_decision(
+    row: &mut claim::Model,
+    record: &DecisionRecord,
+    vault: &gigshield_kit::pii::PiiVault,
+) -> Result<(), ApiError> {
+    row.decision = Some(to_json(record)?);
+    row.decision_note_sealed = vault.seal_text(&record.note, DECISION_NOTE);
+    Ok(())
 }
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> ApiError {
@@ -47,12 +63,22 @@ pub fn liability(row: &claim::Model) -> Result<Option<Liability>, ApiError> {
         .map_err(|e| corrupt("liability", e))
 }
 
+/// The decision without its note (see [`decision_note`]).
 pub fn decision(row: &claim::Model) -> Result<Option<DecisionRecord>, ApiError> {
     row.decision
         .as_deref()
         .map(serde_json::from_str)
         .transpose()
         .map_err(|e| corrupt("decision", e))
+}
+
+pub fn decision_note(
+    row: &claim::Model,
+    vault: &gigshield_kit::pii::PiiVault,
+) -> Result<String, ApiError> {
+    vault
+        .open_text(row.decision_note_sealed.as_deref(), DECISION_NOTE)
+        .map_err(|e| corrupt("decision note", e))
 }
 
 pub fn reasons(row: &claim::Model) -> Vec<String> {

@@ -50,7 +50,7 @@ fn actions(claim: &pb::Claim) -> Vec<&str> {
 async fn history_reaches(app: &mut TestApp, claim_id: &str, n: usize) -> pb::Claim {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let claim = app.get(&Role::Adjuster, claim_id).await.unwrap();
+        let claim = app.get(&Role::national_adjuster(), claim_id).await.unwrap();
         if claim.history.len() >= n {
             return claim;
         }

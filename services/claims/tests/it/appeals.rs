@@ -15,6 +15,7 @@ async fn appeal(app: &mut TestApp, role: &Role, claim_id: &str) -> Result<String
                 request_id: Uuid::now_v7().to_string(),
                 claim_id: claim_id.into(),
                 kind: pb::AppealKind::AdministrativeReview as i32,
+                grounds: "事故发生在送单途中".into(),
             },
         ))
         .await
@@ -30,7 +31,7 @@ async fn outcome(
 ) -> Result<pb::Claim, tonic::Status> {
     app.client
         .record_appeal_outcome(as_(
-            &Role::Adjuster,
+            &Role::national_adjuster(),
             pb::RecordAppealOutcomeRequest {
                 request_id: Uuid::now_v7().to_string(),
                 claim_id: claim_id.into(),
@@ -65,7 +66,11 @@ async fn an_appeal_overturning_a_refusal_confirms_the_claim() {
         person_id: Uuid::now_v7(),
     };
     let denied = appeal(&mut app, &stranger, &id).await.unwrap_err();
-    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    assert_eq!(
+        denied.code(),
+        tonic::Code::NotFound,
+        "another's claim does not exist for them"
+    );
     let appeal_id = appeal(&mut app, &world.worker(), &id).await.unwrap();
     let second = appeal(&mut app, &world.worker(), &id).await.unwrap_err();
     assert_eq!(second.code(), tonic::Code::FailedPrecondition);

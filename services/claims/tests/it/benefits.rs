@@ -18,7 +18,7 @@ async fn appraise(
 ) -> pb::Claim {
     app.client
         .record_appraisal(as_(
-            &Role::Adjuster,
+            &Role::national_adjuster(),
             pb::RecordAppraisalRequest {
                 request_id: Uuid::now_v7().to_string(),
                 claim_id: claim_id.into(),
@@ -49,7 +49,7 @@ async fn appraisal_benefits_and_payouts_once_each() {
     let bad = app
         .client
         .record_appraisal(as_(
-            &Role::Adjuster,
+            &Role::national_adjuster(),
             pb::RecordAppraisalRequest {
                 request_id: Uuid::now_v7().to_string(),
                 claim_id: id.clone(),
@@ -115,11 +115,23 @@ async fn appraisal_benefits_and_payouts_once_each() {
     assert_eq!(claim.payouts.len(), 2 + 2 * 3);
     assert!(claim.payouts.iter().all(|p| !p.issued));
 
+    // The worker registers where their benefits go; payouts go there without naming it.
+    app.client
+        .set_beneficiary_account(as_(
+            &world.worker(),
+            pb::SetBeneficiaryAccountRequest {
+                request_id: Uuid::now_v7().to_string(),
+                person_id: world.person.to_string(),
+                account_reference: "6222020200112233445".into(),
+            },
+        ))
+        .await
+        .unwrap();
     let issue = |request_id: &str| pb::IssuePayoutsRequest {
         request_id: request_id.into(),
         claim_id: id.clone(),
         through_month: start.to_string(),
-        account_reference: "6222020200112233445".into(),
+        account_reference: String::new(),
     };
     let issued = app
         .client
@@ -140,14 +152,14 @@ async fn appraisal_benefits_and_payouts_once_each() {
     // Another request for the same month issues nothing more; re-assessing keeps issued ones.
     let again = app
         .client
-        .issue_payouts(as_(&Role::Adjuster, issue("pay-2")))
+        .issue_payouts(as_(&Role::national_adjuster(), issue("pay-2")))
         .await
         .unwrap()
         .into_inner();
     assert!(again.issued.is_empty());
     app.client
         .assess_benefits(as_(
-            &Role::Adjuster,
+            &Role::national_adjuster(),
             pb::AssessBenefitsRequest {
                 request_id: Uuid::now_v7().to_string(),
                 ..assess
@@ -157,7 +169,7 @@ async fn appraisal_benefits_and_payouts_once_each() {
         .unwrap();
     let later = app
         .client
-        .issue_payouts(as_(&Role::Adjuster, issue("pay-3")))
+        .issue_payouts(as_(&Role::national_adjuster(), issue("pay-3")))
         .await
         .unwrap()
         .into_inner();
@@ -166,7 +178,7 @@ async fn appraisal_benefits_and_payouts_once_each() {
     assert_eq!(app.count("SELECT COUNT(*) FROM payout_ledger").await, 4);
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) FROM payout_ledger WHERE position('6222020200112233445'::bytea in account_sealed) > 0"
+            "SELECT (SELECT COUNT(*) FROM payout_ledger WHERE position('6222020200112233445'::bytea in account_sealed) > 0) + (SELECT COUNT(*) FROM beneficiary_account WHERE position('6222020200112233445'::bytea in account_sealed) > 0)"
         )
         .await,
         0,
@@ -193,7 +205,7 @@ async fn a_claim_in_review_is_not_appraised() {
     let err = app
         .client
         .record_appraisal(as_(
-            &Role::Adjuster,
+            &Role::national_adjuster(),
             pb::RecordAppraisalRequest {
                 request_id: Uuid::now_v7().to_string(),
                 claim_id: claim.claim_id,

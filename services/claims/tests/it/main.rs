@@ -5,11 +5,12 @@
 
 mod support;
 
+mod access;
 mod amendments;
 mod appeals;
 mod benefits;
 mod determination;
 mod redelivery;
 mod review;
-mod tenancy;
+mod trust;
 mod watch;

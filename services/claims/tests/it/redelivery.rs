@@ -37,7 +37,7 @@ async fn redelivered_and_republished_events_change_nothing() {
     assert_eq!(app.outbox_count("ClaimOpened").await, 2);
     assert_eq!(app.outbox_count("ClaimConfirmed").await, 1);
     let again = app
-        .get(&gigshield_kit::Role::Adjuster, &claim.claim_id)
+        .get(&gigshield_kit::Role::national_adjuster(), &claim.claim_id)
         .await
         .unwrap();
     assert_eq!(again.history.len(), claim.history.len());

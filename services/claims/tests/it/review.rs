@@ -48,7 +48,11 @@ async fn a_human_refuses_with_a_reason_from_the_list() {
         )
         .await
         .unwrap_err();
-    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    assert_eq!(
+        denied.code(),
+        tonic::Code::NotFound,
+        "a claim routed elsewhere"
+    );
 
     let info = app
         .client
@@ -92,7 +96,7 @@ async fn a_human_refuses_with_a_reason_from_the_list() {
 
     let again = app
         .decide(
-            &Role::Adjuster,
+            &Role::national_adjuster(),
             &id,
             pb::ClaimStatus::Confirmed,
             pb::RefusalReason::Unspecified,

@@ -11,10 +11,11 @@ use gigshield_claims::domain::determination::{DeterminationParams, SchemeStage};
 use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
 use gigshield_claims::store::Migrator;
 use gigshield_claims::stream::StreamNotifier;
-use gigshield_kit::pii::PiiVault;
+use gigshield_kit::consumer::Subscription;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
+    Backend, EventPublisher, Served, TestDatabase, claims_service_tokens, kafka_bootstrap,
+    kit_config, new_topic, token,
 };
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{Role, Service};
@@ -59,7 +60,9 @@ pub struct TestApp {
     pub incident_topic: String,
     pub conn: DatabaseConnection,
     premium_conn: DatabaseConnection,
-    publisher: EventPublisher,
+    /// Plays enrollment and incident, each with its own `ce_source`.
+    enrollment_publisher: EventPublisher,
+    incident_publisher: EventPublisher,
     /// An insurer routed Beijing (110000) and Xinjiang (650000) for every platform.
     pub insurer: Uuid,
     _dbs: (TestDatabase, TestDatabase),
@@ -80,16 +83,15 @@ impl TestApp {
             Service::init::<gigshield_premium::store::Migrator>(kit_config("premium", &premium_db))
                 .await
                 .expect("premium starts");
-        premium
-            .spawn_consumer(
-                &format!("premium-test-{}", Uuid::now_v7().simple()),
-                &[&enrollment_topic],
-                gigshield_premium::replica::EnrollmentReplica,
-            )
-            .unwrap();
+        let claims_topic_for_premium = new_topic("claims-feed", 1).await;
+        gigshield_premium::consumers::spawn(
+            &mut premium,
+            &enrollment_topic,
+            &claims_topic_for_premium,
+        )
+        .unwrap();
         let premium_api = gigshield_premium::api::PremiumApi::new(
-            premium.db.clone(),
-            premium.outbox(),
+            premium.writer(),
             gigshield_premium::config::PremiumSettings::defaults(premium_topic),
         );
         let premium_conn = premium.db.clone();
@@ -104,29 +106,40 @@ impl TestApp {
             .await
             .expect("claims starts");
         let stream = StreamNotifier::default();
-        let group = format!("claims-test-{}", Uuid::now_v7().simple());
         service
-            .spawn_consumer(&group, &[&enrollment_topic], EnrollmentReplica)
+            .spawn_consumer(
+                "claims",
+                &[Subscription {
+                    topic: &enrollment_topic,
+                    producer: "enrollment",
+                }],
+                EnrollmentReplica,
+            )
             .unwrap();
         service
             .spawn_consumer(
-                &format!("{group}-incident"),
-                &[&incident_topic],
+                "claims-incident",
+                &[Subscription {
+                    topic: &incident_topic,
+                    producer: "incident",
+                }],
                 IncidentIntake {
                     topic: topic.clone(),
                     params: params(),
-                    premium: WorkActivity::new(premium_channel.clone(), &token(&Role::Adjuster))
-                        .unwrap(),
+                    premium: WorkActivity::new(
+                        premium_channel.clone(),
+                        std::sync::Arc::new(claims_service_tokens()),
+                    ),
                     stream: stream.clone(),
+                    vault: service.vault(),
                 },
             )
             .unwrap();
         let api = ClaimsApi::new(
-            service.db.clone(),
-            service.outbox(),
+            service.writer(),
             Settings {
                 topic: topic.clone(),
-                vault: std::sync::Arc::new(PiiVault::ephemeral()),
+                vault: service.vault(),
                 benefits: std::sync::Arc::new(BenefitParameters::embedded().unwrap()),
                 watch_poll: Duration::from_millis(100),
                 stream,
@@ -145,7 +158,8 @@ impl TestApp {
             incident_topic,
             conn,
             premium_conn,
-            publisher: EventPublisher::new("//gigshield/test"),
+            enrollment_publisher: EventPublisher::new("//gigshield/enrollment"),
+            incident_publisher: EventPublisher::new("//gigshield/incident"),
             insurer: Uuid::now_v7(),
             _dbs: (db, premium_db),
             served: [served, premium_served],
@@ -166,7 +180,7 @@ impl TestApp {
     pub async fn put_route(&mut self, province: &str, platform: &str, insurer: Uuid) {
         self.client
             .put_route(as_(
-                &Role::Operator,
+                &Role::national_operator(),
                 pb::PutRouteRequest {
                     request_id: Uuid::now_v7().to_string(),
                     route: Some(pb::Route {
@@ -218,7 +232,12 @@ impl TestApp {
         event_type: &str,
         event: &M,
     ) {
-        self.publisher
+        let publisher = if topic == self.incident_topic {
+            &self.incident_publisher
+        } else {
+            &self.enrollment_publisher
+        };
+        publisher
             .publish_with_id(
                 topic,
                 id,
@@ -389,7 +408,7 @@ impl TestApp {
             .unwrap()
             .unwrap();
         let id: String = row.try_get_by_index(0).unwrap();
-        self.get(&Role::Adjuster, &id).await.unwrap()
+        self.get(&Role::national_adjuster(), &id).await.unwrap()
     }
 
     pub async fn get(&mut self, role: &Role, claim_id: &str) -> Result<pb::Claim, tonic::Status> {
@@ -490,11 +509,57 @@ pub fn application(world: &World, occurred_at: DateTime<Utc>) -> events::Applica
         reported_at: Some(timestamp(occurred_at)),
         evidence_count: 2,
         outside_platform_provinces: false,
+        platform_disputes: Vec::new(),
     }
 }
 
 pub fn hours_ago(hours: i64) -> DateTime<Utc> {
     Utc::now() - TimeDelta::hours(hours)
+}
+
+/// A request of user `subject` (another person than the tests' usual "test").
+pub fn as_user<T>(subject: &str, role: &Role, message: T) -> tonic::Request<T> {
+    let token = gigshield_kit::testing::dev_minter().mint(
+        subject,
+        role,
+        std::time::Duration::from_secs(3600),
+    );
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+/// Enrollment granted `delegate` the right to act for `grantor`; waits until claims has it.
+impl TestApp {
+    pub async fn delegate(&self, grantor: Uuid, delegate: Uuid) {
+        let before = self.count("SELECT COUNT(*) FROM delegation").await;
+        self.publish_with_id(
+            &self.enrollment_topic,
+            &Uuid::now_v7().to_string(),
+            &grantor.to_string(),
+            "DelegationGranted",
+            &events::DelegationGranted {
+                delegation_id: Uuid::now_v7().to_string(),
+                grantor_person_id: grantor.to_string(),
+                delegate_person_id: delegate.to_string(),
+                relationship: gigshield_proto::common::Relationship::Spouse as i32,
+                valid_from: Some(timestamp(Utc::now() - TimeDelta::minutes(1))),
+                valid_until: None,
+                granted_by: "WORKER".into(),
+                granted_at: Some(timestamp(Utc::now())),
+            },
+        )
+        .await;
+        self.wait_for(
+            "delegations",
+            false,
+            "SELECT COUNT(*) FROM delegation",
+            before + 1,
+        )
+        .await;
+    }
 }
 
 /// A request carrying a bearer token for `role`.

@@ -97,10 +97,12 @@ async fn the_stream_resumes_without_gap_or_duplicate() {
         .clone();
     let last = rest.last().unwrap().resume_token.clone();
     let mut client = app.client.clone();
+    // An adjuster of the insurer watches what the insurer watches.
+    let watcher_role = Role::insurer_adjuster(app.insurer);
     let watcher = tokio::spawn(async move {
         let mut stream = client
             .watch_claims(as_(
-                &Role::Adjuster,
+                &watcher_role,
                 pb::WatchClaimsRequest { resume_token: last },
             ))
             .await

@@ -23,8 +23,7 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(repo_root: &Path) -> anyhow::Result<Self> {
-        let minter = TokenMinter::from_file(&repo_root.join(DEV_SIGNING_KEY))
-            .map_err(|e| anyhow::anyhow!("development signing key: {e}"))?;
+        let minter = crate::stack::dev_minter(&repo_root.join(DEV_SIGNING_KEY))?;
         Ok(Self {
             minter: Arc::new(minter),
         })
@@ -52,6 +51,9 @@ pub enum Retry {
     /// Also NOT_FOUND and FAILED_PRECONDITION: a replica may not know yet what another
     /// service already said (a worker registered a moment ago).
     Eventual,
+    /// [`Retry::Eventual`] and PERMISSION_DENIED: a relative's delegation may not have reached
+    /// the service yet.
+    Delegated,
 }
 
 fn transient(code: Code) -> bool {
@@ -93,9 +95,11 @@ where
         match attempt().await {
             Ok(value) => return Ok(value),
             Err(status) => {
+                let eventual = matches!(status.code(), Code::NotFound | Code::FailedPrecondition);
                 let again = transient(status.code())
-                    || (policy == Retry::Eventual
-                        && matches!(status.code(), Code::NotFound | Code::FailedPrecondition));
+                    || (policy == Retry::Eventual && eventual)
+                    || (policy == Retry::Delegated
+                        && (eventual || status.code() == Code::PermissionDenied));
                 if !again || tokio::time::Instant::now() >= deadline {
                     return Err(status);
                 }

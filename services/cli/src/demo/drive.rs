@@ -80,6 +80,8 @@ pub struct Tally {
 #[derive(Debug, Clone)]
 pub struct Application {
     pub incident_id: String,
+    /// The injured worker (who registers where the benefits go).
+    pub person_id: Uuid,
     pub kind: IncidentKind,
     pub severity: ipb::Severity,
     pub died_at: Option<DateTime<Utc>>,
@@ -87,6 +89,28 @@ pub struct Application {
 }
 
 impl Driver {
+    /// The operator routes a province's claims to `insurer`.
+    pub async fn route_to(&self, insurer: Uuid, province: &str) -> anyhow::Result<()> {
+        let request = cpb::PutRouteRequest {
+            request_id: format!("demo-{}-route-{province}", self.seed),
+            route: Some(cpb::Route {
+                province_code: province.into(),
+                platform_id: String::new(),
+                insurer_id: insurer.to_string(),
+            }),
+        };
+        retry(&self.stats, Retry::Transient, || {
+            let mut client = self.claims();
+            let req = self
+                .tokens
+                .request(&Role::national_operator(), request.clone());
+            async move { client.put_route(req).await }
+        })
+        .await
+        .context("PutRoute")?;
+        Ok(())
+    }
+
     fn enrollment(&self) -> EnrollmentServiceClient<Channel> {
         EnrollmentServiceClient::new(self.channels.enrollment.clone())
     }
@@ -126,7 +150,9 @@ impl Driver {
             };
             let platform = retry(&self.stats, Retry::Transient, || {
                 let mut client = self.enrollment();
-                let req = self.tokens.request(&Role::Operator, request.clone());
+                let req = self
+                    .tokens
+                    .request(&Role::national_operator(), request.clone());
                 async move { client.register_platform(req).await }
             })
             .await
@@ -185,9 +211,10 @@ impl Driver {
                 };
                 let answer = retry(&self.stats, Retry::Transient, || {
                     let mut client = self.enrollment();
-                    let req = self
-                        .tokens
-                        .request(&Role::Operator, tokio_stream::iter(vec![batch.clone()]));
+                    let req = self.tokens.request(
+                        &Role::national_operator(),
+                        tokio_stream::iter(vec![batch.clone()]),
+                    );
                     async move { client.bulk_register_workers(req).await }
                 })
                 .await
@@ -257,7 +284,7 @@ impl Driver {
         let rates = retry(&self.stats, Retry::Transient, || {
             let mut client = self.premium();
             let req = self.tokens.request(
-                &Role::Operator,
+                &Role::national_operator(),
                 ppb::ListRatesRequest {
                     industry: 0,
                     page: Some(PageRequest {
@@ -553,6 +580,13 @@ impl Driver {
             died_at: died_at.map(timestamp),
             exclusions: None,
         };
+        // A relative acts only under the worker's delegation (given once, in the worker's app).
+        if matches!(
+            incident.kind,
+            IncidentKind::IllnessDeath | IncidentKind::Duplicate
+        ) {
+            self.delegate(person, relative, incident.index).await?;
+        }
         let (reporter, relationship) = match incident.kind {
             IncidentKind::LateExplained | IncidentKind::LateUnexplained => {
                 (platform_role.clone(), ipb::Relationship::Unspecified)
@@ -582,6 +616,7 @@ impl Driver {
         let mut refused = 0;
         let app = |incident_id: &str| Application {
             incident_id: incident_id.to_string(),
+            person_id: person,
             kind: incident.kind,
             severity,
             died_at,
@@ -640,12 +675,35 @@ impl Driver {
         Ok((applications, refused))
     }
 
+    /// The worker lets their relative act for them (the spouse reporting a death, a second
+    /// report of the same accident).
+    async fn delegate(&self, worker: Uuid, relative: Uuid, index: usize) -> anyhow::Result<()> {
+        let request = epb::GrantDelegationRequest {
+            request_id: format!("demo-{}-delegation-{index}", self.seed),
+            grantor_person_id: worker.to_string(),
+            delegate_person_id: relative.to_string(),
+            relationship: gigshield_proto::common::Relationship::Spouse as i32,
+            ..Default::default()
+        };
+        retry(&self.stats, Retry::Eventual, || {
+            let mut client = self.enrollment();
+            let req = self
+                .tokens
+                .request(&Role::Worker { person_id: worker }, request.clone());
+            async move { client.grant_delegation(req).await }
+        })
+        .await
+        .context("GrantDelegation")?;
+        Ok(())
+    }
+
     async fn report(
         &self,
         role: &Role,
         request: ipb::ReportIncidentRequest,
     ) -> anyhow::Result<String> {
-        let answer = retry(&self.stats, Retry::Eventual, || {
+        // A relative's delegation reaches incident through Kafka: until then, refused.
+        let answer = retry(&self.stats, Retry::Delegated, || {
             let mut client = self.incident();
             let req = self.tokens.request(role, request.clone());
             async move { client.report_incident(req).await }
@@ -696,7 +754,7 @@ impl Driver {
             let page = retry(&self.stats, Retry::Transient, || {
                 let mut client = self.claims();
                 let req = self.tokens.request(
-                    &Role::Adjuster,
+                    &Role::national_adjuster(),
                     cpb::ListReviewQueueRequest {
                         page: Some(PageRequest {
                             page_size: 100,
@@ -722,7 +780,9 @@ impl Driver {
                 };
                 retry(&self.stats, Retry::Transient, || {
                     let mut client = self.claims();
-                    let req = self.tokens.request(&Role::Adjuster, request.clone());
+                    let req = self
+                        .tokens
+                        .request(&Role::national_adjuster(), request.clone());
                     async move { client.decide(req).await }
                 })
                 .await
@@ -760,7 +820,9 @@ impl Driver {
                 };
                 match retry(&self.stats, Retry::Transient, || {
                     let mut client = self.claims();
-                    let req = self.tokens.request(&Role::Adjuster, request.clone());
+                    let req = self
+                        .tokens
+                        .request(&Role::national_adjuster(), request.clone());
                     async move { client.record_appraisal(req).await }
                 })
                 .await
@@ -801,7 +863,9 @@ impl Driver {
             };
             match retry(&self.stats, Retry::Transient, || {
                 let mut client = self.claims();
-                let req = self.tokens.request(&Role::Adjuster, request.clone());
+                let req = self
+                    .tokens
+                    .request(&Role::national_adjuster(), request.clone());
                 async move { client.assess_benefits(req).await }
             })
             .await
@@ -829,15 +893,35 @@ impl Driver {
                     continue;
                 }
             }
+            // The worker registers where the benefits go; payouts go there.
+            let account = cpb::SetBeneficiaryAccountRequest {
+                request_id: format!("demo-account-{claim_id}"),
+                person_id: app.person_id.to_string(),
+                account_reference: format!("6222{:015}", rng.range(0, 999_999_999_999_999)),
+            };
+            let worker = Role::Worker {
+                person_id: app.person_id,
+            };
+            if let Err(e) = retry(&self.stats, Retry::Transient, || {
+                let mut client = self.claims();
+                let req = self.tokens.request(&worker, account.clone());
+                async move { client.set_beneficiary_account(req).await }
+            })
+            .await
+            {
+                failures.push(format!("SetBeneficiaryAccount {claim_id}: {e}"));
+            }
             let request = cpb::IssuePayoutsRequest {
                 request_id: format!("demo-payout-{claim_id}-{this_month}"),
                 claim_id: claim_id.clone(),
                 through_month: this_month.clone(),
-                account_reference: format!("6222{:015}", rng.range(0, 999_999_999_999_999)),
+                account_reference: String::new(),
             };
             match retry(&self.stats, Retry::Transient, || {
                 let mut client = self.claims();
-                let req = self.tokens.request(&Role::Adjuster, request.clone());
+                let req = self
+                    .tokens
+                    .request(&Role::national_adjuster(), request.clone());
                 async move { client.issue_payouts(req).await }
             })
             .await
@@ -870,7 +954,9 @@ impl Driver {
         };
         retry(&self.stats, Retry::Transient, || {
             let mut client = self.premium();
-            let req = self.tokens.request(&Role::Operator, request.clone());
+            let req = self
+                .tokens
+                .request(&Role::national_operator(), request.clone());
             async move { client.close_month(req).await }
         })
         .await
@@ -880,7 +966,7 @@ impl Driver {
             let list = retry(&self.stats, Retry::Transient, || {
                 let mut client = self.premium();
                 let req = self.tokens.request(
-                    &Role::Operator,
+                    &Role::national_operator(),
                     ppb::ListDeclarationsRequest {
                         platform_id: platform_id.to_string(),
                         month: month.to_string(),
@@ -906,7 +992,9 @@ impl Driver {
                 };
                 let answer = retry(&self.stats, Retry::Transient, || {
                     let mut client = self.premium();
-                    let req = self.tokens.request(&Role::Operator, request.clone());
+                    let req = self
+                        .tokens
+                        .request(&Role::national_operator(), request.clone());
                     async move { client.record_payment(req).await }
                 })
                 .await
@@ -1050,11 +1138,17 @@ pub struct ClaimState {
     pub refused: Option<String>,
 }
 
-/// Follows WatchClaims from the beginning until `stop` is set, reconnecting with the last
-/// resume token (no gap, no duplicate) when the stream or the service breaks.
+/// The commissioned insurer of the simulated city (an id derived from the seed).
+pub fn demo_insurer(seed: u64) -> Uuid {
+    Uuid::from_u64_pair(0x6769_6773_6869_656c, seed)
+}
+
+/// Follows WatchClaims as `insurer` from the beginning until `stop` is set, reconnecting with
+/// the last resume token (no gap, no duplicate) when the stream or the service breaks.
 pub async fn watch_claims(
     channel: Channel,
     tokens: Tokens,
+    insurer: Uuid,
     book: Arc<Mutex<ClaimBook>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) {
@@ -1062,7 +1156,9 @@ pub async fn watch_claims(
     while !stop.load(Ordering::Relaxed) {
         let mut client = ClaimsServiceClient::new(channel.clone());
         let mut req = tokens.request(
-            &Role::Adjuster,
+            &Role::Insurer {
+                insurer_id: insurer,
+            },
             cpb::WatchClaimsRequest {
                 resume_token: resume.clone(),
             },

@@ -194,12 +194,15 @@ pub async fn simulate(stack: &StackInfo, args: &WorkloadArgs) -> anyhow::Result<
     let mut tally = Tally::default();
     let mut failures = Vec::new();
 
-    // Claims are watched from the start, as an insurer would.
+    // Guangdong's claims go to one commissioned insurer, which watches them from the start.
+    let insurer = drive::demo_insurer(args.seed);
+    driver.route_to(insurer, "440000").await?;
     let book = Arc::new(Mutex::new(ClaimBook::default()));
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = tokio::spawn(drive::watch_claims(
         stack.channel("claims"),
         tokens.clone(),
+        insurer,
         book.clone(),
         stop.clone(),
     ));

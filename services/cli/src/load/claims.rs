@@ -151,6 +151,8 @@ pub async fn run(args: &ClaimsLoad) -> anyhow::Result<String> {
         session_timeout: Duration::from_secs(10),
         ensure_topics: false,
         topic_prefix: args.topic_prefix.clone(),
+        group_suffix: String::new(),
+        security: Default::default(),
     };
     let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
     let consumer = claims_consumer(&kafka).await?;
@@ -433,7 +435,7 @@ async fn put_routes(
     for province in PROVINCES {
         client
             .put_route(authorized(
-                &Role::Operator,
+                &Role::national_operator(),
                 cpb::PutRouteRequest {
                     request_id: Uuid::now_v7().to_string(),
                     route: Some(cpb::Route {
@@ -566,6 +568,7 @@ impl Application {
             reported_at: Some(timestamp(order.completed_at)),
             evidence_count: 0,
             outside_platform_provinces: false,
+            platform_disputes: Vec::new(),
         };
         let message = OutboxMessage::new(
             INCIDENT_TOPIC,

@@ -247,7 +247,7 @@ async fn register_platform(
     let code = synthetic::credit_code(chrono::Utc::now().timestamp() as u64);
     let response = client
         .register_platform(authorized(
-            &Role::Operator,
+            &Role::national_operator(),
             pb::RegisterPlatformRequest {
                 request_id: uuid::Uuid::now_v7().to_string(),
                 legal_name: "基准测试配送平台".into(),

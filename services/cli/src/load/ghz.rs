@@ -10,7 +10,6 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use gigshield_kit::Role;
-use gigshield_kit::auth::TokenMinter;
 use gigshield_kit::sea_orm::{ConnectionTrait, Database, Statement};
 use uuid::Uuid;
 
@@ -93,13 +92,11 @@ pub async fn run(args: &GhzLoad) -> anyhow::Result<String> {
         .collect::<Result<_, gigshield_kit::sea_orm::DbErr>>()?;
     let data_file = tempfile_path("ghz-data", "json");
     std::fs::write(&data_file, serde_json::to_vec(&data)?)?;
-    let token = TokenMinter::from_file(&args.key)
-        .with_context(|| format!("signing key {}", args.key.display()))?
-        .mint(
-            "load-ghz",
-            &Role::Adjuster,
-            Duration::from_secs(args.seconds + 600),
-        );
+    let token = crate::stack::dev_minter(&args.key)?.mint(
+        "load-ghz",
+        &Role::national_adjuster(),
+        Duration::from_secs((args.seconds + 600).min(24 * 3600)),
+    );
     let metadata = serde_json::json!({ "authorization": format!("Bearer {token}") });
 
     eprintln!(

@@ -20,11 +20,9 @@ use tonic_health::pb::health_client::HealthClient;
 
 /// A request with a development token for `role`.
 pub fn authorized<T>(role: &Role, message: T) -> tonic::Request<T> {
-    let token = gigshield_kit::auth::TokenMinter::from_file(std::path::Path::new(
-        "deploy/local/dev-keys/jwt-ed25519.pem",
-    ))
-    .expect("development signing key (run from the repository root)")
-    .mint("load", role, Duration::from_secs(3600));
+    let token = crate::stack::dev_minter(std::path::Path::new(crate::stack::DEV_SIGNING_KEY))
+        .expect("development signing key (run from the repository root)")
+        .mint("load", role, Duration::from_secs(3600));
     let mut request = tonic::Request::new(message);
     request.metadata_mut().insert(
         "authorization",

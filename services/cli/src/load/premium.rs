@@ -512,7 +512,7 @@ pub(super) async fn register_platform(
     let code = synthetic::credit_code(chrono::Utc::now().timestamp() as u64);
     let response = client
         .register_platform(authorized(
-            &Role::Operator,
+            &Role::national_operator(),
             epb::RegisterPlatformRequest {
                 request_id: Uuid::now_v7().to_string(),
                 legal_name: "基准测试即时配送平台".into(),
@@ -546,7 +546,7 @@ pub(super) async fn register_workers(
 ) -> anyhow::Result<Vec<Uuid>> {
     const STREAMS: u64 = 4;
     let registrar = match joined {
-        Some(_) => Role::Operator,
+        Some(_) => Role::national_operator(),
         None => Role::Platform { platform_id },
     };
     let per_stream = workers.div_ceil(STREAMS);
@@ -1189,7 +1189,7 @@ async fn verify_latency(
         .iter()
         .map(|r| Ok((r.try_get("", "person_id")?, r.try_get("", "at")?)))
         .collect::<Result<_, gigshield_kit::sea_orm::DbErr>>()?;
-    let adjuster = Role::Adjuster;
+    let adjuster = Role::national_adjuster();
     let requests: Vec<_> = (0..total)
         .map(|i| {
             let (person, at) = samples[i % samples.len()];

@@ -1,26 +1,35 @@
-//! gRPC for enrollment: each method authenticates, then hands over to a handler that
-//! validates, applies the domain rules, and writes state and outbox in one transaction.
+//! gRPC for enrollment: each method admits the caller by the access table
+//! ([`crate::domain::access`]), validates, applies the domain rules, and writes state and
+//! outbox in one transaction on the kit's write path.
 
+mod delegations;
 mod platforms;
+
+mod members;
+mod reviews;
 mod views;
 mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use gigshield_kit::outbox::OutboxNotifier;
+use chrono::Utc;
+use gigshield_kit::access::Caller;
 use gigshield_kit::pii::PiiVault;
+use gigshield_kit::write::Writer;
+use gigshield_kit::{ApiError, Principal};
 use gigshield_proto::enrollment as pb;
 use gigshield_proto::enrollment::enrollment_service_server::EnrollmentService;
-use sea_orm::DatabaseConnection;
 use tonic::{Request, Response, Status, Streaming};
+
+use crate::domain::access::TABLE;
+use crate::store::queries;
 
 pub use workers::MAX_BATCH;
 
 pub struct EnrollmentApi {
-    db: DatabaseConnection,
+    writer: Writer,
     vault: Arc<PiiVault>,
-    outbox: OutboxNotifier,
     topic: String,
     min_age: u32,
     clock_skew: Duration,
@@ -35,20 +44,27 @@ pub struct Settings {
 }
 
 impl EnrollmentApi {
-    pub fn new(
-        db: DatabaseConnection,
-        vault: Arc<PiiVault>,
-        outbox: OutboxNotifier,
-        settings: Settings,
-    ) -> Self {
+    pub fn new(writer: Writer, vault: Arc<PiiVault>, settings: Settings) -> Self {
         Self {
-            db,
+            writer,
             vault,
-            outbox,
             topic: settings.topic,
             min_age: settings.min_age,
             clock_skew: settings.clock_skew,
         }
+    }
+
+    fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.writer.db
+    }
+
+    /// Admits the caller to `rpc` (before any lookup) with the delegations a worker holds.
+    async fn caller(&self, rpc: &str, principal: Principal) -> Result<Caller, ApiError> {
+        TABLE
+            .caller_with(rpc, principal, |person| {
+                queries::delegators(self.db(), person, Utc::now())
+            })
+            .await
     }
 }
 
@@ -129,5 +145,40 @@ impl EnrollmentService for EnrollmentApi {
         request: Request<pb::GetPersonRequest>,
     ) -> Result<Response<pb::GetPersonResponse>, Status> {
         gigshield_kit::handle!(self, request, get_person)
+    }
+
+    async fn grant_delegation(
+        &self,
+        request: Request<pb::GrantDelegationRequest>,
+    ) -> Result<Response<pb::GrantDelegationResponse>, Status> {
+        gigshield_kit::handle!(self, request, grant_delegation)
+    }
+
+    async fn revoke_delegation(
+        &self,
+        request: Request<pb::RevokeDelegationRequest>,
+    ) -> Result<Response<pb::RevokeDelegationResponse>, Status> {
+        gigshield_kit::handle!(self, request, revoke_delegation)
+    }
+
+    async fn list_delegations(
+        &self,
+        request: Request<pb::ListDelegationsRequest>,
+    ) -> Result<Response<pb::ListDelegationsResponse>, Status> {
+        gigshield_kit::handle!(self, request, list_delegations)
+    }
+
+    async fn list_identity_reviews(
+        &self,
+        request: Request<pb::ListIdentityReviewsRequest>,
+    ) -> Result<Response<pb::ListIdentityReviewsResponse>, Status> {
+        gigshield_kit::handle!(self, request, list_identity_reviews)
+    }
+
+    async fn resolve_identity_review(
+        &self,
+        request: Request<pb::ResolveIdentityReviewRequest>,
+    ) -> Result<Response<pb::ResolveIdentityReviewResponse>, Status> {
+        gigshield_kit::handle!(self, request, resolve_identity_review)
     }
 }

@@ -1,15 +1,21 @@
 //! Store rows as API messages, masked for whoever asks.
 
 use gigshield_kit::pii::{PiiVault, Sealed};
+use gigshield_kit::wire::timestamp;
 use gigshield_kit::{ApiError, Principal, Role};
 use gigshield_proto::enrollment as pb;
 
+use crate::domain::contact::mask_mobile;
 use crate::domain::platform::{Scope, scope_at};
-use crate::store::{membership, person, platform};
-use gigshield_kit::wire::timestamp;
+use crate::store::{delegation, identity_review, membership, person, platform};
 
 pub const RESIDENT_ID_CONTEXT: &[u8] = b"person.resident_id";
 pub const MOBILE_CONTEXT: &[u8] = b"membership.mobile";
+pub const CONTACT_PHONE_CONTEXT: &[u8] = b"platform.contact_phone";
+pub const DEREGISTRATION_REASON_CONTEXT: &[u8] = b"membership.deregistration_reason";
+pub const DELEGATION_REASON_CONTEXT: &[u8] = b"delegation.reason";
+pub const REGISTRATION_CONTEXT: &[u8] = b"identity_review.registration";
+pub const REVIEW_NOTE_CONTEXT: &[u8] = b"identity_review.note";
 
 /// Only the person themself sees their own numbers unmasked.
 fn is_self(viewer: &Principal, person: &person::Model) -> bool {
@@ -26,6 +32,19 @@ fn open(vault: &PiiVault, key_id: &str, blob: &[u8], context: &[u8]) -> Result<S
             context,
         )
         .map_err(ApiError::internal)
+}
+
+pub struct SealedPhone {
+    pub sealed: Vec<u8>,
+    pub masked: String,
+}
+
+/// A platform contact's phone: sealed, with a masked copy for display.
+pub fn seal_contact_phone(vault: &PiiVault, phone: &str) -> SealedPhone {
+    SealedPhone {
+        sealed: vault.seal(phone, CONTACT_PHONE_CONTEXT).to_bytes(),
+        masked: mask_mobile(phone),
+    }
 }
 
 pub fn worker(
@@ -104,18 +123,66 @@ fn scope(s: &Scope) -> pb::PlatformScope {
     }
 }
 
-pub fn platform(p: &platform::Model, history: &[Scope]) -> pb::Platform {
-    pb::Platform {
+/// The platform and operators of its area read it whole (the contact's phone unsealed).
+pub fn platform(
+    p: &platform::Model,
+    history: &[Scope],
+    vault: &PiiVault,
+) -> Result<pb::Platform, ApiError> {
+    let phone = match &p.contact_phone_sealed {
+        Some(bytes) => vault
+            .open_text(Some(bytes), CONTACT_PHONE_CONTEXT)
+            .map_err(ApiError::internal)?,
+        None => p.contact_phone.clone(),
+    };
+    Ok(pb::Platform {
         platform_id: p.id.to_string(),
         legal_name: p.legal_name.clone(),
         credit_code: p.credit_code.clone(),
         contact: Some(pb::Contact {
             name: p.contact_name.clone(),
-            phone: p.contact_phone.clone(),
+            phone,
             email: p.contact_email.clone().unwrap_or_default(),
         }),
         scope: scope_at(history, chrono::Utc::now()).map(scope),
         scope_history: history.iter().map(scope).collect(),
         registered_at: Some(timestamp(p.registered_at)),
+    })
+}
+
+pub fn delegation(d: &delegation::Model) -> pb::Delegation {
+    pb::Delegation {
+        delegation_id: d.id.to_string(),
+        grantor_person_id: d.grantor_person_id.to_string(),
+        delegate_person_id: d.delegate_person_id.to_string(),
+        relationship: i32::from(d.relationship),
+        valid_from: Some(timestamp(d.valid_from)),
+        valid_until: d.valid_until.map(timestamp),
+        granted_by: d.granted_by.clone(),
+        granted_at: Some(timestamp(d.granted_at)),
+        revoked_at: d.revoked_at.map(timestamp),
+    }
+}
+
+pub fn review_status(stored: &str) -> pb::IdentityReviewStatus {
+    match stored {
+        "OPEN" => pb::IdentityReviewStatus::Open,
+        "REGISTERED" => pb::IdentityReviewStatus::Registered,
+        "REJECTED" => pb::IdentityReviewStatus::Rejected,
+        _ => pb::IdentityReviewStatus::Unspecified,
+    }
+}
+
+pub fn review(r: &identity_review::Model) -> pb::IdentityReview {
+    pb::IdentityReview {
+        review_id: r.id.to_string(),
+        platform_id: r.platform_id.to_string(),
+        external_worker_id: r.external_worker_id.clone(),
+        region_code: r.region_code.clone(),
+        resident_id_masked: r.resident_id_masked.clone(),
+        status: review_status(&r.status) as i32,
+        opened_at: Some(timestamp(r.opened_at)),
+        resolved_at: r.resolved_at.map(timestamp),
+        worker_id: r.worker_id.map(|id| id.to_string()).unwrap_or_default(),
     }
 }

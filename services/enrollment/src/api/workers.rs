@@ -1,59 +1,77 @@
-//! Worker RPCs: register (one or a stream of batches), read, list, deregister, and persons.
+//! Registering workers: one at a time or a stream of batches. Each registration finds or
+//! makes the person (by the blind index of the resident ID number) and the membership; a name
+//! that differs from the one on record holds the registration for an operator's review.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
 use gigshield_kit::error::FieldViolation;
-use gigshield_kit::idempotency::{IdempotencyKey, is_unique_violation};
-use gigshield_kit::{ApiError, Principal, Role, RoleKind, paging, wire};
+use gigshield_kit::idempotency::IdempotencyKey;
+use gigshield_kit::{ApiError, Caller, Principal, Role, RoleKind, access::Subject, wire};
 use gigshield_proto::enrollment as pb;
 use gigshield_scheme::calendar::shanghai_date;
+use prost::Message;
 use sea_orm::{DatabaseTransaction, DbErr};
 use tonic::Streaming;
 use uuid::Uuid;
 
 use super::{EnrollmentApi, views};
+use crate::domain::matching::{self, Outcome, Stored};
 use crate::domain::registration::{self, RegistrationInput, ValidRegistration};
 use crate::domain::resident_id::Sex;
 use crate::events;
-use crate::store::queries::{self, StatusFilter};
-use crate::store::{membership, person};
+use crate::store::{identity_review, membership, person, queries};
 
 /// Registrations per stream message: keeps each batch's statements within the databases'
 /// bind-parameter limits and its transaction short.
 pub const MAX_BATCH: usize = 1000;
-/// A batch that lost a race on a unique index (the same new person registered by another
-/// platform at the same moment) is retried; the second attempt sees the winner's rows.
-const ATTEMPTS: usize = 3;
 
-type Registered = (membership::Model, person::Model);
+pub(super) type Registered = (membership::Model, person::Model);
+
+/// Why one registration was not made.
+pub(super) enum Refused {
+    /// Held for an operator's identity review.
+    Held,
+    Error(ApiError),
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Held => identity_unverified(),
+            Refused::Error(err) => err,
+        }
+    }
+}
+
+/// The one answer to a name that does not match the resident ID number on record — the same
+/// whoever registered the number and under whatever name, so it reveals neither.
+pub(super) fn identity_unverified() -> ApiError {
+    ApiError::FailedPrecondition(
+        "the identity could not be verified; the registration is held for an operator's review"
+            .into(),
+    )
+}
 
 impl EnrollmentApi {
-    /// `principal` decides whether the membership's start may be dated: operators import a
-    /// platform's existing workforce; a platform's registrations begin when received, so a
-    /// membership can never be backdated to before an accident by the party that reports it.
+    /// Checks one registration for this caller: operators may date a membership's start
+    /// (importing a platform's workforce) and register only in their area; a platform's
+    /// registrations begin when received, so a membership can never be backdated to before an
+    /// accident by the party that reports it.
     fn validate(
         &self,
-        principal: &Principal,
+        caller: &Caller,
         input: &pb::WorkerRegistration,
-    ) -> Result<ValidRegistration, Vec<FieldViolation>> {
+    ) -> Result<ValidRegistration, ApiError> {
         let now = Utc::now();
-        let registered_at = match wire::datetime("registered_at", input.registered_at.as_ref()) {
-            Ok(at) => at,
-            Err(_) => {
-                return Err(vec![FieldViolation {
-                    field: "registered_at".into(),
-                    description: "is not a valid timestamp".into(),
-                }]);
-            }
-        };
-        if registered_at.is_some() && !principal.is(RoleKind::Operator) {
-            return Err(vec![FieldViolation {
-                field: "registered_at".into(),
-                description: "only operators may date a membership's start; a platform's registrations begin when received".into(),
-            }]);
+        let registered_at = wire::datetime("registered_at", input.registered_at.as_ref())?;
+        if registered_at.is_some() && !caller.principal.is(RoleKind::Operator) {
+            return Err(ApiError::invalid(
+                "registered_at",
+                "only operators may date a membership's start; a platform's registrations begin when received",
+            ));
         }
-        registration::validate(
+        let valid = registration::validate(
             RegistrationInput {
                 external_worker_id: &input.external_worker_id,
                 real_name: &input.real_name,
@@ -66,6 +84,22 @@ impl EnrollmentApi {
             shanghai_date(now),
             self.min_age,
         )
+        .map_err(ApiError::InvalidArgument)?;
+        if caller.principal.role.jurisdiction().is_some() {
+            caller.require(&Subject::default().region(valid.region.as_str()))?;
+        }
+        Ok(valid)
+    }
+
+    /// A platform caller names its own platform; an operator any existing platform.
+    async fn admitted_platform(&self, caller: &Caller, platform_id: Uuid) -> Result<(), ApiError> {
+        if let Role::Platform { .. } = caller.principal.role {
+            caller.require(&Subject::default().platform(platform_id))?;
+        }
+        match queries::platform(self.db(), platform_id).await? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::NotFound("platform".into())),
+        }
     }
 
     pub(super) async fn register_worker(
@@ -73,14 +107,16 @@ impl EnrollmentApi {
         principal: Principal,
         req: pb::RegisterWorkerRequest,
     ) -> Result<pb::RegisterWorkerResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let caller = self.caller("RegisterWorker", principal).await?;
         let platform_id = wire::uuid("platform_id", &req.platform_id)?;
-        principal.require_platform(platform_id)?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "RegisterWorker", &req)?;
+        if let Role::Platform { .. } = caller.principal.role {
+            caller.require(&Subject::default().platform(platform_id))?;
+        }
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "RegisterWorker", &req)?;
         let valid = self
-            .validate(&principal, &req.registration.clone().unwrap_or_default())
-            .map_err(|violations| {
-                ApiError::InvalidArgument(
+            .validate(&caller, &req.registration.clone().unwrap_or_default())
+            .map_err(|err| match err {
+                ApiError::InvalidArgument(violations) => ApiError::InvalidArgument(
                     violations
                         .into_iter()
                         .map(|v| FieldViolation {
@@ -88,35 +124,32 @@ impl EnrollmentApi {
                             ..v
                         })
                         .collect(),
-                )
+                ),
+                other => other,
             })?;
-        for attempt in 1..=ATTEMPTS {
-            let txn = gigshield_kit::db::begin_write(&self.db).await?;
-            if let Some(previous) = key.replay(&txn).await? {
-                return Ok(previous);
+        let response = gigshield_kit::write!(self.writer, key, |txn| {
+            if queries::platform(&txn, platform_id).await?.is_none() {
+                return Err(ApiError::NotFound("platform".into()));
             }
-            self.require_platform_exists(&txn, platform_id).await?;
-            let outcome = match self
-                .register_in(&txn, platform_id, std::slice::from_ref(&valid))
-                .await
-            {
-                Err(err) if is_unique_violation(&err) && attempt < ATTEMPTS => continue,
-                other => other?.pop().expect("one result per item")?,
-            };
-            let response = pb::RegisterWorkerResponse {
-                worker: Some(views::worker(
-                    &outcome.0,
-                    &outcome.1,
-                    &principal,
-                    &self.vault,
-                )?),
-            };
-            key.record(&txn, &response).await?;
-            txn.commit().await?;
-            self.outbox.notify();
-            return Ok(response);
+            let outcome = self
+                .register_in(&txn, &caller, platform_id, std::slice::from_ref(&valid))
+                .await?
+                .pop()
+                .expect("one result per item");
+            match outcome {
+                Ok((m, p)) => Ok(pb::RegisterWorkerResponse {
+                    worker: Some(views::worker(&m, &p, &caller.principal, &self.vault)?),
+                }),
+                // Held for review: commit the review; an answer without a worker is the
+                // refusal, also when replayed.
+                Err(Refused::Held) => Ok(pb::RegisterWorkerResponse { worker: None }),
+                Err(Refused::Error(err)) => Err(err),
+            }
+        })?;
+        match response.worker {
+            Some(_) => Ok(response),
+            None => Err(identity_unverified()),
         }
-        unreachable!("the last attempt returns")
     }
 
     pub(super) async fn bulk_register_workers(
@@ -124,21 +157,19 @@ impl EnrollmentApi {
         principal: Principal,
         mut stream: Streaming<pb::BulkRegisterWorkersRequest>,
     ) -> Result<pb::BulkRegisterWorkersResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let caller = self.caller("BulkRegisterWorkers", principal).await?;
         let mut response = pb::BulkRegisterWorkersResponse::default();
         let mut stream_platform: Option<Uuid> = None;
         let mut index: i64 = 0;
-        while let Some(batch) = stream.message().await.map_err(|s| {
-            ApiError::InvalidArgument(vec![FieldViolation {
-                field: "stream".into(),
-                description: s.message().to_string(),
-            }])
-        })? {
+        while let Some(batch) = stream
+            .message()
+            .await
+            .map_err(|s| ApiError::invalid("stream", s.message().to_string()))?
+        {
             let platform_id = wire::uuid("platform_id", &batch.platform_id)?;
             match stream_platform {
                 None => {
-                    principal.require_platform(platform_id)?;
-                    self.require_platform_exists(&self.db, platform_id).await?;
+                    self.admitted_platform(&caller, platform_id).await?;
                     stream_platform = Some(platform_id);
                 }
                 Some(first) if first != platform_id => {
@@ -155,82 +186,78 @@ impl EnrollmentApi {
                     format!("at most {MAX_BATCH} per message"),
                 ));
             }
-            let mut slots: Vec<pb::BulkRegisterWorkersResult> =
-                Vec::with_capacity(batch.registrations.len());
-            let mut valid = Vec::new();
-            let mut valid_slots = Vec::new();
-            for item in &batch.registrations {
-                let mut slot = pb::BulkRegisterWorkersResult {
-                    index,
-                    external_worker_id: item.external_worker_id.clone(),
-                    ..Default::default()
-                };
-                index += 1;
-                match self.validate(&principal, item) {
-                    Ok(v) => {
-                        valid_slots.push(slots.len());
-                        valid.push(v);
-                    }
-                    Err(violations) => refuse(&mut slot, &ApiError::InvalidArgument(violations)),
-                }
-                slots.push(slot);
-            }
-            let outcomes = self.register_batch(platform_id, &valid).await?;
-            for (slot_index, outcome) in valid_slots.into_iter().zip(outcomes) {
-                let slot = &mut slots[slot_index];
-                match outcome {
-                    Ok((m, p)) => {
-                        slot.worker_id = m.id.to_string();
-                        slot.person_id = p.id.to_string();
-                    }
-                    Err(err) => refuse(slot, &err),
-                }
-            }
-            for slot in &slots {
+            let results = self
+                .register_stream_batch(&caller, platform_id, &batch.registrations, &mut index)
+                .await?;
+            for slot in &results {
                 if slot.error_code.is_empty() {
                     response.registered_count += 1;
                 } else {
                     response.rejected_count += 1;
                 }
             }
-            response.results.extend(slots);
+            response.results.extend(results);
         }
         Ok(response)
     }
 
-    /// One transaction for a batch of valid registrations, retried after a lost race.
-    async fn register_batch(
+    /// One message of a bulk stream: every item answered, in order.
+    async fn register_stream_batch(
         &self,
+        caller: &Caller,
         platform_id: Uuid,
-        items: &[ValidRegistration],
-    ) -> Result<Vec<Result<Registered, ApiError>>, ApiError> {
-        if items.is_empty() {
-            return Ok(Vec::new());
-        }
-        for attempt in 1..=ATTEMPTS {
-            let txn = gigshield_kit::db::begin_write(&self.db).await?;
-            match self.register_in(&txn, platform_id, items).await {
-                Err(err) if is_unique_violation(&err) && attempt < ATTEMPTS => continue,
-                Err(err) => return Err(err.into()),
-                Ok(outcomes) => {
-                    txn.commit().await?;
-                    self.outbox.notify();
-                    return Ok(outcomes);
+        items: &[pb::WorkerRegistration],
+        index: &mut i64,
+    ) -> Result<Vec<pb::BulkRegisterWorkersResult>, ApiError> {
+        let mut slots = Vec::with_capacity(items.len());
+        let mut valid = Vec::new();
+        let mut valid_slots = Vec::new();
+        for item in items {
+            let mut slot = pb::BulkRegisterWorkersResult {
+                index: *index,
+                external_worker_id: item.external_worker_id.clone(),
+                ..Default::default()
+            };
+            *index += 1;
+            match self.validate(caller, item) {
+                Ok(v) => {
+                    valid_slots.push(slots.len());
+                    valid.push(v);
                 }
+                Err(err) => refuse(&mut slot, &err),
+            }
+            slots.push(slot);
+        }
+        if valid.is_empty() {
+            return Ok(slots);
+        }
+        let outcomes = gigshield_kit::write_unkeyed!(self.writer, |txn| {
+            Ok(self.register_in(&txn, caller, platform_id, &valid).await?)
+        })?;
+        for (slot_index, outcome) in valid_slots.into_iter().zip(outcomes) {
+            let slot = &mut slots[slot_index];
+            match outcome {
+                Ok((m, p)) => {
+                    slot.worker_id = m.id.to_string();
+                    slot.person_id = p.id.to_string();
+                }
+                Err(refused) => refuse(slot, &ApiError::from(refused)),
             }
         }
-        unreachable!("the last attempt returns")
+        Ok(slots)
     }
 
     /// Finds or creates each person, then creates the memberships that do not exist yet.
     /// Registering the same (platform, external id, person) again returns the existing
-    /// membership and publishes nothing. Only persons who get a membership are stored.
-    async fn register_in(
+    /// membership and publishes nothing. A mismatching name opens (or keeps) an identity review
+    /// and answers [`Refused::Held`].
+    pub(super) async fn register_in(
         &self,
         txn: &DatabaseTransaction,
+        caller: &Caller,
         platform_id: Uuid,
         items: &[ValidRegistration],
-    ) -> Result<Vec<Result<Registered, ApiError>>, DbErr> {
+    ) -> Result<Vec<Result<Registered, Refused>>, DbErr> {
         let now = Utc::now();
         let indexes: Vec<Vec<u8>> = items
             .iter()
@@ -263,29 +290,47 @@ impl EnrollmentApi {
         let mut outcomes = Vec::with_capacity(items.len());
         let mut new_memberships = Vec::new();
         let mut new_persons = Vec::new();
+        let mut new_reviews = Vec::new();
         for (item, index) in items.iter().zip(&indexes) {
             let (person, stored) = persons.get_mut(index).expect("every index has a person");
-            if person.real_name != item.real_name {
-                outcomes.push(Err(ApiError::invalid(
-                    "real_name",
-                    "differs from the name already registered for this resident ID number",
-                )));
-                continue;
-            }
-            let outcome = match (
-                by_external.get(&item.external_worker_id),
-                by_person.get(&person.id),
-            ) {
-                (Some(m), _) if m.person_id == person.id => Ok((m.clone(), person.clone())),
-                (Some(_), _) => Err(ApiError::AlreadyExists(format!(
+            let decision = matching::decide(
+                person.id,
+                &item.real_name,
+                &Stored {
+                    recorded_name: (*stored).then_some(person.real_name.as_str()),
+                    person_of_external_id: by_external
+                        .get(&item.external_worker_id)
+                        .map(|m| m.person_id),
+                    external_id_of_person: by_person
+                        .get(&person.id)
+                        .map(|m| m.external_worker_id.as_str()),
+                },
+            );
+            let outcome = match decision {
+                Outcome::Existing => Ok((by_person[&person.id].clone(), person.clone())),
+                Outcome::ExternalIdTaken => Err(Refused::Error(ApiError::AlreadyExists(format!(
                     "external_worker_id {} is registered to another person",
                     item.external_worker_id
-                ))),
-                (None, Some(m)) => Err(ApiError::AlreadyExists(format!(
-                    "this person is already registered with the platform as external_worker_id {}",
-                    m.external_worker_id
-                ))),
-                (None, None) => {
+                )))),
+                Outcome::PersonAlreadyRegistered { external_worker_id } => {
+                    Err(Refused::Error(ApiError::AlreadyExists(format!(
+                        "this person is already registered with the platform as external_worker_id {external_worker_id}"
+                    ))))
+                }
+                Outcome::IdentityUnverified => {
+                    let held =
+                        queries::open_identity_review(txn, platform_id, &item.external_worker_id)
+                            .await?
+                            .is_some()
+                            || new_reviews.iter().any(|r: &identity_review::Model| {
+                                r.external_worker_id == item.external_worker_id
+                            });
+                    if !held {
+                        new_reviews.push(self.review(caller, platform_id, item, person, now));
+                    }
+                    Err(Refused::Held)
+                }
+                Outcome::Create => {
                     let m = self.new_membership(platform_id, person.id, item, now);
                     by_external.insert(m.external_worker_id.clone(), m.clone());
                     by_person.insert(person.id, m.clone());
@@ -300,6 +345,10 @@ impl EnrollmentApi {
             outcomes.push(outcome);
         }
         queries::insert_persons(txn, new_persons).await?;
+        for review in new_reviews {
+            tracing::info!(review_id = %review.id, %platform_id, "registration held for identity review");
+            queries::insert_identity_review(txn, review).await?;
+        }
         let events = new_memberships
             .iter()
             .map(|(m, p)| events::worker_registered(&self.topic, m, p))
@@ -308,6 +357,45 @@ impl EnrollmentApi {
             .await?;
         gigshield_kit::outbox::enqueue_many(txn, events).await?;
         Ok(outcomes)
+    }
+
+    /// The registration, sealed whole, kept for an operator.
+    fn review(
+        &self,
+        caller: &Caller,
+        platform_id: Uuid,
+        item: &ValidRegistration,
+        person: &person::Model,
+        now: DateTime<Utc>,
+    ) -> identity_review::Model {
+        let as_sent = pb::WorkerRegistration {
+            external_worker_id: item.external_worker_id.clone(),
+            real_name: item.real_name.clone(),
+            resident_id: item.resident_id.expose().to_string(),
+            mobile: item.mobile.clone(),
+            region_code: item.region.as_str().to_string(),
+            registered_at: item.registered_at.map(wire::timestamp),
+        };
+        let sealed = self
+            .vault
+            .seal_bytes(&as_sent.encode_to_vec(), views::REGISTRATION_CONTEXT)
+            .to_bytes();
+        identity_review::Model {
+            id: Uuid::now_v7(),
+            platform_id,
+            external_worker_id: item.external_worker_id.clone(),
+            region_code: item.region.as_str().to_string(),
+            person_id: person.id,
+            resident_id_masked: person.resident_id_masked.clone(),
+            registration_sealed: sealed,
+            status: "OPEN".into(),
+            opened_at: now,
+            opened_by: caller.principal.actor(),
+            resolved_at: None,
+            resolved_by: None,
+            note_sealed: None,
+            worker_id: None,
+        }
     }
 
     fn new_person(
@@ -335,7 +423,7 @@ impl EnrollmentApi {
         }
     }
 
-    fn new_membership(
+    pub(super) fn new_membership(
         &self,
         platform_id: Uuid,
         person_id: Uuid,
@@ -354,174 +442,9 @@ impl EnrollmentApi {
             region_code: item.region.as_str().to_string(),
             registered_at: item.registered_at.unwrap_or(now),
             deregistered_at: None,
-            deregistration_reason: None,
+            deregistration_reason_sealed: None,
+            deregistered_by: None,
         }
-    }
-
-    async fn require_platform_exists(
-        &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        platform_id: Uuid,
-    ) -> Result<(), ApiError> {
-        match queries::platform(conn, platform_id).await? {
-            Some(_) => Ok(()),
-            None => Err(ApiError::NotFound(format!("platform {platform_id}"))),
-        }
-    }
-
-    /// The membership and its person, if the caller may see them: the platform it belongs to,
-    /// the person themself, or an operator.
-    async fn visible_membership(
-        &self,
-        principal: &Principal,
-        worker_id: Uuid,
-    ) -> Result<Registered, ApiError> {
-        let m = queries::membership(&self.db, worker_id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("worker".into()))?;
-        match principal.role {
-            Role::Worker { .. } => principal.require_person(m.person_id)?,
-            _ => principal.require_platform(m.platform_id)?,
-        }
-        let p = queries::person(&self.db, m.person_id)
-            .await?
-            .ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("membership {} without person", m.id))
-            })?;
-        Ok((m, p))
-    }
-
-    pub(super) async fn get_worker(
-        &self,
-        principal: Principal,
-        req: pb::GetWorkerRequest,
-    ) -> Result<pb::GetWorkerResponse, ApiError> {
-        let id = wire::uuid("worker_id", &req.worker_id)?;
-        let (m, p) = self.visible_membership(&principal, id).await?;
-        Ok(pb::GetWorkerResponse {
-            worker: Some(views::worker(&m, &p, &principal, &self.vault)?),
-        })
-    }
-
-    pub(super) async fn list_workers(
-        &self,
-        principal: Principal,
-        req: pb::ListWorkersRequest,
-    ) -> Result<pb::ListWorkersResponse, ApiError> {
-        let platform_id = wire::uuid("platform_id", &req.platform_id)?;
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
-        principal.require_platform(platform_id)?;
-        let status = match pb::WorkerStatus::try_from(req.status) {
-            Ok(pb::WorkerStatus::Unspecified) => StatusFilter::Any,
-            Ok(pb::WorkerStatus::Active) => StatusFilter::Active,
-            Ok(pb::WorkerStatus::Deregistered) => StatusFilter::Deregistered,
-            Err(_) => {
-                return Err(ApiError::invalid(
-                    "status",
-                    format!("unknown status {}", req.status),
-                ));
-            }
-        };
-        let page = paging::PageQuery::from_request(req.page.as_ref())?;
-        let mut rows =
-            queries::list_memberships(&self.db, platform_id, status, page.after, page.fetch())
-                .await?;
-        let next = page.finish(&mut rows, |r| r.id);
-        let person_ids: Vec<Uuid> = rows.iter().map(|m| m.person_id).collect();
-        let persons: HashMap<Uuid, person::Model> = queries::persons(&self.db, &person_ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-        let workers = rows
-            .iter()
-            .map(|m| {
-                let p = persons
-                    .get(&m.person_id)
-                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("person missing")))?;
-                views::worker(m, p, &principal, &self.vault)
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(pb::ListWorkersResponse {
-            workers,
-            page: Some(next),
-        })
-    }
-
-    pub(super) async fn deregister_worker(
-        &self,
-        principal: Principal,
-        req: pb::DeregisterWorkerRequest,
-    ) -> Result<pb::DeregisterWorkerResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "DeregisterWorker", &req)?;
-        let id = wire::uuid("worker_id", &req.worker_id)?;
-        let now = Utc::now();
-        let effective_at =
-            wire::datetime("effective_at", req.effective_at.as_ref())?.unwrap_or(now);
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
-            return Ok(previous);
-        }
-        let mut m = queries::membership(&txn, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("worker".into()))?;
-        principal.require_platform(m.platform_id)?;
-        if m.deregistered_at.is_some() {
-            return Err(ApiError::FailedPrecondition(
-                "the worker is already deregistered".into(),
-            ));
-        }
-        if effective_at > now + self.clock_skew {
-            return Err(ApiError::invalid(
-                "effective_at",
-                "must not be in the future",
-            ));
-        }
-        if effective_at < m.registered_at {
-            return Err(ApiError::invalid(
-                "effective_at",
-                "must not precede the registration",
-            ));
-        }
-        let reason = req.reason.trim();
-        if !queries::end_membership(&txn, id, effective_at, reason).await? {
-            return Err(ApiError::Aborted(
-                "the membership changed concurrently; retry".into(),
-            ));
-        }
-        m.deregistered_at = Some(effective_at);
-        m.deregistration_reason = Some(reason.to_string());
-        gigshield_kit::outbox::enqueue(&txn, events::worker_deregistered(&self.topic, &m)).await?;
-        let p = queries::person(&txn, m.person_id).await?.ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("membership {} without person", m.id))
-        })?;
-        let response = pb::DeregisterWorkerResponse {
-            worker: Some(views::worker(&m, &p, &principal, &self.vault)?),
-        };
-        key.record(&txn, &response).await?;
-        txn.commit().await?;
-        self.outbox.notify();
-        Ok(response)
-    }
-
-    pub(super) async fn get_person(
-        &self,
-        principal: Principal,
-        req: pb::GetPersonRequest,
-    ) -> Result<pb::GetPersonResponse, ApiError> {
-        let id = wire::uuid("person_id", &req.person_id)?;
-        match principal.role {
-            Role::Worker { .. } => principal.require_person(id)?,
-            _ => principal.require_any(&[RoleKind::Operator, RoleKind::Insurer])?,
-        }
-        let p = queries::person(&self.db, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("person".into()))?;
-        let memberships = queries::memberships_of_person(&self.db, id).await?;
-        Ok(pb::GetPersonResponse {
-            person: Some(views::person(&p, &memberships, &principal, &self.vault)?),
-        })
     }
 }
 

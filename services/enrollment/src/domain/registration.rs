@@ -64,6 +64,8 @@ pub fn validate(
             "external_worker_id",
             "must not contain spaces or control characters".into(),
         );
+    } else if let Some(reason) = super::identifier::personal_data_shape(external) {
+        fail("external_worker_id", reason.into());
     }
     let real_name = contact::real_name(input.real_name)
         .map_err(|e| fail("real_name", e.to_string()))

@@ -118,9 +118,9 @@ impl ResidentId {
         &self.value
     }
 
-    /// `110105********002X`: region and last four, as shown to anyone but the person.
+    /// First 3 + last 4 (`110***********002X`): neither the district nor the birth date shows.
     pub fn masked(&self) -> String {
-        gigshield_kit::pii::mask(&self.value, 6, 4)
+        gigshield_kit::pii::mask(&self.value, 3, 4)
     }
 
     pub fn region_code(&self) -> &str {
@@ -168,7 +168,7 @@ mod tests {
             NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
         );
         assert_eq!(id.sex(), Sex::Female, "sequence 002: even");
-        assert_eq!(id.masked(), "110105********002X");
+        assert_eq!(id.masked(), "110***********002X");
         assert_eq!(id.region_code(), "110105");
         assert_eq!(id.age_on(today()), 76);
         assert!(!format!("{id:?}").contains("19491231"), "Debug is masked");

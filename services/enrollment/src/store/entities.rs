@@ -46,7 +46,10 @@ pub mod membership {
         pub region_code: String,
         pub registered_at: DateTimeUtc,
         pub deregistered_at: Option<DateTimeUtc>,
-        pub deregistration_reason: Option<String>,
+        /// Sealed (`kit::pii` one-column form): a reason may tell of an injury.
+        pub deregistration_reason_sealed: Option<Vec<u8>>,
+        /// `platform:<id>` or `operator:<area>:<subject>`.
+        pub deregistered_by: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -66,10 +69,13 @@ pub mod platform {
         pub legal_name: String,
         pub credit_code: String,
         pub contact_name: String,
+        /// Masked (`138****5678`); the number itself is in `contact_phone_sealed`.
         pub contact_phone: String,
         pub contact_email: Option<String>,
         pub registered_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Sealed contact phone; `None` for a platform registered before phones were sealed.
+        pub contact_phone_sealed: Option<Vec<u8>>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -113,6 +119,94 @@ pub mod credit_code_exception {
         pub reason: String,
         pub added_by: String,
         pub added_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod delegation {
+    use sea_orm::entity::prelude::*;
+
+    /// A close relative (delegate) may act for a person (grantor) while this is in force.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "delegation")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub grantor_person_id: Uuid,
+        pub delegate_person_id: Uuid,
+        /// `gigshield.common.v1.Relationship`.
+        pub relationship: i16,
+        pub valid_from: DateTimeUtc,
+        pub valid_until: Option<DateTimeUtc>,
+        /// WORKER or OPERATOR.
+        pub granted_by: String,
+        pub granted_by_subject: String,
+        /// The operator's reason, sealed.
+        pub reason_sealed: Option<Vec<u8>>,
+        pub granted_at: DateTimeUtc,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub revoked_by: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod identity_review {
+    use sea_orm::entity::prelude::*;
+
+    /// A registration whose name did not match the one on record for its resident ID number,
+    /// held until an operator resolves it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "identity_review")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub platform_id: Uuid,
+        pub external_worker_id: String,
+        pub region_code: String,
+        /// The person on record for the resident ID number.
+        pub person_id: Uuid,
+        pub resident_id_masked: String,
+        /// The registration as sent (protobuf `WorkerRegistration`), sealed.
+        pub registration_sealed: Vec<u8>,
+        /// OPEN, REGISTERED or REJECTED.
+        pub status: String,
+        pub opened_at: DateTimeUtc,
+        pub opened_by: String,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub resolved_by: Option<String>,
+        pub note_sealed: Option<Vec<u8>>,
+        pub worker_id: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod membership_activity {
+    use sea_orm::entity::prelude::*;
+
+    /// What premium and incident reported of a person's work for a platform: a deregistration
+    /// may not be dated before it.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "membership_activity")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub person_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub platform_id: Uuid,
+        /// `YYYY-MM-DD`, Asia/Shanghai: the last day with an order.
+        pub last_order_date: Option<String>,
+        pub last_incident_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

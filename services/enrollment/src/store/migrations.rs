@@ -8,7 +8,9 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut all = gigshield_kit::migrations();
+        all.push(Box::new(gigshield_kit::replica::assignments::migration()));
         all.push(Box::new(CreateEnrollment));
+        all.push(Box::new(TrustBoundaries));
         all
     }
 }
@@ -90,6 +92,87 @@ impl MigrationTrait for CreateEnrollment {
                 "DROP TABLE credit_code_exception",
                 "DROP TABLE platform_scope",
                 "DROP TABLE platform",
+            ],
+        )
+        .await
+    }
+}
+
+/// Delegations, registrations held for identity review, what other services reported of each
+/// membership (to bound a backdated deregistration), and personal text sealed: the reason of a
+/// deregistration, the platform contact's phone. The masked resident ID number loses the
+/// district and birth date (first 3 + last 4). Legacy clear values that cannot be sealed here
+/// (no key in a migration) are cut to their masked form or dropped.
+struct TrustBoundaries;
+
+impl MigrationName for TrustBoundaries {
+    fn name(&self) -> &str {
+        "enrollment_0002_delegations_reviews_activity_sealed_text"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TrustBoundaries {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "CREATE TABLE delegation (
+                    id {uuid} PRIMARY KEY,
+                    grantor_person_id {uuid} NOT NULL REFERENCES person (id),
+                    delegate_person_id {uuid} NOT NULL REFERENCES person (id),
+                    relationship SMALLINT NOT NULL,
+                    valid_from {timestamp} NOT NULL,
+                    valid_until {timestamp},
+                    granted_by TEXT NOT NULL,
+                    granted_by_subject TEXT NOT NULL,
+                    reason_sealed {bytes},
+                    granted_at {timestamp} NOT NULL,
+                    revoked_at {timestamp},
+                    revoked_by TEXT)",
+                "CREATE INDEX delegation_grantor ON delegation (grantor_person_id, id)",
+                "CREATE INDEX delegation_delegate ON delegation (delegate_person_id, id)",
+                "CREATE TABLE identity_review (
+                    id {uuid} PRIMARY KEY,
+                    platform_id {uuid} NOT NULL REFERENCES platform (id),
+                    external_worker_id TEXT NOT NULL,
+                    region_code TEXT NOT NULL,
+                    person_id {uuid} NOT NULL REFERENCES person (id),
+                    resident_id_masked TEXT NOT NULL,
+                    registration_sealed {bytes} NOT NULL,
+                    status TEXT NOT NULL,
+                    opened_at {timestamp} NOT NULL,
+                    opened_by TEXT NOT NULL,
+                    resolved_at {timestamp},
+                    resolved_by TEXT,
+                    note_sealed {bytes},
+                    worker_id {uuid})",
+                "CREATE UNIQUE INDEX identity_review_open ON identity_review (platform_id, external_worker_id) WHERE status = 'OPEN'",
+                "CREATE INDEX identity_review_listing ON identity_review (status, id)",
+                "CREATE TABLE membership_activity (
+                    person_id {uuid} NOT NULL,
+                    platform_id {uuid} NOT NULL,
+                    last_order_date TEXT,
+                    last_incident_at {timestamp},
+                    PRIMARY KEY (person_id, platform_id))",
+                "ALTER TABLE membership ADD COLUMN deregistration_reason_sealed {bytes}",
+                "ALTER TABLE membership ADD COLUMN deregistered_by TEXT",
+                "ALTER TABLE membership DROP COLUMN deregistration_reason",
+                "ALTER TABLE platform ADD COLUMN contact_phone_sealed {bytes}",
+                "UPDATE platform SET contact_phone = substr(contact_phone, 1, 3) || '****' || substr(contact_phone, length(contact_phone) - 3, 4)",
+                "UPDATE person SET resident_id_masked = substr(resident_id_masked, 1, 3) || '***********' || substr(resident_id_masked, 15, 4)",
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "DROP TABLE membership_activity",
+                "DROP TABLE identity_review",
+                "DROP TABLE delegation",
             ],
         )
         .await

@@ -11,7 +11,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::entities::{credit_code_exception, membership, person, platform, platform_scope};
+use gigshield_kit::Jurisdiction;
+use sea_orm::{Condition, QueryTrait};
+
+use super::entities::{
+    credit_code_exception, delegation, identity_review, membership, membership_activity, person,
+    platform, platform_scope,
+};
 use crate::domain::platform::Scope;
 
 /// Which memberships a list shows.
@@ -113,12 +119,21 @@ pub async fn insert_scope(
     Ok(())
 }
 
-/// Platforms after the cursor in id order; `only` narrows to one platform (a platform caller).
+/// Whose platforms a listing shows.
+#[derive(Debug, Clone)]
+pub enum PlatformFilter {
+    /// One platform (a platform caller lists itself).
+    Only(Uuid),
+    /// Platforms that ever had the area's province in scope; `None` is every platform.
+    Area(Option<(String, String)>),
+}
+
+/// Platforms after the cursor in id order.
 pub async fn list_platforms(
     conn: &impl ConnectionTrait,
     after: Option<Uuid>,
     limit: u64,
-    only: Option<Uuid>,
+    filter: PlatformFilter,
 ) -> Result<Vec<platform::Model>, DbErr> {
     let mut query = platform::Entity::find()
         .order_by_asc(platform::Column::Id)
@@ -126,8 +141,17 @@ pub async fn list_platforms(
     if let Some(after) = after {
         query = query.filter(platform::Column::Id.gt(after));
     }
-    if let Some(only) = only {
-        query = query.filter(platform::Column::Id.eq(only));
+    match filter {
+        PlatformFilter::Only(id) => query = query.filter(platform::Column::Id.eq(id)),
+        PlatformFilter::Area(None) => {}
+        PlatformFilter::Area(Some((_, province))) => {
+            let in_scope = platform_scope::Entity::find()
+                .select_only()
+                .column(platform_scope::Column::PlatformId)
+                .filter(platform_scope::Column::Provinces.like(format!("%{province}%")))
+                .into_query();
+            query = query.filter(platform::Column::Id.in_subquery(in_scope));
+        }
     }
     query.all(conn).await
 }
@@ -256,15 +280,29 @@ pub async fn memberships_of_person(
         .await
 }
 
+/// Region codes of an area (see [`Jurisdiction::covers`]); every code for national.
+fn region_in(column: impl ColumnTrait, area: &Jurisdiction) -> Condition {
+    match area.sql_patterns() {
+        None => Condition::all(),
+        Some((inside, province)) => Condition::any()
+            .add(column.like(inside))
+            .add(column.eq(province)),
+    }
+}
+
+/// The platform's memberships registered in `area` (every one for a national or platform
+/// caller: pass `Jurisdiction::National`).
 pub async fn list_memberships(
     conn: &impl ConnectionTrait,
     platform_id: Uuid,
+    area: &Jurisdiction,
     status: StatusFilter,
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<membership::Model>, DbErr> {
     let mut query = membership::Entity::find()
         .filter(membership::Column::PlatformId.eq(platform_id))
+        .filter(region_in(membership::Column::RegionCode, area))
         .order_by_asc(membership::Column::Id)
         .limit(limit);
     query = match status {
@@ -285,17 +323,213 @@ pub async fn end_membership(
     conn: &impl ConnectionTrait,
     id: Uuid,
     at: DateTime<Utc>,
-    reason: &str,
+    reason_sealed: Option<Vec<u8>>,
+    by: &str,
 ) -> Result<bool, DbErr> {
     let result = membership::Entity::update_many()
         .col_expr(membership::Column::DeregisteredAt, Expr::value(at))
         .col_expr(
-            membership::Column::DeregistrationReason,
-            Expr::value(reason.to_string()),
+            membership::Column::DeregistrationReasonSealed,
+            Expr::value(reason_sealed),
+        )
+        .col_expr(
+            membership::Column::DeregisteredBy,
+            Expr::value(by.to_string()),
         )
         .filter(membership::Column::Id.eq(id))
         .filter(membership::Column::DeregisteredAt.is_null())
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// What premium and incident reported of the person's work for the platform.
+pub async fn activity(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+    platform_id: Uuid,
+) -> Result<Option<membership_activity::Model>, DbErr> {
+    membership_activity::Entity::find_by_id((person_id, platform_id))
+        .one(conn)
+        .await
+}
+
+/// Moves the last order day forward (never back: events may arrive out of order across
+/// partitions).
+pub async fn note_order_day(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+    platform_id: Uuid,
+    date: &str,
+) -> Result<(), DbErr> {
+    note_activity(conn, person_id, platform_id, "last_order_date", date.into()).await
+}
+
+/// Moves the last incident instant forward.
+pub async fn note_incident(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+    platform_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    note_activity(conn, person_id, platform_id, "last_incident_at", at.into()).await
+}
+
+async fn note_activity(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+    platform_id: Uuid,
+    column: &str,
+    value: sea_orm::Value,
+) -> Result<(), DbErr> {
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!(
+            "INSERT INTO membership_activity (person_id, platform_id, {column}) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id, platform_id) DO UPDATE SET {column} = CASE \
+             WHEN membership_activity.{column} IS NULL OR membership_activity.{column} < excluded.{column} \
+             THEN excluded.{column} ELSE membership_activity.{column} END"
+        ),
+        [person_id.into(), platform_id.into(), value],
+    );
+    conn.execute_raw(stmt).await.map(|_| ())
+}
+
+pub async fn insert_delegation(
+    conn: &impl ConnectionTrait,
+    row: delegation::Model,
+) -> Result<(), DbErr> {
+    delegation::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delegation(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<delegation::Model>, DbErr> {
+    delegation::Entity::find_by_id(id).one(conn).await
+}
+
+/// Ends a delegation still in force; false when it was already revoked.
+pub async fn revoke_delegation(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<bool, DbErr> {
+    let result = delegation::Entity::update_many()
+        .col_expr(delegation::Column::RevokedAt, Expr::value(at))
+        .col_expr(delegation::Column::RevokedBy, Expr::value(by.to_string()))
+        .filter(delegation::Column::Id.eq(id))
+        .filter(delegation::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Delegations the person gave or received, in id order after the cursor.
+pub async fn delegations_of(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<delegation::Model>, DbErr> {
+    let mut query = delegation::Entity::find()
+        .filter(
+            Condition::any()
+                .add(delegation::Column::GrantorPersonId.eq(person_id))
+                .add(delegation::Column::DelegatePersonId.eq(person_id)),
+        )
+        .order_by_asc(delegation::Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        query = query.filter(delegation::Column::Id.gt(after));
+    }
+    query.all(conn).await
+}
+
+/// The persons who let `delegate` act for them at `at`.
+pub async fn delegators(
+    conn: &impl ConnectionTrait,
+    delegate: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Vec<Uuid>, DbErr> {
+    let rows = delegation::Entity::find()
+        .filter(delegation::Column::DelegatePersonId.eq(delegate))
+        .filter(delegation::Column::ValidFrom.lte(at))
+        .filter(
+            Condition::any()
+                .add(delegation::Column::ValidUntil.is_null())
+                .add(delegation::Column::ValidUntil.gt(at)),
+        )
+        .filter(
+            Condition::any()
+                .add(delegation::Column::RevokedAt.is_null())
+                .add(delegation::Column::RevokedAt.gt(at)),
+        )
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|d| d.grantor_person_id).collect())
+}
+
+/// The open review of a platform's external id, if any.
+pub async fn open_identity_review(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+    external_worker_id: &str,
+) -> Result<Option<identity_review::Model>, DbErr> {
+    identity_review::Entity::find()
+        .filter(identity_review::Column::PlatformId.eq(platform_id))
+        .filter(identity_review::Column::ExternalWorkerId.eq(external_worker_id))
+        .filter(identity_review::Column::Status.eq("OPEN"))
+        .one(conn)
+        .await
+}
+
+pub async fn insert_identity_review(
+    conn: &impl ConnectionTrait,
+    row: identity_review::Model,
+) -> Result<(), DbErr> {
+    identity_review::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn identity_review(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<identity_review::Model>, DbErr> {
+    identity_review::Entity::find_by_id(id).one(conn).await
+}
+
+pub async fn update_identity_review(
+    conn: &impl ConnectionTrait,
+    row: identity_review::Model,
+) -> Result<(), DbErr> {
+    row.into_active_model().reset_all().update(conn).await?;
+    Ok(())
+}
+
+/// Reviews of registrations in `area`, optionally of one status, in id order.
+pub async fn list_identity_reviews(
+    conn: &impl ConnectionTrait,
+    area: &Jurisdiction,
+    status: Option<&str>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<identity_review::Model>, DbErr> {
+    let mut query = identity_review::Entity::find()
+        .filter(region_in(identity_review::Column::RegionCode, area))
+        .order_by_asc(identity_review::Column::Id)
+        .limit(limit);
+    if let Some(status) = status {
+        query = query.filter(identity_review::Column::Status.eq(status));
+    }
+    if let Some(after) = after {
+        query = query.filter(identity_review::Column::Id.gt(after));
+    }
+    query.all(conn).await
 }

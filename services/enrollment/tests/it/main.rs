@@ -3,7 +3,8 @@
 
 mod support;
 
+mod access;
 mod events;
 mod platforms;
-mod tenancy;
+mod trust;
 mod workers;

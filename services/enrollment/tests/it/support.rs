@@ -1,13 +1,15 @@
 //! A running enrollment service per test: fresh database, own topic, port 0.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use gigshield_enrollment::api::{EnrollmentApi, Settings};
+use gigshield_enrollment::consumers::{self, Followed};
 use gigshield_enrollment::domain::resident_id::check_character;
 use gigshield_enrollment::store::Migrator;
-use gigshield_kit::pii::PiiVault;
-use gigshield_kit::testing::{Backend, Served, TestDatabase, kit_config, new_topic, token};
+use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use gigshield_kit::testing::{
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, token,
+};
 use gigshield_kit::{Role, Service};
 use gigshield_proto::common::Industry;
 use gigshield_proto::enrollment as pb;
@@ -19,6 +21,9 @@ use uuid::Uuid;
 pub struct TestApp {
     pub client: EnrollmentServiceClient<Channel>,
     pub topic: String,
+    /// The topics it follows, which the tests publish on as premium, incident and claims.
+    pub followed: Followed,
+    pub conn: DatabaseConnection,
     pub db: TestDatabase,
     served: Served,
 }
@@ -27,20 +32,22 @@ impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         let db = TestDatabase::new(backend).await;
         let topic = new_topic("enrollment", 3).await;
-        let service = Service::init::<Migrator>(kit_config("enrollment", &db))
+        let followed = Followed {
+            premium: new_topic("premium", 3).await,
+            incident: new_topic("incident", 3).await,
+            claims: new_topic("claims", 3).await,
+        };
+        let mut service = Service::init::<Migrator>(kit_config("enrollment", &db))
             .await
             .expect("service starts");
+        consumers::spawn(&mut service, &followed).expect("consumers start");
         let settings = Settings {
             topic: topic.clone(),
             min_age: 16,
             clock_skew: Duration::from_secs(300),
         };
-        let api = EnrollmentApi::new(
-            service.db.clone(),
-            Arc::new(PiiVault::ephemeral()),
-            service.outbox(),
-            settings,
-        );
+        let api = EnrollmentApi::new(service.writer(), service.vault(), settings);
+        let conn = service.db.clone();
         let routes = tonic::service::Routes::new(EnrollmentServiceServer::with_interceptor(
             api,
             service.auth(),
@@ -49,9 +56,49 @@ impl TestApp {
         Self {
             client: EnrollmentServiceClient::new(served.channel.clone()),
             topic,
+            followed,
+            conn,
             db,
             served,
         }
+    }
+
+    /// Publishes `event` on `topic` as `producer` would.
+    pub async fn publish<M: prost::Message>(
+        &self,
+        producer: &str,
+        topic: &str,
+        key: &str,
+        event_type: &str,
+        event: &M,
+    ) {
+        EventPublisher::new(&format!("//gigshield/{producer}"))
+            .publish(topic, key, event_type, event)
+            .await;
+    }
+
+    /// Polls `sql` (a `SELECT count(*) AS n ...`) until it reaches `want`.
+    pub async fn wait_count(&self, sql: &str, want: i64) {
+        for _ in 0..200 {
+            if self.count(sql).await >= want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{sql} never reached {want}");
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let row = self
+            .conn
+            .query_one_raw(Statement::from_string(
+                self.conn.get_database_backend(),
+                sql.to_string(),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
     }
 
     pub async fn stop(self) {
@@ -89,7 +136,7 @@ impl TestApp {
 }
 
 pub fn operator() -> Role {
-    Role::Operator
+    Role::national_operator()
 }
 
 pub fn platform(platform_id: Uuid) -> Role {
@@ -112,7 +159,7 @@ pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
     request
 }
 
-/// Two valid codes from DOMAIN.md and more built with the GB 32100 algorithm.
+/// Two valid codes from docs/domain.md and more built with the GB 32100 algorithm.
 pub const CREDIT_CODES: [&str; 2] = ["91350100M000100Y43", "91110000600037341L"];
 
 pub fn register_platform_request(credit_code: &str) -> pb::RegisterPlatformRequest {

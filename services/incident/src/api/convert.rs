@@ -111,6 +111,12 @@ where
     }
 }
 
+/// A delegation's relationship (`gigshield.common.v1.Relationship`, the same numbers as
+/// incident's own enum).
+pub fn relationship_of_delegation(raw: i32) -> Option<Relationship> {
+    relationship_in(&mut Violations::new(), "relationship", raw)
+}
+
 pub fn relationship_in(v: &mut Violations, field: &str, raw: i32) -> Option<Relationship> {
     choice(v, field, raw, pb::Relationship::Unspecified, |r| match r {
         pb::Relationship::Unspecified => None,
@@ -164,6 +170,24 @@ pub fn instant(
 
 /// The facts of a request as domain input; unreadable values become violations under
 /// `prefix` (`facts.`).
+pub fn fault_in(v: &mut Violations, field: &str, raw: i32) -> Option<FaultShare> {
+    choice(
+        v,
+        field,
+        raw,
+        pb::WorkerFaultShare::Unspecified,
+        |s| match s {
+            pb::WorkerFaultShare::Unspecified => None,
+            pb::WorkerFaultShare::Undetermined => Some(FaultShare::Undetermined),
+            pb::WorkerFaultShare::None => Some(FaultShare::None),
+            pb::WorkerFaultShare::Minor => Some(FaultShare::Minor),
+            pb::WorkerFaultShare::Equal => Some(FaultShare::Equal),
+            pb::WorkerFaultShare::Main => Some(FaultShare::Main),
+            pb::WorkerFaultShare::Full => Some(FaultShare::Full),
+        },
+    )
+}
+
 pub fn facts_in(v: &mut Violations, prefix: &str, facts: Option<&pb::IncidentFacts>) -> FactsInput {
     let default = pb::IncidentFacts::default();
     let f = facts.unwrap_or(&default);
@@ -184,21 +208,7 @@ pub fn facts_in(v: &mut Violations, prefix: &str, facts: Option<&pb::IncidentFac
             pb::CauseCategory::Other => Some(CauseCategory::Other),
         },
     );
-    let fault = choice(
-        v,
-        &field("worker_fault_share"),
-        f.worker_fault_share,
-        pb::WorkerFaultShare::Unspecified,
-        |s| match s {
-            pb::WorkerFaultShare::Unspecified => None,
-            pb::WorkerFaultShare::Undetermined => Some(FaultShare::Undetermined),
-            pb::WorkerFaultShare::None => Some(FaultShare::None),
-            pb::WorkerFaultShare::Minor => Some(FaultShare::Minor),
-            pb::WorkerFaultShare::Equal => Some(FaultShare::Equal),
-            pb::WorkerFaultShare::Main => Some(FaultShare::Main),
-            pb::WorkerFaultShare::Full => Some(FaultShare::Full),
-        },
-    );
+    let fault = fault_in(v, &field("worker_fault_share"), f.worker_fault_share);
     let severity = choice(
         v,
         &field("severity"),

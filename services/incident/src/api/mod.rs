@@ -1,5 +1,6 @@
-//! gRPC for incidents: each method authenticates, then hands over to a handler that validates,
-//! applies the domain rules, and writes state and outbox in one transaction.
+//! gRPC for incidents: each method admits the caller by the access table
+//! ([`crate::domain::access`]), validates, applies the domain rules, and writes state and
+//! outbox in one transaction on the kit's write path.
 //!
 //! Nothing here logs a request message or free text: request types derive `Debug` and would
 //! print the description. Log lines carry ids and kinds only.
@@ -9,22 +10,30 @@ mod changes;
 pub mod convert;
 mod reads;
 mod report;
+mod statements;
 mod views;
 
+use std::sync::Arc;
+
+use chrono::Utc;
 use gigshield_kit::error::FieldViolation;
-use gigshield_kit::outbox::OutboxNotifier;
-use gigshield_kit::{ApiError, Violations};
+use gigshield_kit::pii::PiiVault;
+use gigshield_kit::replica::{assignments, delegations};
+use gigshield_kit::write::Writer;
+use gigshield_kit::{ApiError, Caller, Principal, Role, Scope, Violations, access};
 use gigshield_proto::incident as pb;
 use gigshield_proto::incident::incident_service_server::IncidentService;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::domain::access::Denied;
+use crate::domain::access::{Denied, Parties, TABLE};
+use crate::domain::actor::{Actor, Relationship};
 use crate::domain::deadline::FilingDeadlines;
 use crate::domain::evidence::EvidenceRules;
 use crate::domain::facts::FactRules;
-use crate::store::{incident, queries};
+use crate::domain::lifecycle::IncidentStatus;
+use crate::store::{incident, queries, records};
 use views::Loaded;
 
 /// Rules the API applies that come from configuration.
@@ -38,23 +47,81 @@ pub struct Settings {
 }
 
 pub struct IncidentApi {
-    db: DatabaseConnection,
-    outbox: OutboxNotifier,
+    writer: Writer,
+    vault: Arc<PiiVault>,
     settings: Settings,
 }
 
+/// An admitted caller and, for a worker, the delegations they act under.
+pub(crate) struct Acting {
+    pub caller: Caller,
+    delegations: Vec<delegations::ActiveDelegation>,
+}
+
+impl Acting {
+    /// How the caller stands to the person a delegation names.
+    pub fn relationship_to(&self, person_id: Uuid) -> Option<Relationship> {
+        self.delegations
+            .iter()
+            .find(|d| d.grantor_person_id == person_id)
+            .and_then(|d| convert::relationship_of_delegation(d.relationship))
+    }
+
+    /// The capacity in which the caller acts on the incident; outside it the incident does
+    /// not exist for them.
+    pub fn actor(&self, parties: &Parties<'_>) -> Result<Actor, ApiError> {
+        self.caller.visible(&parties.subject(), "incident")?;
+        crate::domain::access::actor(&self.caller, parties, |p| self.relationship_to(p))
+            .ok_or_else(|| access::hidden("incident"))
+    }
+}
+
 impl IncidentApi {
-    pub fn new(db: DatabaseConnection, outbox: OutboxNotifier, settings: Settings) -> Self {
+    pub fn new(writer: Writer, vault: Arc<PiiVault>, settings: Settings) -> Self {
         Self {
-            db,
-            outbox,
+            writer,
+            vault,
             settings,
         }
+    }
+
+    fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.writer.db
     }
 
     /// The longest free text accepted anywhere.
     fn max_text(&self) -> usize {
         self.settings.facts.max_text_chars
+    }
+
+    /// Admits the caller to `rpc` before any lookup, with a worker's delegations.
+    async fn acting(&self, rpc: &str, principal: Principal) -> Result<Acting, ApiError> {
+        let scope = TABLE.admit(rpc, &principal)?;
+        let delegations = match principal.role {
+            Role::Worker { person_id } if scope == Scope::OwnPerson => {
+                delegations::active_for(self.db(), person_id, Utc::now()).await?
+            }
+            _ => Vec::new(),
+        };
+        let delegators = delegations.iter().map(|d| d.grantor_person_id).collect();
+        Ok(Acting {
+            caller: TABLE.caller(rpc, principal, delegators)?,
+            delegations,
+        })
+    }
+
+    /// The insurers handling a claim of the incident, when the caller's scope needs them.
+    async fn insurers(
+        &self,
+        caller: &Caller,
+        conn: &impl ConnectionTrait,
+        incident_id: Uuid,
+    ) -> Result<Vec<Uuid>, ApiError> {
+        if caller.scope == Scope::Assigned {
+            Ok(assignments::insurers_of_incident(conn, incident_id).await?)
+        } else {
+            Ok(Vec::new())
+        }
     }
 }
 
@@ -94,10 +161,6 @@ fn optional_uuid(v: &mut Violations, field: &str, value: &str) -> Option<Uuid> {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("incident".into())
-}
-
 /// Whether the place lies outside the provinces the platform was registered for at the time
 /// (an accident across a province border still counts; claims decides what it means). False
 /// when the platform or its scope then is unknown.
@@ -117,17 +180,62 @@ async fn outside_platform_provinces(
     )
 }
 
-/// The incident with its revisions, evidence and application.
+/// The incident with its revisions, evidence, application and statements.
 async fn load(conn: &impl ConnectionTrait, row: incident::Model) -> Result<Loaded, ApiError> {
     let revisions = queries::revisions(conn, row.id).await?;
     let evidence = queries::evidence(conn, row.id).await?;
     let application = queries::application(conn, row.id).await?;
+    let statements = queries::statements(conn, row.id).await?;
     Ok(Loaded {
         row,
         revisions,
         evidence,
         application,
+        statements,
     })
+}
+
+/// An incident locked for a change, with its reporter and status, visible to the caller.
+struct Locked {
+    row: incident::Model,
+    reporter: Actor,
+    status: IncidentStatus,
+    insurers: Vec<Uuid>,
+}
+
+impl Locked {
+    fn parties(&self) -> Parties<'_> {
+        Parties {
+            person_id: self.row.person_id,
+            platform_id: self.row.platform_id,
+            region_code: &self.row.region_code,
+            reported_by: &self.reporter,
+            insurers: &self.insurers,
+        }
+    }
+}
+
+impl IncidentApi {
+    /// Locks the incident row (concurrent changes queue up and their events keep their order).
+    async fn locked(
+        &self,
+        acting: &Acting,
+        txn: &DatabaseTransaction,
+        id: Uuid,
+    ) -> Result<Locked, ApiError> {
+        let row = queries::incident_for_update(txn, id)
+            .await?
+            .ok_or_else(|| access::hidden("incident"))?;
+        let reporter = records::actor(&row.reported_by)?;
+        let status = records::status(&row)?;
+        let insurers = self.insurers(&acting.caller, txn, id).await?;
+        Ok(Locked {
+            row,
+            reporter,
+            status,
+            insurers,
+        })
+    }
 }
 
 #[tonic::async_trait]
@@ -144,6 +252,13 @@ impl IncidentService for IncidentApi {
         request: Request<pb::AmendIncidentRequest>,
     ) -> Result<Response<pb::AmendIncidentResponse>, Status> {
         gigshield_kit::handle!(self, request, amend_incident)
+    }
+
+    async fn add_statement(
+        &self,
+        request: Request<pb::AddStatementRequest>,
+    ) -> Result<Response<pb::AddStatementResponse>, Status> {
+        gigshield_kit::handle!(self, request, add_statement)
     }
 
     async fn attach_evidence(

@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
+use gigshield_kit::access::{self, Subject};
 use gigshield_kit::{ApiError, Principal, Role, Violations, paging, wire};
 use gigshield_proto::incident as pb;
 use gigshield_scheme::region::RegionCode;
 use uuid::Uuid;
 
-use super::{IncidentApi, convert, load, not_found, optional_uuid, views};
-use crate::domain::access::{self, Parties};
+use super::{IncidentApi, convert, load, optional_uuid, views};
+use crate::domain::access::Parties;
 use crate::store::queries::{self, ListFilter, Visibility};
 use crate::store::records;
 
@@ -31,23 +32,31 @@ impl IncidentApi {
         principal: Principal,
         req: pb::GetIncidentRequest,
     ) -> Result<pb::GetIncidentResponse, ApiError> {
+        let acting = self.acting("GetIncident", principal).await?;
         let id = wire::uuid("incident_id", &req.incident_id)?;
-        let row = queries::incident(&self.db, id)
+        // One snapshot: the incident and its history agree with each other.
+        let txn = gigshield_kit::db::begin_snapshot(self.db()).await?;
+        let row = queries::incident(&txn, id)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| access::hidden("incident"))?;
         let reporter = records::actor(&row.reported_by)?;
+        let insurers = self.insurers(&acting.caller, &txn, id).await?;
         let parties = Parties {
             person_id: row.person_id,
             platform_id: row.platform_id,
+            region_code: &row.region_code,
             reported_by: &reporter,
+            insurers: &insurers,
         };
-        if !access::may_read(&principal, &parties) {
-            return Err(ApiError::PermissionDenied(
-                "another tenant's incident".into(),
-            ));
-        }
+        acting.caller.visible(&parties.subject(), "incident")?;
+        let incident = views::incident(
+            &load(&txn, row).await?,
+            views::Audience::of(&acting.caller.principal.role),
+            &self.vault,
+        )?;
+        txn.commit().await?;
         Ok(pb::GetIncidentResponse {
-            incident: Some(views::incident(&load(&self.db, row).await?)?),
+            incident: Some(incident),
         })
     }
 
@@ -56,6 +65,7 @@ impl IncidentApi {
         principal: Principal,
         req: pb::ListIncidentsRequest,
     ) -> Result<pb::ListIncidentsResponse, ApiError> {
+        let acting = self.acting("ListIncidents", principal).await?;
         let mut v = Violations::new();
         let platform_id = optional_uuid(&mut v, "platform_id", &req.platform_id);
         let person_id = optional_uuid(&mut v, "person_id", &req.person_id);
@@ -75,18 +85,24 @@ impl IncidentApi {
         let status = convert::status_in(&mut v, "status", req.status);
         v.into_result()?;
 
-        let visibility = match principal.role {
+        let caller = &acting.caller;
+        let visibility = match &caller.principal.role {
             Role::Platform { platform_id: own } => {
-                if platform_id.is_some_and(|p| p != own) {
-                    return Err(ApiError::PermissionDenied(
-                        "platform_id: a platform lists its own workers' incidents only".into(),
-                    ));
+                if let Some(p) = platform_id {
+                    caller.require(&Subject::default().platform(p))?;
                 }
-                Visibility::Platform(own)
+                Visibility::Platform(*own)
             }
-            // Their own incidents and those they reported as a relative; filters narrow that.
-            Role::Worker { person_id: own } => Visibility::Person(own),
-            Role::Insurer { .. } | Role::Adjuster | Role::Operator => Visibility::All,
+            // Their own incidents and those of persons who delegated to them.
+            Role::Worker { person_id: own } => {
+                let mut persons = caller.delegators.clone();
+                persons.push(*own);
+                Visibility::Persons(persons)
+            }
+            role => match role.insurer() {
+                Some(insurer) => Visibility::Insurer(insurer),
+                None => Visibility::Area(role.jurisdiction().and_then(|j| j.sql_patterns())),
+            },
         };
         let filter = ListFilter {
             platform_id,
@@ -98,10 +114,10 @@ impl IncidentApi {
         };
         let page = paging::PageQuery::from_request(req.page.as_ref())?;
         let mut rows =
-            queries::list(&self.db, visibility, &filter, page.after, page.fetch()).await?;
+            queries::list(self.db(), visibility, &filter, page.after, page.fetch()).await?;
         let next = page.finish(&mut rows, |r| r.id);
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let applications: HashMap<Uuid, _> = queries::applications(&self.db, &ids)
+        let applications: HashMap<Uuid, _> = queries::applications(self.db(), &ids)
             .await?
             .into_iter()
             .map(|a| (a.incident_id, a))

@@ -1,15 +1,20 @@
 //! Store rows as API messages. Free text appears only in the full incident (GetIncident and
-//! the answers to changes), never in list summaries.
+//! the answers to changes), never in list summaries — and a platform reads only the text its
+//! own side wrote: never the worker's description of their injury, their reasons or
+//! explanations.
 
-use gigshield_kit::ApiError;
+use gigshield_kit::pii::PiiVault;
 use gigshield_kit::wire::timestamp;
+use gigshield_kit::{ApiError, Role};
 use gigshield_proto::incident as pb;
+use uuid::Uuid;
 
 use super::convert;
-use crate::domain::actor::Actor;
+use crate::domain::actor::{Actor, ActorKind};
 use crate::domain::amendment::FactField;
 use crate::domain::facts::{CauseCategory, Facts, FaultShare, Severity};
-use crate::store::{application, evidence, incident, incident_revision, records};
+use crate::domain::statement::Disputes;
+use crate::store::{application, evidence, incident, incident_revision, records, statement};
 
 /// An incident with everything that hangs off it.
 pub struct Loaded {
@@ -18,6 +23,42 @@ pub struct Loaded {
     pub revisions: Vec<incident_revision::Model>,
     pub evidence: Vec<evidence::Model>,
     pub application: Option<application::Model>,
+    pub statements: Vec<statement::Model>,
+}
+
+/// Who reads an incident: the parties and case handlers read all of it; a platform only the
+/// text its own side wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Full,
+    Platform(Uuid),
+}
+
+impl Audience {
+    pub fn of(role: &Role) -> Self {
+        match role {
+            Role::Platform { platform_id } => Audience::Platform(*platform_id),
+            _ => Audience::Full,
+        }
+    }
+
+    /// Whether text written by `author` is shown.
+    fn reads_text_of(self, author: &Actor) -> bool {
+        match self {
+            Audience::Full => true,
+            Audience::Platform(id) => {
+                author.kind == ActorKind::Platform && author.platform_id == Some(id)
+            }
+        }
+    }
+
+    fn text(self, author: &Actor, text: String) -> String {
+        if self.reads_text_of(author) {
+            text
+        } else {
+            String::new()
+        }
+    }
 }
 
 pub fn actor(a: &Actor) -> pb::Actor {
@@ -67,27 +108,48 @@ fn ids(value: Option<uuid::Uuid>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-pub fn incident(loaded: &Loaded) -> Result<pb::Incident, ApiError> {
+pub fn incident(
+    loaded: &Loaded,
+    audience: Audience,
+    vault: &PiiVault,
+) -> Result<pb::Incident, ApiError> {
     let row = &loaded.row;
     let (first, rest) = loaded
         .revisions
         .split_first()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("incident {} has no report", row.id)))?;
-    let original = records::facts(first)?;
+    let reporter = records::actor(&row.reported_by)?;
+    let original = records::facts(first, vault)?;
     let mut current = original.clone();
+    let mut description_by = reporter.clone();
     let mut amendments = Vec::with_capacity(rest.len());
     for rev in rest {
-        current = records::facts(rev)?;
+        current = records::facts(rev, vault)?;
         let changed = records::changed_fields(rev)?;
+        let author = records::actor(&rev.author)?;
+        if changed.contains(&FactField::Description) {
+            description_by = author.clone();
+        }
+        let mut new_values = facts(&current, &changed);
+        new_values.description = audience.text(&author, new_values.description);
+        let reason = records::open(
+            vault,
+            rev.reason_sealed.as_deref(),
+            records::AMENDMENT_REASON,
+        )?;
         amendments.push(pb::Amendment {
             number: rev.revision,
-            amended_by: Some(actor(&records::actor(&rev.author)?)),
+            amended_by: Some(actor(&author)),
             amended_at: Some(timestamp(rev.recorded_at)),
             changed_fields: changed.iter().map(|f| f.path().to_string()).collect(),
-            new_values: Some(facts(&current, &changed)),
-            reason: rev.reason.clone().unwrap_or_default(),
+            new_values: Some(new_values),
+            reason: audience.text(&author, reason),
         });
     }
+    let mut original = facts(&original, &FactField::ALL);
+    original.description = audience.text(&reporter, original.description);
+    let mut current = facts(&current, &FactField::ALL);
+    current.description = audience.text(&description_by, current.description);
     let evidence = loaded
         .evidence
         .iter()
@@ -109,24 +171,43 @@ pub fn incident(loaded: &Loaded) -> Result<pb::Incident, ApiError> {
         .application
         .as_ref()
         .map(|a| {
+            let filer = records::applicant(a)?;
+            let explanation = records::open(
+                vault,
+                a.late_explanation_sealed.as_deref(),
+                records::LATE_EXPLANATION,
+            )?;
             Ok::<_, ApiError>(pb::Application {
-                filed_by: Some(actor(&records::applicant(a)?)),
+                filed_by: Some(actor(&filer)),
                 filed_at: Some(timestamp(a.filed_at)),
                 deadline_days: a.deadline_days,
                 days_after_accident: a.days_after_accident,
                 late: a.late,
-                late_explanation: a.late_explanation.clone().unwrap_or_default(),
+                late_explanation: audience.text(&filer, explanation),
             })
         })
         .transpose()?;
     let withdrawal = match (&row.withdrawn_at, &row.withdrawn_by) {
-        (Some(at), Some(by)) => Some(pb::Withdrawal {
-            withdrawn_by: Some(actor(&records::actor(by)?)),
-            withdrawn_at: Some(timestamp(*at)),
-            reason: row.withdrawal_reason.clone().unwrap_or_default(),
-        }),
+        (Some(at), Some(by)) => {
+            let by = records::actor(by)?;
+            let reason = records::open(
+                vault,
+                row.withdrawal_reason_sealed.as_deref(),
+                records::WITHDRAWAL_REASON,
+            )?;
+            Some(pb::Withdrawal {
+                withdrawn_by: Some(actor(&by)),
+                withdrawn_at: Some(timestamp(*at)),
+                reason: audience.text(&by, reason),
+            })
+        }
         _ => None,
     };
+    let statements = loaded
+        .statements
+        .iter()
+        .map(|s| statement_view(s, vault))
+        .collect::<Result<Vec<_>, ApiError>>()?;
     let channel =
         crate::domain::facts::Channel::parse_stored(&row.channel).map_err(ApiError::internal)?;
     Ok(pb::Incident {
@@ -134,17 +215,44 @@ pub fn incident(loaded: &Loaded) -> Result<pb::Incident, ApiError> {
         person_id: row.person_id.to_string(),
         platform_id: ids(row.platform_id),
         external_worker_id: row.external_worker_id.clone().unwrap_or_default(),
-        reported_by: Some(actor(&records::actor(&row.reported_by)?)),
+        reported_by: Some(actor(&reporter)),
         channel: convert::channel(channel) as i32,
         status: convert::status(records::status(row)?) as i32,
         reported_at: Some(timestamp(row.reported_at)),
-        original: Some(facts(&original, &FactField::ALL)),
-        current: Some(facts(&current, &FactField::ALL)),
+        original: Some(original),
+        current: Some(current),
         amendments,
         evidence,
         application,
         withdrawal,
         outside_platform_provinces: row.outside_platform_provinces,
+        statements,
+    })
+}
+
+fn statement_view(s: &statement::Model, vault: &PiiVault) -> Result<pb::Statement, ApiError> {
+    let fault = s
+        .disputed_fault_share
+        .as_deref()
+        .map(FaultShare::parse_stored)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let disputes = Disputes::from_names(&s.disputes, fault);
+    Ok(pb::Statement {
+        statement_id: s.id.to_string(),
+        added_by: Some(actor(&records::actor(&s.added_by)?)),
+        added_at: Some(timestamp(s.added_at)),
+        text: records::open(vault, Some(&s.text_sealed), records::STATEMENT)?,
+        disputes: Some(pb::Disputes {
+            not_during_order: disputes.not_during_order,
+            intentional_crime: disputes.intentional_crime,
+            intoxication_or_drugs: disputes.intoxication_or_drugs,
+            self_harm: disputes.self_harm,
+            worker_fault_share: disputes
+                .worker_fault_share
+                .map_or(pb::WorkerFaultShare::Unspecified, convert::fault)
+                as i32,
+        }),
     })
 }
 

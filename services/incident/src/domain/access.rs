@@ -1,113 +1,167 @@
-//! Who may see and act on an incident.
+//! Incident's access table, and who acts on an incident in which capacity.
 //!
-//! - A platform: incidents that belong to it (it reported them, or the worker named it, or it
-//!   was the person's only platform at the accident time).
-//! - A worker: incidents about themself.
-//! - A close relative (a worker token of another person): the incidents they reported, and
-//!   nothing else — a stranger must not be able to read a worker's health data by claiming
-//!   kinship, and the relationship was stated only on those reports.
-//! - Insurers, adjusters and operators read everything; operators also correct (amend, attach,
-//!   withdraw), but nobody files in someone else's name.
+//! - A platform: incidents of its own platform; it amends only what it reported itself (a
+//!   worker's report stays the worker's — the platform adds a statement instead).
+//! - A worker: incidents about themself, and — under a delegation in force — about the person
+//!   who delegated to them, in whose place they act as a close relative.
+//! - Insurers and their adjusters read the incidents whose claims are routed to them; agency
+//!   adjusters and operators those that happened in their area; operators also correct
+//!   (amend, attach, withdraw). Nobody files in someone else's name.
 
-use gigshield_kit::{Principal, Role};
+use gigshield_kit::access::{
+    AGENCY_ADJUSTER, AccessTable, INSURER, INSURER_ADJUSTER, OPERATOR, PLATFORM, Rule, Subject,
+    WORKER,
+};
+use gigshield_kit::{Caller, Role};
 use uuid::Uuid;
 
-use super::actor::{Actor, ActorKind};
+use super::actor::{Actor, ActorKind, Relationship};
+
+const READERS: &[gigshield_kit::access::Grant] = &[
+    PLATFORM,
+    WORKER,
+    INSURER,
+    INSURER_ADJUSTER,
+    AGENCY_ADJUSTER,
+    OPERATOR,
+];
+
+pub const TABLE: AccessTable = AccessTable {
+    service: "gigshield.incident.v1.IncidentService",
+    rules: &[
+        Rule {
+            rpc: "ReportIncident",
+            grants: &[PLATFORM, WORKER],
+            note: "a platform for its own workers; a worker for themself or a delegator",
+        },
+        Rule {
+            rpc: "AmendIncident",
+            grants: &[PLATFORM, WORKER, OPERATOR],
+            note: "a platform only what it reported itself; operators of the incident's area",
+        },
+        Rule {
+            rpc: "AddStatement",
+            grants: &[PLATFORM],
+            note: "the platform of the incident",
+        },
+        Rule {
+            rpc: "AttachEvidence",
+            grants: &[PLATFORM, WORKER, OPERATOR],
+            note: "the parties, operators of the incident's area",
+        },
+        Rule {
+            rpc: "FileApplication",
+            grants: &[PLATFORM, WORKER],
+            note: "the platform, the worker or a delegate; never an operator",
+        },
+        Rule {
+            rpc: "WithdrawIncident",
+            grants: &[PLATFORM, WORKER, OPERATOR],
+            note: "the worker or a delegate always; a platform what it reported or applied for",
+        },
+        Rule {
+            rpc: "GetIncident",
+            grants: READERS,
+            note: "a platform without the worker's free text",
+        },
+        Rule {
+            rpc: "ListIncidents",
+            grants: READERS,
+            note: "each caller's own incidents; summaries carry no free text",
+        },
+    ],
+};
 
 /// The parties of one incident that access depends on.
 #[derive(Debug, Clone, Copy)]
 pub struct Parties<'a> {
     pub person_id: Uuid,
     pub platform_id: Option<Uuid>,
+    pub region_code: &'a str,
     pub reported_by: &'a Actor,
+    /// The insurers handling a claim of the incident.
+    pub insurers: &'a [Uuid],
+}
+
+impl Parties<'_> {
+    pub fn subject(&self) -> Subject {
+        Subject::default()
+            .platform(self.platform_id)
+            .person(self.person_id)
+            .region(self.region_code)
+            .insurers(self.insurers.iter().copied())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct Denied(pub &'static str);
 
-const OTHER_TENANT: Denied = Denied("another tenant's incident");
-
-/// The capacity in which a platform or worker token stands to the incident, if any.
-fn party(principal: &Principal, parties: &Parties<'_>) -> Option<Actor> {
-    match principal.role {
+/// The capacity in which a platform or worker stands to the incident: its platform, the worker,
+/// or a relative under the worker's delegation (`relationship_to` finds the delegation's
+/// relationship). An operator acts as the agency.
+pub fn actor(
+    caller: &Caller,
+    parties: &Parties<'_>,
+    relationship_to: impl Fn(Uuid) -> Option<Relationship>,
+) -> Option<Actor> {
+    let subject = &caller.principal.subject;
+    match caller.principal.role {
         Role::Platform { platform_id } if parties.platform_id == Some(platform_id) => {
-            Some(Actor::platform(&principal.subject, platform_id))
+            Some(Actor::platform(subject, platform_id))
         }
         Role::Worker { person_id } if person_id == parties.person_id => {
-            Some(Actor::worker(&principal.subject, person_id))
+            Some(Actor::worker(subject, person_id))
         }
-        Role::Worker { person_id } if parties.reported_by.is_relative(person_id) => Some(Actor {
-            subject: principal.subject.clone(),
-            ..parties.reported_by.clone()
-        }),
+        Role::Worker { person_id } => {
+            relationship_to(parties.person_id).map(|r| Actor::close_relative(subject, person_id, r))
+        }
+        Role::Operator { .. } => Some(Actor::operator(subject)),
         _ => None,
     }
 }
 
-pub fn may_read(principal: &Principal, parties: &Parties<'_>) -> bool {
-    match principal.role {
-        Role::Insurer { .. } | Role::Adjuster | Role::Operator => true,
-        Role::Platform { .. } | Role::Worker { .. } => party(principal, parties).is_some(),
+/// Who amends: the worker or a delegate; a platform only an incident it reported itself.
+pub fn amender(actor: Actor, parties: &Parties<'_>) -> Result<Actor, Denied> {
+    let reported_it = parties.reported_by.kind == ActorKind::Platform
+        && parties.reported_by.platform_id == actor.platform_id;
+    if actor.kind == ActorKind::Platform && !reported_it {
+        return Err(Denied(
+            "a worker's report stays the worker's: the platform adds a statement (AddStatement) instead",
+        ));
     }
+    Ok(actor)
 }
 
-/// Who amends or attaches evidence: the parties and operators.
-pub fn acting(principal: &Principal, parties: &Parties<'_>) -> Result<Actor, Denied> {
-    match principal.role {
-        Role::Operator => Ok(Actor::operator(&principal.subject)),
-        Role::Insurer { .. } | Role::Adjuster => Err(Denied(
-            "insurers and adjusters read incidents; they do not change them",
-        )),
-        Role::Platform { .. } | Role::Worker { .. } => {
-            party(principal, parties).ok_or(OTHER_TENANT)
-        }
-    }
-}
-
-/// Who files the application: the platform, the worker, or the relative who reported.
-pub fn filer(principal: &Principal, parties: &Parties<'_>) -> Result<Actor, Denied> {
-    match principal.role {
-        Role::Platform { .. } | Role::Worker { .. } => {
-            party(principal, parties).ok_or(OTHER_TENANT)
-        }
-        _ => Err(Denied(
+/// Who files the application: the platform, the worker, or a delegate.
+pub fn filer(actor: Actor) -> Result<Actor, Denied> {
+    match actor.kind {
+        ActorKind::Operator => Err(Denied(
             "only the platform, the worker or a close relative files an application",
         )),
+        _ => Ok(actor),
     }
 }
 
-/// Who withdraws: the worker always (it is their claim to drop); a platform or relative only
-/// what they reported, and once someone else applied, only that applicant; operators (for
-/// duplicates and mistakes).
+/// Who withdraws: the worker (or a delegate, in the worker's place) always — it is their claim
+/// to drop; a platform only what it reported, and once someone else applied, only what it
+/// applied for; operators (duplicates and mistakes).
 pub fn withdrawer(
-    principal: &Principal,
+    actor: Actor,
     parties: &Parties<'_>,
     applicant: Option<&Actor>,
 ) -> Result<Actor, Denied> {
-    if let Role::Operator = principal.role {
-        return Ok(Actor::operator(&principal.subject));
-    }
-    let actor = match principal.role {
-        Role::Platform { .. } | Role::Worker { .. } => {
-            party(principal, parties).ok_or(OTHER_TENANT)?
-        }
-        _ => return Err(Denied("insurers and adjusters do not withdraw incidents")),
-    };
-    if actor.kind == ActorKind::Worker {
+    if actor.kind != ActorKind::Platform {
         return Ok(actor);
     }
-    let same_party = |other: &Actor| {
-        other.kind == actor.kind
-            && other.platform_id == actor.platform_id
-            && other.person_id == actor.person_id
-    };
+    let same_platform =
+        |other: &Actor| other.kind == ActorKind::Platform && other.platform_id == actor.platform_id;
     match applicant {
-        Some(applicant) if same_party(applicant) => Ok(actor),
+        Some(applicant) if same_platform(applicant) => Ok(actor),
         Some(_) => Err(Denied(
             "another party applied for determination; only they or the worker may withdraw",
         )),
-        None if same_party(parties.reported_by) => Ok(actor),
+        None if same_platform(parties.reported_by) => Ok(actor),
         None => Err(Denied(
             "only the reporter or the worker may withdraw this incident",
         )),
@@ -117,21 +171,27 @@ pub fn withdrawer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::actor::Relationship;
+    use gigshield_kit::Principal;
 
-    fn principal(role: Role) -> Principal {
-        Principal {
-            subject: "s".into(),
-            role,
-        }
+    fn caller(rpc: &str, role: Role, delegators: Vec<Uuid>) -> Caller {
+        TABLE
+            .caller(
+                rpc,
+                Principal {
+                    subject: "s".into(),
+                    role,
+                },
+                delegators,
+            )
+            .unwrap()
     }
 
     struct Case {
         worker: Uuid,
         platform: Uuid,
         relative: Uuid,
-        reported_by_platform: Actor,
-        reported_by_relative: Actor,
+        by_platform: Actor,
+        by_worker: Actor,
     }
 
     fn case() -> Case {
@@ -140,8 +200,8 @@ mod tests {
             worker,
             platform,
             relative,
-            reported_by_platform: Actor::platform("backend", platform),
-            reported_by_relative: Actor::close_relative("app", relative, Relationship::Parent),
+            by_platform: Actor::platform("backend", platform),
+            by_worker: Actor::worker("app", worker),
         }
     }
 
@@ -150,131 +210,69 @@ mod tests {
             Parties {
                 person_id: self.worker,
                 platform_id: Some(self.platform),
+                region_code: "440305",
                 reported_by: reporter,
+                insurers: &[],
             }
         }
     }
 
     #[test]
-    fn reads_follow_tenancy() {
+    fn a_delegate_acts_as_a_close_relative_a_stranger_not_at_all() {
         let c = case();
-        let parties = c.parties(&c.reported_by_platform);
-        let yes = [
-            Role::Platform {
-                platform_id: c.platform,
-            },
-            Role::Worker {
-                person_id: c.worker,
-            },
-            Role::Insurer {
-                insurer_id: Uuid::now_v7(),
-            },
-            Role::Adjuster,
-            Role::Operator,
-        ];
-        for role in yes {
-            assert!(may_read(&principal(role.clone()), &parties), "{role:?}");
-        }
-        let no = [
-            Role::Platform {
-                platform_id: Uuid::now_v7(),
-            },
-            Role::Worker {
-                person_id: Uuid::now_v7(),
-            },
-            // A relative sees only what they reported themself.
+        let parties = c.parties(&c.by_worker);
+        let relative = caller(
+            "AmendIncident",
             Role::Worker {
                 person_id: c.relative,
             },
-        ];
-        for role in no {
-            assert!(!may_read(&principal(role.clone()), &parties), "{role:?}");
-        }
-        let relative = principal(Role::Worker {
-            person_id: c.relative,
-        });
-        assert!(may_read(&relative, &c.parties(&c.reported_by_relative)));
-    }
-
-    #[test]
-    fn an_incident_without_platform_is_invisible_to_platforms() {
-        let c = case();
-        let parties = Parties {
-            platform_id: None,
-            ..c.parties(&c.reported_by_relative)
-        };
-        let platform = principal(Role::Platform {
-            platform_id: c.platform,
-        });
-        assert!(!may_read(&platform, &parties));
-    }
-
-    #[test]
-    fn a_relative_acts_in_the_capacity_they_reported_in() {
-        let c = case();
-        let relative = principal(Role::Worker {
-            person_id: c.relative,
-        });
-        let actor = acting(&relative, &c.parties(&c.reported_by_relative)).unwrap();
-        assert_eq!(actor.kind, ActorKind::CloseRelative);
-        assert_eq!(actor.relationship, Some(Relationship::Parent));
-        assert_eq!(actor.subject, "s");
-        assert_eq!(
-            filer(&relative, &c.parties(&c.reported_by_relative))
-                .unwrap()
-                .kind,
-            ActorKind::CloseRelative
+            vec![c.worker],
         );
-        assert!(acting(&relative, &c.parties(&c.reported_by_platform)).is_err());
-    }
-
-    #[test]
-    fn readers_do_not_write_and_operators_do_not_file() {
-        let c = case();
-        let parties = c.parties(&c.reported_by_platform);
-        for role in [
-            Role::Insurer {
-                insurer_id: Uuid::now_v7(),
+        let acting = actor(&relative, &parties, |p| {
+            (p == c.worker).then_some(Relationship::Parent)
+        })
+        .unwrap();
+        assert_eq!(acting.kind, ActorKind::CloseRelative);
+        assert_eq!(acting.relationship, Some(Relationship::Parent));
+        let stranger = caller(
+            "AmendIncident",
+            Role::Worker {
+                person_id: Uuid::now_v7(),
             },
-            Role::Adjuster,
-        ] {
-            assert!(acting(&principal(role.clone()), &parties).is_err());
-            assert!(filer(&principal(role.clone()), &parties).is_err());
-            assert!(withdrawer(&principal(role), &parties, None).is_err());
-        }
-        let operator = principal(Role::Operator);
-        assert_eq!(
-            acting(&operator, &parties).unwrap().kind,
-            ActorKind::Operator
+            vec![],
         );
-        assert!(filer(&operator, &parties).is_err());
-        assert!(withdrawer(&operator, &parties, None).is_ok());
+        assert!(actor(&stranger, &parties, |_| None).is_none());
+        let other_platform = caller(
+            "AmendIncident",
+            Role::Platform {
+                platform_id: Uuid::now_v7(),
+            },
+            vec![],
+        );
+        assert!(actor(&other_platform, &parties, |_| None).is_none());
+    }
+
+    #[test]
+    fn a_platform_amends_only_what_it_reported() {
+        let c = case();
+        let platform = Actor::platform("backend", c.platform);
+        assert!(amender(platform.clone(), &c.parties(&c.by_platform)).is_ok());
+        assert!(amender(platform, &c.parties(&c.by_worker)).is_err());
+        assert!(amender(Actor::worker("app", c.worker), &c.parties(&c.by_platform)).is_ok());
     }
 
     #[test]
     fn withdrawal_belongs_to_the_worker_the_reporter_and_the_applicant() {
         let c = case();
-        let parties = c.parties(&c.reported_by_platform);
-        let platform = principal(Role::Platform {
-            platform_id: c.platform,
-        });
-        let worker = principal(Role::Worker {
-            person_id: c.worker,
-        });
-        assert!(withdrawer(&platform, &parties, None).is_ok());
+        let parties = c.parties(&c.by_platform);
+        let platform = Actor::platform("backend", c.platform);
+        assert!(withdrawer(platform.clone(), &parties, None).is_ok());
         let worker_applied = Actor::worker("app", c.worker);
-        assert!(withdrawer(&platform, &parties, Some(&worker_applied)).is_err());
-        assert!(withdrawer(&worker, &parties, Some(&worker_applied)).is_ok());
-        let platform_applied = Actor::platform("other-subject", c.platform);
-        assert!(withdrawer(&platform, &parties, Some(&platform_applied)).is_ok());
-
-        // The platform did not report what the relative reported.
-        let relative_parties = c.parties(&c.reported_by_relative);
-        assert!(withdrawer(&platform, &relative_parties, None).is_err());
-        let relative = principal(Role::Worker {
-            person_id: c.relative,
-        });
-        assert!(withdrawer(&relative, &relative_parties, None).is_ok());
-        assert!(withdrawer(&worker, &relative_parties, None).is_ok());
+        assert!(withdrawer(platform.clone(), &parties, Some(&worker_applied)).is_err());
+        assert!(withdrawer(worker_applied.clone(), &parties, Some(&worker_applied)).is_ok());
+        let relative = Actor::close_relative("app", c.relative, Relationship::Spouse);
+        assert!(withdrawer(relative, &parties, Some(&worker_applied)).is_ok());
+        assert!(withdrawer(platform, &c.parties(&c.by_worker), None).is_err());
+        assert!(filer(Actor::operator("op")).is_err());
     }
 }

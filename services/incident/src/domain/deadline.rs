@@ -1,6 +1,6 @@
 //! Deadlines for the application for injury determination (职业伤害确认申请).
 //!
-//! DOMAIN.md: the platform within 30 days, the worker or close relatives within 90 days of the
+//! docs/domain.md: the platform within 30 days, the worker or close relatives within 90 days of the
 //! accident (?), so the days are parameters, and dated ones: the entry in force on the
 //! accident's date applies, so a later change of the rules does not move the deadline of an
 //! accident that already happened.

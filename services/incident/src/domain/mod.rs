@@ -1,7 +1,7 @@
 //! The incident service's rules, free of I/O: the facts of a report and what they must satisfy,
 //! who the injured worker is and who may act on an incident, evidence metadata, amendments,
 //! and filing deadlines. Region codes and the Asia/Shanghai calendar come from
-//! [`gigshield_scheme`]; every number DOMAIN.md leaves open is a parameter passed in.
+//! [`gigshield_scheme`]; every number docs/domain.md leaves open (?) is a parameter.
 
 pub mod access;
 pub mod actor;
@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod facts;
 pub mod lifecycle;
 pub mod scheme_start;
+pub mod statement;
 pub mod subject;
 pub mod text;
 

@@ -1,5 +1,5 @@
 //! When the scheme started in each province: a dated table, because provinces joined in
-//! stages (DOMAIN.md). An accident before its province joined cannot be reported.
+//! stages (docs/domain.md). An accident before its province joined cannot be reported.
 //!
 //! Configuration form (`INCIDENT_SCHEME_STAGES`): stages separated by `;`, each
 //! `YYYY-MM-DD=P,P,…` with P a province as `XX0000` or its two-digit prefix. A province counts

@@ -156,24 +156,31 @@ pub fn resolve(
     }
 }
 
-/// In which capacity a worker token reports about `subject_person`: for itself (no
-/// relationship) or for another person as a close relative (relationship required).
+/// In which capacity a worker token reports about `subject_person`: for itself, or for another
+/// person as a close relative under that person's delegation (`delegated`: the delegation's
+/// relationship). A relationship the request states must agree with the delegation's.
 pub fn worker_capacity(
     caller_person: Uuid,
     subject_person: Uuid,
-    relationship: Option<Relationship>,
-) -> Result<ActorKind, FieldViolation> {
+    stated: Option<Relationship>,
+    delegated: Option<Relationship>,
+) -> Result<(ActorKind, Option<Relationship>), FieldViolation> {
     let refuse = |description: &str| FieldViolation {
         field: "relationship".into(),
         description: description.into(),
     };
-    match (caller_person == subject_person, relationship) {
-        (true, None) => Ok(ActorKind::Worker),
-        (true, Some(_)) => Err(refuse("must be unset when workers report for themselves")),
-        (false, Some(_)) => Ok(ActorKind::CloseRelative),
-        (false, None) => Err(refuse(
-            "is required to report for another person: only a close relative may, and must say how they are related",
+    if caller_person == subject_person {
+        return match stated {
+            None => Ok((ActorKind::Worker, None)),
+            Some(_) => Err(refuse("must be unset when workers report for themselves")),
+        };
+    }
+    match (delegated, stated) {
+        (None, _) => Err(refuse(
+            "reporting for another person needs that person's delegation (enrollment GrantDelegation)",
         )),
+        (Some(d), Some(s)) if s != d => Err(refuse("differs from the delegation's relationship")),
+        (Some(d), _) => Ok((ActorKind::CloseRelative, Some(d))),
     }
 }
 
@@ -336,19 +343,29 @@ mod tests {
     }
 
     #[test]
-    fn relatives_state_the_relationship_and_workers_do_not() {
+    fn relatives_act_under_a_delegation_and_workers_for_themselves() {
         let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
-        assert_eq!(worker_capacity(me, me, None), Ok(ActorKind::Worker));
         assert_eq!(
-            worker_capacity(me, other, Some(Relationship::Spouse)),
-            Ok(ActorKind::CloseRelative)
+            worker_capacity(me, me, None, None),
+            Ok((ActorKind::Worker, None))
+        );
+        let spouse = Some(Relationship::Spouse);
+        assert_eq!(
+            worker_capacity(me, other, None, spouse),
+            Ok((ActorKind::CloseRelative, spouse))
         );
         assert_eq!(
-            worker_capacity(me, other, None).unwrap_err().field,
+            worker_capacity(me, other, spouse, spouse),
+            Ok((ActorKind::CloseRelative, spouse))
+        );
+        // Claiming kinship without a delegation, or another kinship than the delegation's.
+        assert_eq!(
+            worker_capacity(me, other, spouse, None).unwrap_err().field,
             "relationship"
         );
+        assert!(worker_capacity(me, other, Some(Relationship::Parent), spouse).is_err());
         assert_eq!(
-            worker_capacity(me, me, Some(Relationship::Parent))
+            worker_capacity(me, me, Some(Relationship::Parent), None)
                 .unwrap_err()
                 .field,
             "relationship"

@@ -36,7 +36,8 @@ pub mod incident {
         pub withdrawn_at: Option<DateTimeUtc>,
         /// JSON of the withdrawing actor.
         pub withdrawn_by: Option<String>,
-        pub withdrawal_reason: Option<String>,
+        /// Sealed free text.
+        pub withdrawal_reason_sealed: Option<Vec<u8>>,
     }
 
     impl std::fmt::Debug for Model {
@@ -77,16 +78,16 @@ pub mod incident_revision {
         pub category: String,
         pub worker_fault_share: Option<String>,
         pub severity: String,
-        /// Health data: never logged, never in events.
-        pub description: String,
+        /// Sealed: health data, never logged, never in events.
+        pub description_sealed: Option<Vec<u8>>,
         pub died_at: Option<DateTimeUtc>,
         pub intentional_crime: bool,
         pub intoxication_or_drugs: bool,
         pub self_harm: bool,
         /// Comma-separated fact paths this revision changed; empty for the report.
         pub changed_fields: String,
-        /// Why (amendments only). Free text.
-        pub reason: Option<String>,
+        /// Why (amendments only). Sealed free text.
+        pub reason_sealed: Option<Vec<u8>>,
         /// JSON of the actor who wrote this revision.
         pub author: String,
         pub recorded_at: DateTimeUtc,
@@ -147,8 +148,8 @@ pub mod application {
         pub deadline_days: i32,
         pub days_after_accident: i32,
         pub late: bool,
-        /// 超期说明. Free text.
-        pub late_explanation: Option<String>,
+        /// 超期说明. Sealed free text.
+        pub late_explanation_sealed: Option<Vec<u8>>,
     }
 
     impl std::fmt::Debug for Model {
@@ -204,6 +205,42 @@ pub mod replica_platform_scope {
         pub effective_from: DateTimeUtc,
         /// Comma-separated province codes (XX0000).
         pub provinces: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod statement {
+    use sea_orm::entity::prelude::*;
+
+    /// A platform's account of an incident and the facts it disputes.
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "statement")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub incident_id: Uuid,
+        /// Sealed free text.
+        pub text_sealed: Vec<u8>,
+        /// Comma-separated disputed facts (`domain::statement::Disputes::names`).
+        pub disputes: String,
+        pub disputed_fault_share: Option<String>,
+        /// JSON of the actor.
+        pub added_by: String,
+        pub added_at: DateTimeUtc,
+    }
+
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("statement::Model")
+                .field("id", &self.id)
+                .field("incident_id", &self.incident_id)
+                .field("disputes", &self.disputes)
+                .finish_non_exhaustive()
+        }
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

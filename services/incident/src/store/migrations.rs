@@ -8,7 +8,10 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut all = gigshield_kit::migrations();
+        all.push(Box::new(gigshield_kit::replica::delegations::migration()));
+        all.push(Box::new(gigshield_kit::replica::assignments::migration()));
         all.push(Box::new(CreateIncident));
+        all.push(Box::new(SealTextAddStatements));
         all
     }
 }
@@ -128,5 +131,49 @@ impl MigrationTrait for CreateIncident {
             ],
         )
         .await
+    }
+}
+
+/// Free text that can hold health facts is stored sealed (descriptions, amendment reasons,
+/// late-filing explanations, withdrawal reasons), and platforms' statements get their table.
+/// Clear text of earlier rows cannot be sealed here (a migration has no key) and is dropped.
+struct SealTextAddStatements;
+
+impl MigrationName for SealTextAddStatements {
+    fn name(&self) -> &str {
+        "incident_0002_sealed_text_statements"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SealTextAddStatements {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "ALTER TABLE incident_revision ADD COLUMN description_sealed {bytes}",
+                "ALTER TABLE incident_revision ADD COLUMN reason_sealed {bytes}",
+                "ALTER TABLE incident_revision DROP COLUMN description",
+                "ALTER TABLE incident_revision DROP COLUMN reason",
+                "ALTER TABLE application ADD COLUMN late_explanation_sealed {bytes}",
+                "ALTER TABLE application DROP COLUMN late_explanation",
+                "ALTER TABLE incident ADD COLUMN withdrawal_reason_sealed {bytes}",
+                "ALTER TABLE incident DROP COLUMN withdrawal_reason",
+                "CREATE TABLE statement (
+                    id {uuid} PRIMARY KEY,
+                    incident_id {uuid} NOT NULL REFERENCES incident (id),
+                    text_sealed {bytes} NOT NULL,
+                    disputes TEXT NOT NULL,
+                    disputed_fault_share TEXT,
+                    added_by TEXT NOT NULL,
+                    added_at {timestamp} NOT NULL)",
+                "CREATE INDEX statement_incident ON statement (incident_id, id)",
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(manager, &["DROP TABLE statement"]).await
     }
 }

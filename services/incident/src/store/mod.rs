@@ -8,5 +8,6 @@ pub mod records;
 
 pub use entities::{
     application, evidence, incident, incident_revision, replica_membership, replica_platform_scope,
+    statement,
 };
 pub use migrations::Migrator;

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::entities::{
     application, evidence, incident, incident_revision, replica_membership, replica_platform_scope,
+    statement,
 };
-use crate::domain::actor::ActorKind;
 use crate::domain::subject::Membership;
 
 pub async fn incident(
@@ -139,12 +139,15 @@ pub async fn insert_application(
 }
 
 /// Whose incidents a list may contain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Visibility {
-    All,
     Platform(Uuid),
-    /// The person's own incidents and those they reported as a close relative.
-    Person(Uuid),
+    /// The incidents about these persons (a worker and those who delegated to them).
+    Persons(Vec<Uuid>),
+    /// The incidents whose claims are routed to this insurer.
+    Insurer(Uuid),
+    /// Incidents placed in an area (see `Jurisdiction::sql_patterns`); `None` is everywhere.
+    Area(Option<(String, String)>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -170,18 +173,26 @@ pub async fn list(
         .order_by_asc(incident::Column::Id)
         .limit(limit);
     query = match visibility {
-        Visibility::All => query,
         Visibility::Platform(platform_id) => {
             query.filter(incident::Column::PlatformId.eq(platform_id))
         }
-        Visibility::Person(person_id) => query.filter(
+        Visibility::Persons(persons) => query.filter(incident::Column::PersonId.is_in(persons)),
+        Visibility::Insurer(insurer_id) => {
+            let assigned = sea_orm::sea_query::Query::select()
+                .column(sea_orm::sea_query::Alias::new("incident_id"))
+                .from(sea_orm::sea_query::Alias::new("case_assignment"))
+                .and_where(sea_orm::sea_query::ExprTrait::eq(
+                    Expr::col(sea_orm::sea_query::Alias::new("insurer_id")),
+                    insurer_id,
+                ))
+                .to_owned();
+            query.filter(incident::Column::Id.in_subquery(assigned))
+        }
+        Visibility::Area(None) => query,
+        Visibility::Area(Some((inside, province))) => query.filter(
             Condition::any()
-                .add(incident::Column::PersonId.eq(person_id))
-                .add(
-                    Condition::all()
-                        .add(incident::Column::ReporterPersonId.eq(person_id))
-                        .add(incident::Column::ReporterKind.eq(ActorKind::CloseRelative.as_str())),
-                ),
+                .add(incident::Column::RegionCode.like(inside))
+                .add(incident::Column::RegionCode.eq(province)),
         ),
     };
     if let Some(platform_id) = filter.platform_id {
@@ -307,4 +318,26 @@ pub async fn platform_provinces_at(
         .one(conn)
         .await?
         .map(|row| row.provinces.split(',').map(str::to_string).collect()))
+}
+
+pub async fn insert_statement(
+    conn: &impl ConnectionTrait,
+    row: statement::Model,
+) -> Result<(), DbErr> {
+    statement::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The incident's statements, oldest first.
+pub async fn statements(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> Result<Vec<statement::Model>, DbErr> {
+    statement::Entity::find()
+        .filter(statement::Column::IncidentId.eq(incident_id))
+        .order_by_asc(statement::Column::Id)
+        .all(conn)
+        .await
 }

@@ -2,6 +2,7 @@
 //! caller's: it surfaces as `Internal`.
 
 use chrono::{DateTime, Utc};
+use gigshield_kit::pii::PiiVault;
 use gigshield_scheme::region::RegionCode;
 use sea_orm::DbErr;
 use uuid::Uuid;
@@ -25,7 +26,22 @@ pub fn status(row: &incident::Model) -> Result<IncidentStatus, DbErr> {
     IncidentStatus::parse_stored(&row.status).map_err(|e| corrupt("status", e))
 }
 
-pub fn facts(rev: &incident_revision::Model) -> Result<Facts, DbErr> {
+/// Authenticated contexts of the sealed text columns: a value copied into another column does
+/// not open.
+pub const DESCRIPTION: &[u8] = b"incident_revision.description";
+pub const AMENDMENT_REASON: &[u8] = b"incident_revision.reason";
+pub const LATE_EXPLANATION: &[u8] = b"application.late_explanation";
+pub const WITHDRAWAL_REASON: &[u8] = b"incident.withdrawal_reason";
+pub const STATEMENT: &[u8] = b"statement.text";
+
+/// Opens a sealed text column (`None` is empty text).
+pub fn open(vault: &PiiVault, column: Option<&[u8]>, context: &[u8]) -> Result<String, DbErr> {
+    vault
+        .open_text(column, context)
+        .map_err(|e| corrupt("sealed text", e))
+}
+
+pub fn facts(rev: &incident_revision::Model, vault: &PiiVault) -> Result<Facts, DbErr> {
     Ok(Facts {
         occurred_at: rev.occurred_at,
         place: Place {
@@ -42,7 +58,11 @@ pub fn facts(rev: &incident_revision::Model) -> Result<Facts, DbErr> {
             .transpose()
             .map_err(|e| corrupt("fault share", e))?,
         severity: Severity::parse_stored(&rev.severity).map_err(|e| corrupt("severity", e))?,
-        description: SensitiveText::new(rev.description.clone()),
+        description: SensitiveText::new(open(
+            vault,
+            rev.description_sealed.as_deref(),
+            DESCRIPTION,
+        )?),
         died_at: rev.died_at,
         exclusions: Exclusions {
             intentional_crime: rev.intentional_crime,
@@ -71,7 +91,7 @@ pub struct NewRevision<'a> {
     pub at: DateTime<Utc>,
 }
 
-pub fn revision_row(new: NewRevision<'_>) -> incident_revision::Model {
+pub fn revision_row(new: NewRevision<'_>, vault: &PiiVault) -> incident_revision::Model {
     let facts = new.facts;
     incident_revision::Model {
         incident_id: new.incident_id,
@@ -84,7 +104,7 @@ pub fn revision_row(new: NewRevision<'_>) -> incident_revision::Model {
         category: facts.category.as_str().to_string(),
         worker_fault_share: facts.fault.map(|f| f.as_str().to_string()),
         severity: facts.severity.as_str().to_string(),
-        description: facts.description.expose().to_string(),
+        description_sealed: vault.seal_text(facts.description.expose(), DESCRIPTION),
         died_at: facts.died_at,
         intentional_crime: facts.exclusions.intentional_crime,
         intoxication_or_drugs: facts.exclusions.intoxication_or_drugs,
@@ -95,7 +115,9 @@ pub fn revision_row(new: NewRevision<'_>) -> incident_revision::Model {
             .map(|f| f.path())
             .collect::<Vec<_>>()
             .join(","),
-        reason: new.reason.map(|r| r.expose().to_string()),
+        reason_sealed: new
+            .reason
+            .and_then(|r| vault.seal_text(r.expose(), AMENDMENT_REASON)),
         author: new.author.to_json(),
         recorded_at: new.at,
     }

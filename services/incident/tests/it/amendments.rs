@@ -63,11 +63,24 @@ async fn amendments_keep_the_original_and_every_version() {
         .incident
         .unwrap();
 
-    let read = app.get(&gigshield_kit::Role::Adjuster, &id).await;
+    let read = app
+        .get(&gigshield_kit::Role::national_adjuster(), &id)
+        .await;
     assert_eq!(
-        read, after,
-        "the answer to the change is what GetIncident shows"
+        app.get(&w.worker(), &id).await,
+        read,
+        "the worker reads what the adjuster reads"
     );
+    assert_eq!(
+        app.get(&w.platform(), &id).await,
+        after,
+        "the answer to the change is what GetIncident shows its caller"
+    );
+    // The platform's answer keeps its own words and leaves out the worker's.
+    assert_eq!(after.original.as_ref().unwrap().description, "摔倒，手腕疼");
+    assert_eq!(after.current.as_ref().unwrap().description, "");
+    assert_eq!(after.amendments[0].reason, "");
+    assert_eq!(after.amendments[1].reason, "家属告知");
     let original = read.original.unwrap();
     assert_eq!(original.description, "摔倒，手腕疼");
     assert_eq!(original.severity, pb::Severity::Hospitalised as i32);

@@ -93,9 +93,13 @@ async fn workers_and_relatives_have_ninety_days() {
     assert!(!application.late);
     assert_eq!(application.deadline_days, 90);
 
-    // A relative on day 100 is late and needs the explanation.
+    // A relative on day 100 (under the worker's delegation) is late and needs the
+    // explanation.
+    let relative_person = uuid::Uuid::now_v7();
+    app.delegate(w.person_id, relative_person, pb::Relationship::Spouse)
+        .await;
     let relative = gigshield_kit::Role::Worker {
-        person_id: uuid::Uuid::now_v7(),
+        person_id: relative_person,
     };
     let theirs = app
         .report(

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use gigshield_kit::testing::{TestDatabase, dev_public_keys, kafka_bootstrap, new_topic};
+use gigshield_kit::testing::{TestDatabase, new_topic, service_env};
 use gigshield_proto::incident as pb;
 use gigshield_proto::incident::incident_service_client::IncidentServiceClient;
 use prost_types::FieldMask;
@@ -83,22 +83,17 @@ async fn no_free_text_reaches_the_logs() {
         listener.local_addr().unwrap().port()
     };
     let addr = format!("127.0.0.1:{port}");
-    let keys = dev_public_keys()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(",");
     let mut child = Command::new(env!("CARGO_BIN_EXE_gigshield-incident"))
         .env_clear()
+        .envs(service_env())
         .env("RUST_LOG", "debug")
         .env("DATABASE_URL", &db.url)
-        .env("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap())
         .env("KAFKA_SESSION_TIMEOUT_MS", "6000")
-        .env("JWT_PUBLIC_KEYS", keys)
         .env("GRPC_ADDR", &addr)
         .env("OUTBOX_POLL_INTERVAL_MS", "20")
         .env("INCIDENT_TOPIC", &topic)
         .env("INCIDENT_ENROLLMENT_TOPIC", &enrollment_topic)
+        .env("INCIDENT_CLAIMS_TOPIC", new_topic("claims-logs", 1).await)
         .env(
             "INCIDENT_CONSUMER_GROUP",
             format!("incident-logs-{}", Uuid::now_v7()),
@@ -204,7 +199,7 @@ async fn no_free_text_reaches_the_logs() {
         .unwrap();
     let read = client
         .get_incident(as_(
-            &gigshield_kit::Role::Adjuster,
+            &gigshield_kit::Role::national_adjuster(),
             pb::GetIncidentRequest {
                 incident_id: id.clone(),
             },

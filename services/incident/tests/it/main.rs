@@ -4,11 +4,13 @@
 
 mod support;
 
+mod access;
 mod amendments;
 mod applications;
 mod flow;
 mod logs;
 mod replica;
 mod tenancy;
+mod trust;
 mod validation;
 mod withdrawal;

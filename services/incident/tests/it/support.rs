@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use gigshield_incident::api::{IncidentApi, Settings};
+use gigshield_incident::consumers;
 use gigshield_incident::domain::deadline::FilingDeadlines;
 use gigshield_incident::domain::evidence::EvidenceRules;
 use gigshield_incident::domain::facts::FactRules;
 use gigshield_incident::domain::scheme_start::SchemeStages;
-use gigshield_incident::replica::EnrollmentReplica;
 use gigshield_incident::store::Migrator;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
@@ -53,6 +53,8 @@ pub struct TestApp {
     /// The incident topic of this test.
     pub topic: String,
     pub enrollment: Enrollment,
+    /// The claims topic the assignments consumer reads.
+    pub claims_topic: String,
     pub conn: DatabaseConnection,
     /// Dropped with the app, which drops the database.
     _db: TestDatabase,
@@ -64,17 +66,13 @@ impl TestApp {
         let db = TestDatabase::new(backend).await;
         let topic = new_topic("incident", 3).await;
         let enrollment_topic = new_topic("enrollment", 3).await;
+        let claims_topic = new_topic("claims", 3).await;
         let mut service = Service::init::<Migrator>(kit_config("incident", &db))
             .await
             .expect("service starts");
-        service
-            .spawn_consumer(
-                &format!("incident-test-{}", Uuid::now_v7()),
-                &[enrollment_topic.as_str()],
-                EnrollmentReplica,
-            )
-            .expect("consumer starts");
-        let api = IncidentApi::new(service.db.clone(), service.outbox(), settings(&topic));
+        consumers::spawn(&mut service, "incident", &enrollment_topic, &claims_topic)
+            .expect("consumers start");
+        let api = IncidentApi::new(service.writer(), service.vault(), settings(&topic));
         let conn = service.db.clone();
         let routes = tonic::service::Routes::new(IncidentServiceServer::with_interceptor(
             api,
@@ -85,6 +83,7 @@ impl TestApp {
             client: IncidentServiceClient::new(served.channel.clone()),
             topic,
             enrollment: Enrollment::new(enrollment_topic),
+            claims_topic,
             conn,
             _db: db,
             served,
@@ -121,6 +120,64 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Polls until `sql` (a count) reaches `n`.
+    pub async fn wait_count(&self, sql: &str, n: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while self.count(sql).await < n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{sql} never reached {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Enrollment granted `delegate` the right to act for `grantor`; waits until the replica
+    /// has it.
+    pub async fn delegate(&self, grantor: Uuid, delegate: Uuid, relationship: pb::Relationship) {
+        let before = self.count("SELECT COUNT(*) FROM delegation").await;
+        self.enrollment
+            .publish(
+                &grantor.to_string(),
+                "gigshield.events.v1.DelegationGranted",
+                &events::DelegationGranted {
+                    delegation_id: Uuid::now_v7().to_string(),
+                    grantor_person_id: grantor.to_string(),
+                    delegate_person_id: delegate.to_string(),
+                    relationship: relationship as i32,
+                    valid_from: Some(timestamp(Utc::now() - TimeDelta::minutes(1))),
+                    valid_until: None,
+                    granted_by: "WORKER".into(),
+                    granted_at: Some(timestamp(Utc::now())),
+                },
+            )
+            .await;
+        self.wait_count("SELECT COUNT(*) FROM delegation", before + 1)
+            .await;
+    }
+
+    /// Claims routed a claim of the incident to `insurer`; waits until the replica has it.
+    pub async fn assign(&self, incident_id: &str, person_id: Uuid, insurer: Uuid) {
+        let before = self.count("SELECT COUNT(*) FROM case_assignment").await;
+        EventPublisher::new("//gigshield/claims")
+            .publish(
+                &self.claims_topic,
+                "claim",
+                "gigshield.events.v1.ClaimOpened",
+                &events::ClaimOpened {
+                    claim_id: Uuid::now_v7().to_string(),
+                    incident_id: incident_id.to_string(),
+                    person_id: person_id.to_string(),
+                    insurer_id: insurer.to_string(),
+                    opened_at: Some(timestamp(Utc::now())),
+                    ..Default::default()
+                },
+            )
+            .await;
+        self.wait_count("SELECT COUNT(*) FROM case_assignment", before + 1)
+            .await;
     }
 
     /// Waits until the replica has applied `n` enrollment events.

@@ -95,19 +95,21 @@ async fn bad_reports_name_their_fields() {
         ["relationship"]
     );
 
-    // A worker token reporting for someone else without saying how they are related.
+    // A worker token reporting for someone else without that person's delegation, whatever
+    // kinship it claims, is refused before anything is looked up.
     let stranger = Role::Worker {
         person_id: Uuid::now_v7(),
     };
-    let no_relationship = person_report(
-        w.person_id,
-        pb::Relationship::Unspecified,
-        facts(hours_ago(1), "x"),
-    );
-    assert_eq!(
-        refused_fields(app.report(&stranger, no_relationship).await),
-        ["relationship"]
-    );
+    for claimed in [pb::Relationship::Unspecified, pb::Relationship::Parent] {
+        let refused = app
+            .report(
+                &stranger,
+                person_report(w.person_id, claimed, facts(hours_ago(1), "x")),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::PermissionDenied);
+    }
     let self_relative = person_report(
         w.person_id,
         pb::Relationship::Child,

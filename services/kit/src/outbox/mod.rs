@@ -108,7 +108,7 @@ pub fn lane_of(key: &str) -> u16 {
 }
 
 /// Wakes the relay after a commit so an event leaves without waiting for the next poll.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct OutboxNotifier(Arc<Notify>);
 
 impl OutboxNotifier {

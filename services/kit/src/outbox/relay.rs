@@ -85,8 +85,8 @@ impl Relay {
                     }
                     if last_cleanup.elapsed() > Duration::from_secs(60) {
                         last_cleanup = tokio::time::Instant::now();
-                        if let Err(err) = self.delete_old_sent_rows().await {
-                            tracing::warn!(error = %err, "outbox cleanup failed");
+                        if let Err(err) = self.housekeeping().await {
+                            tracing::warn!(error = %err, "outbox and replay-record cleanup failed");
                         }
                     }
                     tokio::select! {
@@ -203,7 +203,10 @@ impl Relay {
         delivered
     }
 
-    async fn delete_old_sent_rows(&self) -> Result<(), DbErr> {
+    /// Deletes sent outbox rows past their retention and expired replay records (the relay is
+    /// the one background task every service runs against its own database).
+    async fn housekeeping(&self) -> Result<(), DbErr> {
+        crate::idempotency::delete_expired(&self.db).await?;
         let cutoff =
             chrono::Utc::now() - chrono::Duration::from_std(self.cfg.retention).unwrap_or_default();
         Outbox::delete_many()

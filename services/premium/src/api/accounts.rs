@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{SubsecRound, Utc};
-use gigshield_kit::{ApiError, Principal, RoleKind, Violations, wire};
+use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::premium as pb;
 use gigshield_scheme::calendar::shanghai_date;
 use sea_orm::ConnectionTrait;
@@ -74,7 +74,7 @@ impl PremiumApi {
         principal: Principal,
         req: pb::RecordPaymentRequest,
     ) -> Result<pb::RecordPaymentResponse, ApiError> {
-        principal.require_any(&[RoleKind::Operator])?;
+        let caller = self.caller("RecordPayment", principal)?;
         // Microseconds: what the database keeps, so a replay answers with the same instants.
         let now = Utc::now().trunc_subsecs(6);
         let mut v = Violations::new();
@@ -114,7 +114,7 @@ impl PremiumApi {
             received_at: received_at.unwrap_or(now),
         };
 
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        let txn = gigshield_kit::db::begin_write(self.db()).await?;
         if !queries::platform_known(&txn, platform_id).await? {
             return Err(ApiError::NotFound(format!("platform {platform_id}")));
         }
@@ -126,7 +126,7 @@ impl PremiumApi {
                 amount_fen: payment.amount_fen,
                 received_at: payment.received_at,
                 recorded_at: now,
-                recorded_by: principal.subject.clone(),
+                recorded_by: caller.principal.actor(),
             },
         )
         .await?;
@@ -199,7 +199,7 @@ impl PremiumApi {
             ));
             gigshield_kit::outbox::enqueue_many(&txn, messages).await?;
             txn.commit().await?;
-            self.outbox.notify();
+            self.writer.outbox.notify();
         } else {
             txn.rollback().await?;
         }
@@ -226,10 +226,10 @@ impl PremiumApi {
         principal: Principal,
         req: pb::GetAccountRequest,
     ) -> Result<pb::GetAccountResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let caller = self.caller("GetAccount", principal)?;
         let platform_id = wire::uuid("platform_id", &req.platform_id)?;
-        principal.require_platform(platform_id)?;
-        let mut books = self.books(&self.db, &[platform_id]).await?;
+        super::require_platform(&caller, self.db(), platform_id).await?;
+        let mut books = self.books(self.db(), &[platform_id]).await?;
         let books = books
             .remove(&platform_id)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("books of {platform_id} missing")))?;

@@ -1,7 +1,9 @@
 //! VerifyWorkActivity: the orders of a person around an instant, for claims.
 
 use chrono::Duration;
-use gigshield_kit::{ApiError, Principal, RoleKind, wire};
+use gigshield_kit::access::Subject;
+use gigshield_kit::replica::assignments;
+use gigshield_kit::{ApiError, Principal, Scope, wire};
 use gigshield_proto::premium as pb;
 
 use super::{PremiumApi, views};
@@ -18,8 +20,14 @@ impl PremiumApi {
         principal: Principal,
         req: pb::VerifyWorkActivityRequest,
     ) -> Result<pb::VerifyWorkActivityResponse, ApiError> {
-        principal.require_any(&[RoleKind::Adjuster, RoleKind::Insurer, RoleKind::Operator])?;
+        let caller = self.caller("VerifyWorkActivity", principal)?;
         let person_id = wire::uuid("person_id", &req.person_id)?;
+        // An insurer asks only about a person with a case routed to it (read from the
+        // assignments replica, not from the orders).
+        if caller.scope == Scope::Assigned {
+            let insurers = assignments::insurers_of_person(self.db(), person_id).await?;
+            caller.require(&Subject::default().person(person_id).insurers(insurers))?;
+        }
         let at = wire::datetime("at", req.at.as_ref())?
             .ok_or_else(|| ApiError::invalid("at", "is required"))?;
         let margin = match req.margin {
@@ -33,11 +41,17 @@ impl PremiumApi {
             ));
         }
         let from = earliest_acceptance(at, margin, self.settings.max_order_span);
-        let rows = queries::orders_of_person(&self.db, person_id, from, at + margin).await?;
+        let rows = queries::orders_of_person(self.db(), person_id, from, at + margin).await?;
+        // An agency sees the orders taken in its area.
+        let in_area = |o: &&crate::store::queries::StoredOrder| {
+            caller.scope != Scope::Jurisdiction
+                || caller.sees(&Subject::default().region(o.order.region.as_str()))
+        };
         Ok(pb::VerifyWorkActivityResponse {
             orders: rows
                 .iter()
                 .filter(|o| window_contains(&o.order.timeline, at, margin))
+                .filter(in_area)
                 .map(views::activity)
                 .collect(),
         })

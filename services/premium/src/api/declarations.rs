@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, SubsecRound, Utc};
 use gigshield_kit::idempotency::IdempotencyKey;
-use gigshield_kit::{ApiError, Principal, RoleKind, paging, wire};
+use gigshield_kit::{ApiError, Principal, paging, wire};
 use gigshield_proto::premium as pb;
 use gigshield_scheme::calendar::shanghai_date;
 use gigshield_scheme::region::ProvinceCode;
@@ -22,16 +22,16 @@ impl PremiumApi {
         principal: Principal,
         req: pb::CloseMonthRequest,
     ) -> Result<pb::CloseMonthResponse, ApiError> {
-        principal.require_any(&[RoleKind::Operator])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "CloseMonth", &req)?;
+        let caller = self.caller("CloseMonth", principal)?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "CloseMonth", &req)?;
         let month = views::month("month", &req.month)?;
         // Microseconds: what the database keeps, so listings show the instants answered here.
         let now = Utc::now().trunc_subsecs(6);
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        let txn = gigshield_kit::db::begin_write(self.db()).await?;
         // Waits for batches in flight and keeps new ones out until the month is closed, so no
         // charge is filed under a month that closes meanwhile.
         queries::lock_for_close(&txn).await?;
-        if let Some(previous) = key.replay(&txn).await? {
+        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
         }
         let last_closed = queries::last_closed(&txn).await?;
@@ -70,7 +70,7 @@ impl PremiumApi {
             issued.push((Uuid::now_v7(), declaration, now, due_date));
         }
         queries::insert_declarations(&txn, &issued).await?;
-        queries::insert_month_close(&txn, month, now, &principal.subject).await?;
+        queries::insert_month_close(&txn, month, now, &caller.principal.actor()).await?;
 
         let topic = &self.settings.topic;
         let mut messages: Vec<_> = issued
@@ -111,9 +111,9 @@ impl PremiumApi {
             month: month.to_string(),
             declarations,
         };
-        key.record(&txn, &response).await?;
+        key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
-        self.outbox.notify();
+        self.writer.outbox.notify();
         Ok(response)
     }
 
@@ -122,9 +122,9 @@ impl PremiumApi {
         principal: Principal,
         req: pb::ListDeclarationsRequest,
     ) -> Result<pb::ListDeclarationsResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let caller = self.caller("ListDeclarations", principal)?;
         let platform_id = wire::uuid("platform_id", &req.platform_id)?;
-        principal.require_platform(platform_id)?;
+        super::require_platform(&caller, self.db(), platform_id).await?;
         let month = if req.month.is_empty() {
             None
         } else {
@@ -132,7 +132,7 @@ impl PremiumApi {
         };
         let page = paging::PageQuery::from_request(req.page.as_ref())?;
         let mut rows = queries::declarations(
-            &self.db,
+            self.db(),
             &DeclarationFilter {
                 platform_ids: vec![platform_id],
                 month,
@@ -142,7 +142,7 @@ impl PremiumApi {
         )
         .await?;
         let next = page.finish(&mut rows, |r| r.id);
-        let books = self.books(&self.db, &[platform_id]).await?;
+        let books = self.books(self.db(), &[platform_id]).await?;
         let today = shanghai_date(Utc::now());
         let terms = &self.settings.terms;
         let declarations = rows

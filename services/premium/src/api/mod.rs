@@ -8,36 +8,76 @@ mod orders;
 mod rates;
 mod views;
 
-use gigshield_kit::outbox::OutboxNotifier;
+use gigshield_kit::access::Subject;
+use gigshield_kit::write::Writer;
+use gigshield_kit::{ApiError, Caller, Principal};
 use gigshield_proto::premium as pb;
 use gigshield_proto::premium::premium_service_server::PremiumService;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tonic::{Request, Response, Status, Streaming};
+use uuid::Uuid;
 
 pub use crate::config::PremiumSettings;
+use crate::domain::access::TABLE;
 use crate::domain::orders::OrderValidationParams;
+use crate::store::queries;
 pub use orders::MAX_BATCH;
 
 pub struct PremiumApi {
-    db: DatabaseConnection,
-    outbox: OutboxNotifier,
+    writer: Writer,
     settings: PremiumSettings,
     params: OrderValidationParams,
 }
 
 impl PremiumApi {
-    pub fn new(db: DatabaseConnection, outbox: OutboxNotifier, settings: PremiumSettings) -> Self {
+    pub fn new(writer: Writer, settings: PremiumSettings) -> Self {
         let params = OrderValidationParams {
             clock_skew: settings.clock_skew,
             ..OrderValidationParams::default()
         };
         Self {
-            db,
-            outbox,
+            writer,
             settings,
             params,
         }
     }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.writer.db
+    }
+
+    /// Admits the caller to `rpc` before any lookup (no premium RPC serves workers, so no
+    /// delegations are read).
+    fn caller(&self, rpc: &str, principal: Principal) -> Result<Caller, ApiError> {
+        TABLE.caller(rpc, principal, Vec::new())
+    }
+}
+
+/// A platform as the access checks see it: itself and every province it was ever registered
+/// for (the replica's scopes).
+async fn platform_subject(
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+) -> Result<Subject, ApiError> {
+    let scopes = queries::scopes(conn, Some(platform_id)).await?;
+    let provinces = scopes
+        .into_values()
+        .flatten()
+        .flat_map(|at| at.scope.provinces.into_iter().map(|p| p.region_code()));
+    Ok(Subject::default().platform(platform_id).regions(provinces))
+}
+
+/// The scope check on a platform the request names, before its data is read.
+async fn require_platform(
+    caller: &Caller,
+    conn: &impl ConnectionTrait,
+    platform_id: Uuid,
+) -> Result<(), ApiError> {
+    let subject = match caller.principal.role {
+        gigshield_kit::Role::Platform { .. } => Subject::default().platform(platform_id),
+        _ => platform_subject(conn, platform_id).await?,
+    };
+    caller.require(&subject)
 }
 
 #[tonic::async_trait]

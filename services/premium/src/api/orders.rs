@@ -10,9 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, SubsecRound, Utc};
+use gigshield_kit::access::{self, Subject};
 use gigshield_kit::error::FieldViolation;
 use gigshield_kit::idempotency::is_unique_violation;
-use gigshield_kit::{ApiError, Principal, RoleKind, wire};
+use gigshield_kit::{ApiError, Principal, wire};
 use gigshield_proto::premium as pb;
 use gigshield_scheme::calendar::shanghai_date;
 use gigshield_scheme::industry::Industry;
@@ -125,7 +126,7 @@ impl PremiumApi {
         principal: Principal,
         mut stream: Streaming<pb::ReportOrdersRequest>,
     ) -> Result<pb::ReportOrdersResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform])?;
+        let caller = self.caller("ReportOrders", principal)?;
         let mut response = pb::ReportOrdersResponse::default();
         let mut stream_platform: Option<Uuid> = None;
         let mut index: i64 = 0;
@@ -137,8 +138,8 @@ impl PremiumApi {
             let platform_id = wire::uuid("platform_id", &batch.platform_id)?;
             match stream_platform {
                 None => {
-                    principal.require_platform(platform_id)?;
-                    if !queries::platform_known(&self.db, platform_id).await? {
+                    caller.require(&Subject::default().platform(platform_id))?;
+                    if !queries::platform_known(self.db(), platform_id).await? {
                         return Err(ApiError::FailedPrecondition(format!(
                             "platform {platform_id} is not known here yet (its registration event has not arrived)"
                         )));
@@ -200,7 +201,7 @@ impl PremiumApi {
         }
         if !parsed.is_empty() {
             for attempt in 1..=ATTEMPTS {
-                let txn = gigshield_kit::db::begin_write(&self.db).await?;
+                let txn = gigshield_kit::db::begin_write(self.db()).await?;
                 match self.ingest_in(&txn, platform_id, &parsed, now).await {
                     Err(err) if retryable(&err) && attempt < ATTEMPTS => {
                         txn.rollback().await.ok();
@@ -209,7 +210,7 @@ impl PremiumApi {
                     Err(err) => return Err(err.into()),
                     Ok(stored) => {
                         txn.commit().await?;
-                        self.outbox.notify();
+                        self.writer.outbox.notify();
                         outcomes.extend(stored);
                         break;
                     }
@@ -446,15 +447,23 @@ impl PremiumApi {
         principal: Principal,
         req: pb::GetOrderRequest,
     ) -> Result<pb::GetOrderResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let caller = self.caller("GetOrder", principal)?;
         let platform_id = wire::uuid("platform_id", &req.platform_id)?;
-        principal.require_platform(platform_id)?;
+        if let gigshield_kit::Role::Platform { .. } = caller.principal.role {
+            caller.require(&Subject::default().platform(platform_id))?;
+        }
         if req.order_id.is_empty() {
             return Err(ApiError::invalid("order_id", "is required"));
         }
-        let stored = queries::order(&self.db, platform_id, &req.order_id)
+        let stored = queries::order(self.db(), platform_id, &req.order_id)
             .await?
-            .ok_or_else(|| ApiError::NotFound("order".into()))?;
+            .ok_or_else(|| access::hidden("order"))?;
+        caller.visible(
+            &Subject::default()
+                .platform(platform_id)
+                .region(stored.order.region.as_str()),
+            "order",
+        )?;
         Ok(pb::GetOrderResponse {
             order: Some(views::order(&stored, self.settings.billable_rule)),
         })
@@ -465,11 +474,11 @@ impl PremiumApi {
         principal: Principal,
         req: pb::GetMonthStatementRequest,
     ) -> Result<pb::GetMonthStatementResponse, ApiError> {
-        principal.require_any(&[RoleKind::Platform, RoleKind::Operator])?;
+        let caller = self.caller("GetMonthStatement", principal)?;
         let platform_id = wire::uuid("platform_id", &req.platform_id)?;
-        principal.require_platform(platform_id)?;
+        super::require_platform(&caller, self.db(), platform_id).await?;
         let month = views::month("month", &req.month)?;
-        let rows = queries::month_statement(&self.db, platform_id, month).await?;
+        let rows = queries::month_statement(self.db(), platform_id, month).await?;
         let mut response = pb::GetMonthStatementResponse {
             platform_id: platform_id.to_string(),
             month: month.to_string(),

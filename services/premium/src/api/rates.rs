@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use gigshield_kit::idempotency::{IdempotencyKey, is_unique_violation};
-use gigshield_kit::{ApiError, Principal, Role, RoleKind, Violations, paging, wire};
+use gigshield_kit::{ApiError, Principal, Role, Violations, paging, wire};
 use gigshield_proto::premium as pb;
 use gigshield_scheme::industry::Industry;
 use gigshield_scheme::region::ProvinceCode;
@@ -19,8 +19,8 @@ impl PremiumApi {
         principal: Principal,
         req: pb::AddRateRequest,
     ) -> Result<pb::AddRateResponse, ApiError> {
-        principal.require_any(&[RoleKind::Operator])?;
-        let key = IdempotencyKey::new(&principal, &req.request_id, "AddRate", &req)?;
+        let caller = self.caller("AddRate", principal)?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, "AddRate", &req)?;
         let mut v = Violations::new();
         let industry = v.check("industry", Industry::from_proto(req.industry));
         let platform_id = if req.platform_id.is_empty() {
@@ -52,6 +52,18 @@ impl PremiumApi {
         let (Some(industry), Some(effective_from)) = (industry, effective_from) else {
             return Err(ApiError::invalid("industry", "is required"));
         };
+        // An operator sets rates only for provinces inside its area; general rates are national.
+        if let Some(area) = caller.principal.role.jurisdiction() {
+            let inside = match province {
+                Some(p) => area.contains_region(&p.region_code()),
+                None => area.is_national(),
+            };
+            if !inside {
+                return Err(ApiError::PermissionDenied(
+                    "province_code: outside the operator's area".into(),
+                ));
+            }
+        }
         let row = RateRow {
             industry,
             platform_id,
@@ -60,8 +72,8 @@ impl PremiumApi {
             fen_per_order: req.fen_per_order,
         };
         let now = Utc::now();
-        let txn = gigshield_kit::db::begin_write(&self.db).await?;
-        if let Some(previous) = key.replay(&txn).await? {
+        let txn = gigshield_kit::db::begin_write(self.db()).await?;
+        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
         }
         let table = queries::rate_table(&txn).await?;
@@ -78,7 +90,7 @@ impl PremiumApi {
             rate_key: queries::rate_key(&row.key()),
             effective_from,
             fen_per_order: row.fen_per_order,
-            added_by: principal.subject.clone(),
+            added_by: caller.principal.actor(),
             added_at: now,
         };
         match queries::insert_rate(&txn, model.clone()).await {
@@ -92,7 +104,7 @@ impl PremiumApi {
         let response = pb::AddRateResponse {
             rate: Some(views::rate(&model)?),
         };
-        key.record(&txn, &response).await?;
+        key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
         Ok(response)
     }
@@ -102,11 +114,12 @@ impl PremiumApi {
         principal: Principal,
         req: pb::ListRatesRequest,
     ) -> Result<pb::ListRatesResponse, ApiError> {
-        principal.require_any(&[RoleKind::Operator, RoleKind::Platform])?;
-        let visible_to = match principal.role {
+        let caller = self.caller("ListRates", principal)?;
+        let visible_to = match caller.principal.role {
             Role::Platform { platform_id } => Some(platform_id),
             _ => None,
         };
+        let area = caller.principal.role.jurisdiction().cloned();
         let industry = match req.industry {
             0 => None,
             n => Some(
@@ -115,8 +128,20 @@ impl PremiumApi {
             ),
         };
         let page = paging::PageQuery::from_request(req.page.as_ref())?;
-        let mut rows =
-            queries::list_rates(&self.db, industry, visible_to, page.after, page.fetch()).await?;
+        // A city's operator sees its province's rates (rates are set per province).
+        let province_like = area
+            .as_ref()
+            .and_then(|a| a.sql_patterns())
+            .map(|(_, province)| province);
+        let mut rows = queries::list_rates(
+            self.db(),
+            industry,
+            visible_to,
+            province_like.as_deref(),
+            page.after,
+            page.fetch(),
+        )
+        .await?;
         let next = page.finish(&mut rows, |r| r.id);
         Ok(pb::ListRatesResponse {
             rates: rows.iter().map(views::rate).collect::<Result<_, _>>()?,

@@ -10,7 +10,7 @@
 //! later payments onto younger declarations — store allocations as a recomputable view, not as
 //! facts.
 //!
-//! Arrears never take cover away from workers (DOMAIN: the platform pays, the worker is covered
+//! Arrears never take cover from workers (docs/domain.md: the platform pays, the worker is covered
 //! regardless); they only raise `PlatformInArrears` and a late fee.
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};

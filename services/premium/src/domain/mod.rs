@@ -6,6 +6,7 @@
 //! ([`gigshield_scheme::calendar`]). Regions, provinces and industries are the scheme's shared
 //! types from [`gigshield_scheme`].
 
+pub mod access;
 pub mod activity;
 pub mod arrears;
 pub mod billing;

@@ -24,6 +24,7 @@ pub struct Migrator;
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut all = gigshield_kit::migrations();
+        all.push(Box::new(gigshield_kit::replica::assignments::migration()));
         all.push(Box::new(CreatePremium));
         all.push(Box::new(SeedRates2025));
         all

@@ -183,6 +183,7 @@ pub async fn list_rates(
     conn: &impl ConnectionTrait,
     industry: Option<Industry>,
     visible_to: Option<Uuid>,
+    province_like: Option<&str>,
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<rate::Model>, DbErr> {
@@ -197,6 +198,14 @@ pub async fn list_rates(
             sea_orm::Condition::any()
                 .add(rate::Column::PlatformId.is_null())
                 .add(rate::Column::PlatformId.eq(platform_id)),
+        );
+    }
+    // An area's rates and the general (province-less) ones.
+    if let Some(pattern) = province_like {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(rate::Column::Province.is_null())
+                .add(rate::Column::Province.like(pattern)),
         );
     }
     if let Some(after) = after {

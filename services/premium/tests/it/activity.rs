@@ -72,6 +72,9 @@ async fn work_activity_finds_the_persons_orders_on_every_platform() {
     )
     .await;
 
+    // The insurer of a case of the person may ask about them.
+    let insurer_id = Uuid::now_v7();
+    app.assign(person, insurer_id).await;
     let ask = |role: Role, minutes: i64, margin_minutes: i64| {
         let client = app.client.clone();
         async move {
@@ -100,7 +103,7 @@ async fn work_activity_finds_the_persons_orders_on_every_platform() {
     };
     let (a_id, b_id) = (a.to_string(), b.to_string());
     assert_eq!(
-        ask(Role::Adjuster, 25, 0).await.unwrap(),
+        ask(Role::national_adjuster(), 25, 0).await.unwrap(),
         vec![
             (a_id.clone(), "a-1".to_string()),
             (b_id.clone(), "b-1".to_string())
@@ -108,39 +111,53 @@ async fn work_activity_finds_the_persons_orders_on_every_platform() {
         "two platforms' orders overlap at +25 min"
     );
     assert_eq!(
-        ask(Role::Operator, 55, 10).await.unwrap(),
+        ask(Role::national_operator(), 55, 10).await.unwrap(),
         vec![(b_id.clone(), "b-1".to_string())],
         "a-1 ended at +30, +10 margin does not reach +55"
     );
     assert_eq!(
-        ask(
-            Role::Insurer {
-                insurer_id: Uuid::now_v7()
-            },
-            38,
-            10
-        )
-        .await
-        .unwrap()
-        .len(),
+        ask(Role::Insurer { insurer_id }, 38, 10)
+            .await
+            .unwrap()
+            .len(),
         2,
         "the margin widens a-1 to +40"
     );
     assert_eq!(
-        ask(Role::Adjuster, 200, 0).await.unwrap(),
+        ask(Role::national_adjuster(), 200, 0).await.unwrap(),
         vec![(a_id.clone(), "a-open".to_string())],
         "an open order counts after its acceptance"
     );
     assert_eq!(
-        ask(Role::Adjuster, -57, 0).await.unwrap(),
+        ask(Role::national_adjuster(), -57, 0).await.unwrap(),
         vec![(b_id.clone(), "b-cancelled".to_string())]
     );
-    assert!(ask(Role::Adjuster, -120, 0).await.unwrap().is_empty());
+    assert!(
+        ask(Role::national_adjuster(), -120, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let denied = ask(Role::Platform { platform_id: a }, 25, 0)
         .await
         .unwrap_err();
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
-    let bad = ask(Role::Adjuster, 25, -1).await.unwrap_err();
+    // Behaviour 2: an insurer never routed anything read anyone's orders.
+    let stranger = Role::Insurer {
+        insurer_id: Uuid::now_v7(),
+    };
+    assert_eq!(
+        ask(stranger, 25, 0).await.unwrap_err().code(),
+        tonic::Code::PermissionDenied
+    );
+    // The claims service, with its own short-lived token.
+    assert_eq!(ask(Role::service("claims"), 25, 0).await.unwrap().len(), 2);
+    // Shanghai's operator sees the Shanghai order only (b-1 was taken in Guangzhou).
+    assert_eq!(
+        ask(Role::regional_operator("310000"), 25, 0).await.unwrap(),
+        vec![(a_id.clone(), "a-1".to_string())]
+    );
+    let bad = ask(Role::national_adjuster(), 25, -1).await.unwrap_err();
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
     app.stop().await;
 }

@@ -213,7 +213,7 @@ async fn late_orders_for_a_closed_month_become_adjustments_on_the_next_declarati
     let err = app
         .client
         .close_month(as_(
-            &Role::Operator,
+            &Role::national_operator(),
             pb::CloseMonthRequest {
                 request_id: "too-early".into(),
                 month: current.to_string(),
@@ -229,7 +229,7 @@ async fn late_orders_for_a_closed_month_become_adjustments_on_the_next_declarati
     };
     let first = app
         .client
-        .close_month(as_(&Role::Operator, request.clone()))
+        .close_month(as_(&Role::national_operator(), request.clone()))
         .await
         .unwrap()
         .into_inner();
@@ -237,7 +237,7 @@ async fn late_orders_for_a_closed_month_become_adjustments_on_the_next_declarati
     assert_eq!(first.declarations[0].total_fen, 42);
     let replay = app
         .client
-        .close_month(as_(&Role::Operator, request))
+        .close_month(as_(&Role::national_operator(), request))
         .await
         .unwrap()
         .into_inner();
@@ -245,7 +245,7 @@ async fn late_orders_for_a_closed_month_become_adjustments_on_the_next_declarati
     let again = app
         .client
         .close_month(as_(
-            &Role::Operator,
+            &Role::national_operator(),
             pb::CloseMonthRequest {
                 request_id: "again".into(),
                 month: month.to_string(),

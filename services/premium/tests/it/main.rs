@@ -4,9 +4,9 @@
 
 mod support;
 
+mod access;
 mod activity;
 mod coverage;
 mod declarations;
 mod orders;
 mod payments;
-mod tenancy;

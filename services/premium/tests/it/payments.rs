@@ -100,7 +100,7 @@ async fn payments_settle_oldest_first_with_arrears_late_fees_and_credit() {
     // Partial: the oldest declaration first.
     let partial = app
         .client
-        .record_payment(as_(&Role::Operator, pay(p, "TAX-1", 1000)))
+        .record_payment(as_(&Role::national_operator(), pay(p, "TAX-1", 1000)))
         .await
         .unwrap()
         .into_inner();
@@ -120,7 +120,7 @@ async fn payments_settle_oldest_first_with_arrears_late_fees_and_credit() {
     // Over-payment: the rest of both, and credit for the next declaration.
     let over = app
         .client
-        .record_payment(as_(&Role::Operator, pay(p, "TAX-2", 2000)))
+        .record_payment(as_(&Role::national_operator(), pay(p, "TAX-2", 2000)))
         .await
         .unwrap()
         .into_inner();
@@ -152,20 +152,20 @@ async fn payments_settle_oldest_first_with_arrears_late_fees_and_credit() {
     // The same collection again changes nothing; a different amount under its reference is refused.
     let replay = app
         .client
-        .record_payment(as_(&Role::Operator, pay(p, "TAX-2", 2000)))
+        .record_payment(as_(&Role::national_operator(), pay(p, "TAX-2", 2000)))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(replay, over);
     let clash = app
         .client
-        .record_payment(as_(&Role::Operator, pay(p, "TAX-2", 2001)))
+        .record_payment(as_(&Role::national_operator(), pay(p, "TAX-2", 2001)))
         .await
         .unwrap_err();
     assert_eq!(clash.code(), Code::AlreadyExists);
     let bad = app
         .client
-        .record_payment(as_(&Role::Operator, pay(p, " ", 0)))
+        .record_payment(as_(&Role::national_operator(), pay(p, " ", 0)))
         .await
         .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
@@ -225,7 +225,7 @@ async fn a_platform_in_arrears_keeps_its_workers_covered() {
     let account = app
         .client
         .get_account(as_(
-            &Role::Operator,
+            &Role::national_operator(),
             pb::GetAccountRequest {
                 platform_id: p.to_string(),
             },

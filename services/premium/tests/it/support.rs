@@ -11,7 +11,7 @@ use gigshield_kit::testing::{
 use gigshield_kit::{Role, Service};
 use gigshield_premium::api::{MAX_BATCH, PremiumApi};
 use gigshield_premium::config::PremiumSettings;
-use gigshield_premium::replica::EnrollmentReplica;
+use gigshield_premium::consumers;
 use gigshield_premium::store::Migrator;
 use gigshield_proto::common::Industry;
 use gigshield_proto::events;
@@ -28,6 +28,8 @@ pub struct TestApp {
     pub topic: String,
     /// Where the test plays enrollment.
     pub enrollment_topic: String,
+    /// Where the test plays claims (case assignments).
+    pub claims_topic: String,
     /// Dropped with the app: the database goes with it.
     _db: TestDatabase,
     pub conn: DatabaseConnection,
@@ -54,22 +56,12 @@ impl TestApp {
         let db = TestDatabase::new(backend).await;
         let topic = new_topic("premium", 3).await;
         let enrollment_topic = new_topic("enrollment", 3).await;
+        let claims_topic = new_topic("claims", 3).await;
         let mut service = Service::init::<Migrator>(kit_config("premium", &db))
             .await
             .expect("service starts");
-        // A group per test: tests sharing one group would rebalance each other.
-        service
-            .spawn_consumer(
-                &format!("premium-test-{}", Uuid::now_v7().simple()),
-                &[&enrollment_topic],
-                EnrollmentReplica,
-            )
-            .expect("consumer starts");
-        let api = PremiumApi::new(
-            service.db.clone(),
-            service.outbox(),
-            PremiumSettings::defaults(topic.clone()),
-        );
+        consumers::spawn(&mut service, &enrollment_topic, &claims_topic).expect("consumers start");
+        let api = PremiumApi::new(service.writer(), PremiumSettings::defaults(topic.clone()));
         let conn = service.db.clone();
         let routes = tonic::service::Routes::new(PremiumServiceServer::with_interceptor(
             api,
@@ -81,6 +73,7 @@ impl TestApp {
                 .max_decoding_message_size(64 * 1024 * 1024),
             topic,
             enrollment_topic,
+            claims_topic,
             _db: db,
             conn,
             enrollment: EventPublisher::new("//gigshield/enrollment"),
@@ -92,6 +85,41 @@ impl TestApp {
 
     pub async fn stop(self) {
         self.served.stop().await;
+    }
+
+    /// Claims routed a case of `person_id` to `insurer`; waits until the replica has it.
+    pub async fn assign(&self, person_id: Uuid, insurer: Uuid) {
+        EventPublisher::new("//gigshield/claims")
+            .publish(
+                &self.claims_topic,
+                "claim",
+                "gigshield.events.v1.ClaimOpened",
+                &events::ClaimOpened {
+                    claim_id: Uuid::now_v7().to_string(),
+                    incident_id: Uuid::now_v7().to_string(),
+                    person_id: person_id.to_string(),
+                    insurer_id: insurer.to_string(),
+                    opened_at: Some(gigshield_kit::wire::timestamp(Utc::now())),
+                    ..Default::default()
+                },
+            )
+            .await;
+        for _ in 0..400 {
+            let row = self
+                .conn
+                .query_one_raw(Statement::from_string(
+                    self.conn.get_database_backend(),
+                    "SELECT COUNT(*) AS n FROM case_assignment".to_string(),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            if row.try_get::<i64>("", "n").unwrap() > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the assignment never arrived");
     }
 
     /// Publishes an enrollment event the way enrollment's relay does (CloudEvents headers).
@@ -217,7 +245,7 @@ impl TestApp {
     pub async fn close(&mut self, month: CalendarMonth) -> pb::CloseMonthResponse {
         self.client
             .close_month(as_(
-                &Role::Operator,
+                &Role::national_operator(),
                 pb::CloseMonthRequest {
                     request_id: Uuid::now_v7().to_string(),
                     month: month.to_string(),

@@ -1,17 +1,18 @@
 //! The local replica of enrollment that reporter and worker checks run against, filled by an
-//! idempotent consumer of `enrollment.events.v1` (DESIGN.md: no service reads another's
+//! idempotent consumer of `enrollment.events.v1` (docs/architecture.md: no service reads another's
 //! tables). The kit records each event id in the inbox in the same transaction as the rows
 //! written here, so a redelivered event changes nothing.
 
 use gigshield_kit::consumer::{EventHandler, HandlerError};
-use gigshield_kit::enrollment_feed::EnrollmentChange;
 use gigshield_kit::envelope::Envelope;
+use gigshield_kit::feed::enrollment::EnrollmentChange;
 use gigshield_scheme::region::ProvinceCode;
 use sea_orm::DatabaseTransaction;
 
 use crate::store::{queries, replica_membership, replica_platform_scope};
 
-/// Applies enrollment events to `replica_membership` and `replica_platform_scope`.
+/// Applies enrollment events to `replica_membership`, `replica_platform_scope` and the kit's
+/// `delegation` replica.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EnrollmentReplica;
 
@@ -67,6 +68,10 @@ impl EventHandler for EnrollmentReplica {
                     },
                 )
                 .await?;
+            }
+            change @ (EnrollmentChange::DelegationGranted(_)
+            | EnrollmentChange::DelegationRevoked(_)) => {
+                gigshield_kit::replica::delegations::apply(txn, &change).await?;
             }
             // Enrollment may add event types (the contract is additive); none concerns us yet.
             EnrollmentChange::Other => {

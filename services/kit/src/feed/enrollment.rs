@@ -1,20 +1,22 @@
 //! `enrollment.events.v1` as its consumers read it. Premium, incident and claims each keep a
-//! replica of memberships (and some of platform scopes); the event names, the field checks and
-//! what a malformed event means are the same for all of them, so they are decoded once, here,
-//! into typed changes each replica applies to its own tables.
+//! replica of memberships (and some of platform scopes) and of delegations; the event names,
+//! the field checks and what a malformed event means are the same for all of them, so they are
+//! decoded once, here, into typed changes each replica applies to its own tables.
 
 use chrono::{DateTime, Utc};
 use gigshield_proto::events;
 use uuid::Uuid;
 
+use super::{field_instant, field_uuid, optional_instant};
 use crate::consumer::HandlerError;
 use crate::envelope::Envelope;
-use crate::wire;
 
 pub const PLATFORM_REGISTERED: &str = "gigshield.events.v1.PlatformRegistered";
 pub const PLATFORM_UPDATED: &str = "gigshield.events.v1.PlatformUpdated";
 pub const WORKER_REGISTERED: &str = "gigshield.events.v1.WorkerRegistered";
 pub const WORKER_DEREGISTERED: &str = "gigshield.events.v1.WorkerDeregistered";
+pub const DELEGATION_GRANTED: &str = "gigshield.events.v1.DelegationGranted";
+pub const DELEGATION_REVOKED: &str = "gigshield.events.v1.DelegationRevoked";
 
 /// A person's membership with a platform began.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +46,32 @@ pub struct PlatformScope {
     pub province_codes: Vec<String>,
 }
 
+/// A close relative may act for a person from `valid_from` until `valid_until` (or a
+/// revocation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelegationGranted {
+    pub delegation_id: Uuid,
+    pub grantor_person_id: Uuid,
+    pub delegate_person_id: Uuid,
+    /// The relationship as its protobuf number (`gigshield.common.v1.Relationship`).
+    pub relationship: i32,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelegationRevoked {
+    pub delegation_id: Uuid,
+    pub revoked_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnrollmentChange {
     MembershipStarted(MembershipStarted),
     MembershipEnded(MembershipEnded),
     PlatformScope(PlatformScope),
+    DelegationGranted(DelegationGranted),
+    DelegationRevoked(DelegationRevoked),
     /// An event type no replica needs (the contract is additive).
     Other,
 }
@@ -93,31 +116,33 @@ impl EnrollmentChange {
                     province_codes: e.province_codes,
                 })
             }
+            DELEGATION_GRANTED => {
+                let e: events::DelegationGranted = event.decode(DELEGATION_GRANTED)?;
+                Self::DelegationGranted(DelegationGranted {
+                    delegation_id: field_uuid("delegation_id", &e.delegation_id)?,
+                    grantor_person_id: field_uuid("grantor_person_id", &e.grantor_person_id)?,
+                    delegate_person_id: field_uuid("delegate_person_id", &e.delegate_person_id)?,
+                    relationship: e.relationship,
+                    valid_from: field_instant("valid_from", e.valid_from.as_ref())?,
+                    valid_until: optional_instant("valid_until", e.valid_until.as_ref())?,
+                })
+            }
+            DELEGATION_REVOKED => {
+                let e: events::DelegationRevoked = event.decode(DELEGATION_REVOKED)?;
+                Self::DelegationRevoked(DelegationRevoked {
+                    delegation_id: field_uuid("delegation_id", &e.delegation_id)?,
+                    revoked_at: field_instant("revoked_at", e.revoked_at.as_ref())?,
+                })
+            }
             _ => Self::Other,
         })
     }
 }
 
-/// An event's UUID field; a malformed one can never be applied.
-pub fn field_uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
-    Uuid::parse_str(value)
-        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
-}
-
-/// An event's required timestamp field.
-pub fn field_instant(
-    field: &str,
-    value: Option<&prost_types::Timestamp>,
-) -> Result<DateTime<Utc>, HandlerError> {
-    wire::datetime(field, value)
-        .ok()
-        .flatten()
-        .ok_or_else(|| HandlerError::Permanent(format!("{field} is missing or invalid")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire;
     use prost::Message;
 
     fn envelope(event_type: &str, payload: Vec<u8>) -> Envelope {

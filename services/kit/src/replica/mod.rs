@@ -1,0 +1,11 @@
+//! Replica tables several services keep alike, with the code that applies their feeds and the
+//! queries the access checks need:
+//! - [`delegations`]: who may act for whom (from `enrollment.events.v1`), read by the services
+//!   where a close relative acts for a worker;
+//! - [`assignments`]: which insurer handles which case (from `claims.events.v1`), read by the
+//!   services where an insurer sees the incident, person or orders of its cases.
+//!
+//! A service adds each table's `migration()` after the kit's own migrations.
+
+pub mod assignments;
+pub mod delegations;
