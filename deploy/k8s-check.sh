@@ -654,6 +654,12 @@ for s in SERVICES:
                          posixpath.basename(f.strip()))
     if overlay == "prod" and not (env.get("JWT_ISSUER") and env.get("JWT_AUDIENCE")):
         fail(f"{name}: JWT_ISSUER and JWT_AUDIENCE are required in production")
+    # Every service seals personal data (free text, stored replies): the keys come from the
+    # operator's Secret (the dev overlay generates it, with a hash suffix), never a literal.
+    for var in ("PII_KEYS", "PII_INDEX_KEY"):
+        ref = env.get(var)
+        if not (isinstance(ref, dict) and ref.get("secretKeyRef", {}).get("name", "").startswith("gigshield-pii-keys")):
+            fail(f"{name}: {var} must come from Secret gigshield-pii-keys, got {ref!r}")
     if "CLAIMS_PREMIUM_TOKEN_FILE" in env:
         fail(f"{name}: CLAIMS_PREMIUM_TOKEN_FILE is gone (service tokens replace the bearer token)")
 

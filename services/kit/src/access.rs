@@ -195,6 +195,43 @@ impl AccessTable {
     }
 }
 
+impl Grant {
+    /// How the grant reads in the access documentation, e.g. `operator (its province or city)`.
+    pub fn describe(self) -> String {
+        let who = match (self.role, self.scope) {
+            (RoleKind::Adjuster, Scope::Assigned) => "insurer's adjuster",
+            (RoleKind::Adjuster, _) => "agency's adjuster",
+            (RoleKind::Service, _) => "service",
+            (role, _) => role.as_str(),
+        };
+        match self.scope {
+            Scope::Service(name) => format!("service `{name}`"),
+            scope => format!("{who} ({})", scope.describe()),
+        }
+    }
+}
+
+impl AccessTable {
+    /// The table as a Markdown section: one row per RPC, its grants and its note. The
+    /// repository's `docs/access.md` is these sections, checked by a test.
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "## {}\n\n| RPC | Who may call it (scope) | What they see or do |\n|---|---|---|\n",
+            self.service
+        );
+        for rule in self.rules {
+            let grants: Vec<String> = rule.grants.iter().map(|g| g.describe()).collect();
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                rule.rpc,
+                grants.join("<br>"),
+                rule.note.replace('|', "\\|")
+            ));
+        }
+        out
+    }
+}
+
 /// Whether a grant applies to a role: the kind matches and the role's party or jurisdiction is
 /// the kind the scope speaks of.
 fn fits(grant: &Grant, role: &Role) -> bool {

@@ -6,7 +6,7 @@
 //!
 //! Handlers use [`write!`](crate::write!):
 //!
-//! ```ignore
+//! ```text
 //! gigshield_kit::write!(self.writer, key, |txn| {
 //!     let row = queries::load(&txn, id).await?;
 //!     let decision = domain::decide(&row)?;

@@ -480,7 +480,10 @@ pub async fn review_refusal_appeal(
                 claim_id: claim_id.clone(),
                 decision: pb::ClaimStatus::Refused as i32,
                 refusal_reason: pb::RefusalReason::NotDuringOrder as i32,
-                note: "事故发生时无进行中的订单".into(),
+                note: format!(
+                    "事故发生时无进行中的订单；{}",
+                    crate::personal_data::HEALTH_PHRASE
+                ),
             },
         ))
         .await
@@ -526,7 +529,7 @@ pub async fn review_refusal_appeal(
             request_id: world.request_id(key),
             claim_id: claim_id.clone(),
             kind: pb::AppealKind::AdministrativeReview as i32,
-            grounds: "我在送单途中受伤".into(),
+            grounds: format!("我在送单途中受伤：{}", crate::personal_data::HEALTH_PHRASE),
         };
         let worker = worker.clone();
         async move { claims.file_appeal(as_(&worker, request)).await }

@@ -5,6 +5,7 @@
 
 mod benefits;
 mod claims_flow;
+mod personal_data;
 mod premium_flow;
 mod stack;
 mod story;

@@ -22,13 +22,23 @@ pub struct Process {
     pub addr: String,
     child: Child,
     log: PathBuf,
-    _db: TestDatabase,
+    db: TestDatabase,
 }
 
 impl Process {
+    /// The service's own database (a fresh one per run).
+    pub fn database(&self) -> &TestDatabase {
+        &self.db
+    }
+
+    /// Everything the service wrote to stdout and stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// The service's log, for a failing assertion's message.
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let text = self.log();
         let lines: Vec<&str> = text.lines().collect();
         format!(
             "last lines of {}:\n{}",
@@ -120,7 +130,7 @@ pub async fn start_with(
                     addr,
                     child,
                     log,
-                    _db: db,
+                    db,
                 };
             }
         }
@@ -204,6 +214,16 @@ impl Stack {
             claims,
             _logs: logs,
         }
+    }
+
+    /// The four processes, in start order.
+    pub fn processes(&self) -> [&Process; 4] {
+        [
+            &self.enrollment,
+            &self.premium,
+            &self.incident,
+            &self.claims,
+        ]
     }
 
     /// The stack's name of a topic.

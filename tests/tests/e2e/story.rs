@@ -32,7 +32,7 @@ use uuid::Uuid;
 
 use crate::stack::{self, Stack, as_, until_ok};
 use crate::watch::{self, Watch};
-use crate::{claims_flow, premium_flow};
+use crate::{claims_flow, personal_data, premium_flow};
 
 /// How long a consumer may take to catch up with something that happened elsewhere.
 pub const CATCH_UP: Duration = Duration::from_secs(60);
@@ -125,7 +125,7 @@ async fn register_worker(
                     external_worker_id: external.into(),
                     real_name: name.into(),
                     resident_id: id.into(),
-                    mobile: "13912345678".into(),
+                    mobile: personal_data::MOBILE.into(),
                     region_code: "110105".into(),
                     ..Default::default()
                 }),
@@ -194,7 +194,7 @@ pub async fn report_and_apply(world: &World, accident: Accident<'_>) -> inc::Inc
             category: accident.category as i32,
             worker_fault_share: accident.fault as i32,
             severity: accident.severity as i32,
-            description: "端到端测试事故".into(),
+            description: format!("端到端测试事故：{}", personal_data::HEALTH_PHRASE),
             ..Default::default()
         }),
         ..Default::default()
@@ -643,6 +643,15 @@ async fn the_scheme_end_to_end() {
     let rest = stream.seen.len() - middle - 1;
     assert!(resumed.until(CATCH_UP, |seen| seen.len() >= rest).await);
     assert_eq!(resumed.seen, stream.seen[middle + 1..], "resumed stream");
+
+    // Nothing personal the parties typed in is anywhere in clear.
+    let mut needles: Vec<(&'static str, String)> = (11..=15)
+        .map(|seq| ("a resident ID", resident(seq)))
+        .collect();
+    needles.push(("the mobile number", personal_data::MOBILE.into()));
+    needles.push(("the bank account", claims_flow::ACCOUNT.into()));
+    needles.push(("the health phrase", personal_data::HEALTH_PHRASE.into()));
+    personal_data::assert_nothing_in_clear(&world.stack, &needles).await;
 
     eprintln!("e2e story took {:?}", started.elapsed());
 }

@@ -70,6 +70,8 @@ pub struct DemoArgs {
 /// Everything a run produced, for the summary and for chaos's invariants.
 pub struct Outcome {
     pub month: CalendarMonth,
+    /// The insurer every Shenzhen claim was routed to.
+    pub insurer: uuid::Uuid,
     pub workload: Workload,
     pub tally: Tally,
     pub book: ClaimBook,
@@ -313,6 +315,7 @@ pub async fn simulate(stack: &StackInfo, args: &WorkloadArgs) -> anyhow::Result<
     let retries = stats.retries.load(std::sync::atomic::Ordering::Relaxed);
     Ok(Outcome {
         month,
+        insurer,
         workload,
         tally,
         book,

@@ -234,13 +234,14 @@ fn where_next(stack: &StackInfo, o: &Outcome) -> String {
     );
     let _ = writeln!(
         s,
-        "  TOKEN=$(make -s token ARGS=\"--role operator\")\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{\"platform_id\":\"{platform}\",\"month\":\"{}\"}}' {} gigshield.premium.v1.PremiumService/ListDeclarations",
+        "  TOKEN=$(make -s token ARGS=\"--role operator --region national\")\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{\"platform_id\":\"{platform}\",\"month\":\"{}\"}}' {} gigshield.premium.v1.PremiumService/ListDeclarations",
         o.month,
         stack.addr("premium").trim_start_matches("http://")
     );
     let _ = writeln!(
         s,
-        "  TOKEN=$(make -s token ARGS=\"--role adjuster\")\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{}}' {} gigshield.claims.v1.ClaimsService/WatchClaims",
+        "  TOKEN=$(make -s token ARGS=\"--role insurer --insurer-id {}\")\n  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{}}' {} gigshield.claims.v1.ClaimsService/WatchClaims",
+        o.insurer,
         stack.addr("claims").trim_start_matches("http://")
     );
     let _ = writeln!(
