@@ -4,11 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use gigshield_kit::config::{ConfigError, Env, KitConfig};
-use gigshield_scheme::region::ProvinceCode;
-
-use crate::domain::determination::{DeterminationParams, FilingDeadlines, SchemeStage};
 
 pub const SERVICE_NAME: &str = "claims";
 /// The topic this service publishes (the contract's name).
@@ -29,8 +25,13 @@ pub struct ClaimsConfig {
     pub service_signing_key: PathBuf,
     /// `CLAIMS_PREMIUM_TIMEOUT_MS`, default 5000.
     pub premium_timeout: Duration,
-    /// The determination parameters (`CLAIMS_ORDER_GRACE_MINUTES`, …).
-    pub determination: DeterminationParams,
+    /// `CLAIMS_DUPLICATE_WINDOW_HOURS`, default 24: another claim of the person within ± this
+    /// many hours of the incident is a possible duplicate. (The dated windows of determination
+    /// are the scheme calendar's.)
+    pub duplicate_window_hours: u32,
+    /// `CLAIMS_OVERDUE_SWEEP_SECS`, default 300: how often claims waiting for a human are
+    /// checked against their determination due date.
+    pub overdue_sweep: Duration,
     /// `CLAIMS_WATCH_POLL_MS`, default 250: how often a WatchClaims stream looks for events
     /// written by other replicas (this replica's own writes wake it at once).
     pub watch_poll: Duration,
@@ -44,108 +45,27 @@ pub struct ClaimsConfig {
     pub consumer_group: String,
 }
 
-fn invalid(var: &str, reason: String) -> ConfigError {
-    ConfigError::Invalid {
-        var: var.into(),
-        reason,
-    }
-}
-
-/// `P/W/R`: the days a platform, a worker and a close relative have to file.
-pub fn parse_deadlines(text: &str) -> Result<FilingDeadlines, String> {
-    let parts: Vec<&str> = text.trim().split('/').collect();
-    let [p, w, r] = parts.as_slice() else {
-        return Err(format!("expected P/W/R days, got {text:?}"));
-    };
-    let day = |s: &str| {
-        s.trim()
-            .parse::<u32>()
-            .map_err(|_| format!("{s:?} is not a number of days"))
-    };
-    Ok(FilingDeadlines {
-        platform: day(p)?,
-        worker: day(w)?,
-        close_relative: day(r)?,
-    })
-}
-
-/// `DATE=PROVINCES[;…]` as `INCIDENT_SCHEME_STAGES`: provinces as 2-digit prefixes or XX0000.
-pub fn parse_scheme_stages(text: &str) -> Result<Vec<SchemeStage>, String> {
-    let mut stages = Vec::new();
-    for stage in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        let (date, provinces) = stage
-            .split_once('=')
-            .ok_or_else(|| format!("{stage:?} is not DATE=PROVINCES"))?;
-        let from = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-            .map_err(|_| format!("{date:?} is not YYYY-MM-DD"))?;
-        let provinces = provinces
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                if p.len() == 2 {
-                    ProvinceCode::from_prefix(p)
-                } else {
-                    ProvinceCode::parse(p)
-                }
-                .map_err(|e| format!("{p:?}: {e}"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if provinces.is_empty() {
-            return Err(format!("stage {date} names no province"));
-        }
-        stages.push(SchemeStage { from, provinces });
-    }
-    if stages.is_empty() {
-        return Err("names no stage".into());
-    }
-    Ok(stages)
-}
-
 impl ClaimsConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let defaults = DeterminationParams::default();
-        let determination = DeterminationParams {
-            order_grace_minutes: env
-                .parse_or("CLAIMS_ORDER_GRACE_MINUTES", defaults.order_grace_minutes)?,
-            open_order_max_minutes: env.parse_or(
-                "CLAIMS_OPEN_ORDER_MAX_MINUTES",
-                defaults.open_order_max_minutes,
-            )?,
-            scheme_stages: match env.optional("CLAIMS_SCHEME_STAGES") {
-                Some(text) => {
-                    parse_scheme_stages(&text).map_err(|e| invalid("CLAIMS_SCHEME_STAGES", e))?
-                }
-                None => defaults.scheme_stages,
-            },
-            filing_deadline_days: match env.optional("CLAIMS_FILING_DEADLINES") {
-                Some(text) => {
-                    parse_deadlines(&text).map_err(|e| invalid("CLAIMS_FILING_DEADLINES", e))?
-                }
-                None => defaults.filing_deadline_days,
-            },
-            sudden_illness_death_hours: env.parse_or(
-                "CLAIMS_SUDDEN_ILLNESS_DEATH_HOURS",
-                defaults.sudden_illness_death_hours,
-            )?,
-            duplicate_window_hours: env.parse_or(
-                "CLAIMS_DUPLICATE_WINDOW_HOURS",
-                defaults.duplicate_window_hours,
-            )?,
-        };
-        // Premium accepts a margin of at most 24 hours; the grace is sent as that margin.
-        if determination.order_grace_minutes > 24 * 60 {
-            return Err(invalid(
+        env.retired(
+            &[
                 "CLAIMS_ORDER_GRACE_MINUTES",
-                "at most 1440 (premium's largest margin)".into(),
-            ));
-        }
+                "CLAIMS_OPEN_ORDER_MAX_MINUTES",
+                "CLAIMS_SCHEME_STAGES",
+                "CLAIMS_FILING_DEADLINES",
+                "CLAIMS_SUDDEN_ILLNESS_DEATH_HOURS",
+            ],
+            "province start dates, filing deadlines and the order, open-order and \
+             sudden-illness windows are the scheme calendar, kept by operators through \
+             enrollment's AddSchemeRule (docs/domain.md)",
+        )?;
         Ok(Self {
             kit: KitConfig::from_env(SERVICE_NAME, env)?,
             premium_addr: env.required("CLAIMS_PREMIUM_ADDR")?,
             service_signing_key: PathBuf::from(env.required("SERVICE_SIGNING_KEY_FILE")?),
             premium_timeout: env.millis_or("CLAIMS_PREMIUM_TIMEOUT_MS", 5000)?,
-            determination,
+            duplicate_window_hours: env.parse_or("CLAIMS_DUPLICATE_WINDOW_HOURS", 24)?,
+            overdue_sweep: Duration::from_secs(env.parse_or("CLAIMS_OVERDUE_SWEEP_SECS", 300)?),
             watch_poll: env.millis_or("CLAIMS_WATCH_POLL_MS", 250)?,
             topic_partitions: env.parse_or("CLAIMS_TOPIC_PARTITIONS", 12)?,
             topic: env.optional("CLAIMS_TOPIC").unwrap_or_else(|| TOPIC.into()),
@@ -178,7 +98,7 @@ mod tests {
     #[test]
     fn defaults_are_the_domain_defaults() {
         let cfg = ClaimsConfig::from_env(&env(&BASE)).unwrap();
-        assert_eq!(cfg.determination, DeterminationParams::default());
+        assert_eq!(cfg.duplicate_window_hours, 24);
         assert_eq!(cfg.topic, "claims.events.v1");
         assert_eq!(cfg.consumer_group, "claims");
         assert_eq!(cfg.premium_timeout, Duration::from_secs(5));
@@ -193,22 +113,12 @@ mod tests {
     }
 
     #[test]
-    fn stages_and_deadlines_parse_and_bad_values_name_their_variable() {
-        let stages = parse_scheme_stages("2022-07-01=11,310000; 2026-01-01=65").unwrap();
-        assert_eq!(stages.len(), 2);
-        assert_eq!(stages[0].provinces.len(), 2);
-        assert_eq!(
-            parse_deadlines("30/90/60").unwrap(),
-            FilingDeadlines {
-                platform: 30,
-                worker: 90,
-                close_relative: 60
-            }
-        );
+    fn bad_values_and_retired_variables_name_their_variable() {
         for (var, value) in [
-            ("CLAIMS_SCHEME_STAGES", "2022-07-01=99"),
-            ("CLAIMS_FILING_DEADLINES", "30/90"),
-            ("CLAIMS_ORDER_GRACE_MINUTES", "2000"),
+            // Retired: even a well-formed value is refused, not silently ignored.
+            ("CLAIMS_SCHEME_STAGES", "2022-07-01=11"),
+            ("CLAIMS_FILING_DEADLINES", "30/90/90"),
+            ("CLAIMS_ORDER_GRACE_MINUTES", "10"),
             ("CLAIMS_DUPLICATE_WINDOW_HOURS", "-1"),
         ] {
             let mut pairs = BASE.to_vec();

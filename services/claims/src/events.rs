@@ -25,6 +25,9 @@ pub const PAYOUT_ISSUED: &str = "gigshield.events.v1.PayoutIssued";
 pub const APPEAL_FILED: &str = "gigshield.events.v1.AppealFiled";
 pub const APPEAL_DECIDED: &str = "gigshield.events.v1.AppealDecided";
 pub const CLAIM_WITHDRAWN: &str = "gigshield.events.v1.ClaimWithdrawn";
+pub const CLAIM_OVERDUE: &str = "gigshield.events.v1.ClaimOverdue";
+pub const CLAIM_AWAITING_PARAMETERS: &str = "gigshield.events.v1.ClaimAwaitingParameters";
+pub const BENEFIT_FIGURE_ADDED: &str = "gigshield.events.v1.BenefitFigureAdded";
 
 /// One event about a claim.
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ pub enum ClaimEvent {
     AppealFiled(events::AppealFiled),
     AppealDecided(events::AppealDecided),
     Withdrawn(events::ClaimWithdrawn),
+    Overdue(events::ClaimOverdue),
+    AwaitingParameters(events::ClaimAwaitingParameters),
 }
 
 impl ClaimEvent {
@@ -54,6 +59,8 @@ impl ClaimEvent {
             Self::AppealFiled(_) => APPEAL_FILED,
             Self::AppealDecided(_) => APPEAL_DECIDED,
             Self::Withdrawn(_) => CLAIM_WITHDRAWN,
+            Self::Overdue(_) => CLAIM_OVERDUE,
+            Self::AwaitingParameters(_) => CLAIM_AWAITING_PARAMETERS,
         }
     }
 
@@ -69,6 +76,8 @@ impl ClaimEvent {
             Self::AppealFiled(e) => e.encode_to_vec(),
             Self::AppealDecided(e) => e.encode_to_vec(),
             Self::Withdrawn(e) => e.encode_to_vec(),
+            Self::Overdue(e) => e.encode_to_vec(),
+            Self::AwaitingParameters(e) => e.encode_to_vec(),
         }
     }
 }
@@ -98,6 +107,24 @@ pub async fn emit(
     queries::append_event(conn, claim.id, claim.insurer_id, event_type, payload, at).await
 }
 
+/// `BenefitFigureAdded`, keyed "benefit-parameters" (one key: consumers see figures in the
+/// order they were added). Not a claim event, so not on the stream.
+pub fn benefit_figure_added(
+    topic: &str,
+    entry: &gigshield_proto::common::BenefitFigureEntry,
+) -> OutboxMessage {
+    OutboxMessage {
+        topic: topic.to_string(),
+        aggregate_type: "benefit-parameters",
+        aggregate_id: "benefit-parameters".into(),
+        event_type: BENEFIT_FIGURE_ADDED,
+        payload: events::BenefitFigureAdded {
+            entry: Some(entry.clone()),
+        }
+        .encode_to_vec(),
+    }
+}
+
 /// A stored stream row back as the typed event; `None` for a type this build does not know.
 pub fn decode(event_type: &str, payload: &[u8]) -> Option<StreamEvent> {
     fn d<M: Message + Default>(payload: &[u8]) -> Option<M> {
@@ -114,6 +141,8 @@ pub fn decode(event_type: &str, payload: &[u8]) -> Option<StreamEvent> {
         APPEAL_FILED => StreamEvent::AppealFiled(d(payload)?),
         APPEAL_DECIDED => StreamEvent::AppealDecided(d(payload)?),
         CLAIM_WITHDRAWN => StreamEvent::ClaimWithdrawn(d(payload)?),
+        CLAIM_OVERDUE => StreamEvent::ClaimOverdue(d(payload)?),
+        CLAIM_AWAITING_PARAMETERS => StreamEvent::ClaimAwaitingParameters(d(payload)?),
         _ => return None,
     })
 }

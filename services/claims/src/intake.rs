@@ -11,11 +11,12 @@ use gigshield_kit::envelope::Envelope;
 use gigshield_kit::feed::enrollment::EnrollmentChange;
 use gigshield_kit::feed::{field_instant, field_uuid};
 use gigshield_kit::pii::PiiVault;
+use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::wire;
 use gigshield_proto::events;
 use gigshield_proto::incident as ipb;
 use gigshield_scheme::region::RegionCode;
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use crate::activity::WorkActivity;
@@ -103,6 +104,9 @@ impl EventHandler for EnrollmentReplica {
             | EnrollmentChange::DelegationRevoked(_)) => {
                 gigshield_kit::replica::delegations::apply(txn, &change).await?;
             }
+            change @ EnrollmentChange::SchemeRule(_) => {
+                gigshield_kit::replica::scheme::apply(txn, &change).await?;
+            }
             EnrollmentChange::PlatformScope(_) | EnrollmentChange::Other => {
                 tracing::debug!(event.type = %event.event_type, "enrollment event ignored");
             }
@@ -115,7 +119,10 @@ impl EventHandler for EnrollmentReplica {
 #[derive(Debug, Clone)]
 pub struct IncidentIntake {
     pub topic: String,
-    pub params: DeterminationParams,
+    /// See [`DeterminationParams::duplicate_window_hours`].
+    pub duplicate_window_hours: u32,
+    /// The scheme calendar the rules judge by (operator entries from enrollment's events).
+    pub calendar: SchemeCalendar,
     pub premium: WorkActivity,
     pub stream: StreamNotifier,
     /// Seals history details.
@@ -237,11 +244,19 @@ pub fn filer(kind: i32) -> Filer {
 }
 
 impl IncidentIntake {
+    async fn params(&self, txn: &DatabaseTransaction) -> Result<DeterminationParams, DbErr> {
+        Ok(DeterminationParams {
+            scheme: self.calendar.current(txn).await?,
+            duplicate_window_hours: self.duplicate_window_hours,
+        })
+    }
+
     async fn context(
         &self,
         txn: &DatabaseTransaction,
         person_id: Uuid,
         occurred_at: DateTime<Utc>,
+        params: &DeterminationParams,
     ) -> Result<Context, HandlerError> {
         let memberships = queries::memberships_of(txn, person_id)
             .await?
@@ -255,7 +270,11 @@ impl IncidentIntake {
         let mut notes = Vec::new();
         let orders = match self
             .premium
-            .orders(person_id, occurred_at, self.params.order_grace_minutes)
+            .orders(
+                person_id,
+                occurred_at,
+                params.reach(occurred_at).grace_minutes,
+            )
             .await
         {
             Ok(orders) => orders,
@@ -313,7 +332,10 @@ impl IncidentIntake {
             return Ok(());
         }
 
-        let context = self.context(txn, person_id, incident.occurred_at).await?;
+        let params = self.params(txn).await?;
+        let context = self
+            .context(txn, person_id, incident.occurred_at, &params)
+            .await?;
         let claim_id = Uuid::now_v7();
         let det_facts = DeterminationFacts {
             claim_id,
@@ -332,7 +354,7 @@ impl IncidentIntake {
             orders: context.orders,
             other_claims: context.other_claims,
         };
-        let mut determination = determination::determine(&det_facts, &self.params);
+        let mut determination = determination::determine(&det_facts, &params);
         let disputed = !e.platform_disputes.is_empty();
         let platform_id = determination
             .liability
@@ -360,6 +382,9 @@ impl IncidentIntake {
             liability: None,
             decision: None,
             decision_note_sealed: None,
+            determination_due_on: params.determination_due_on(filed_at).to_string(),
+            overdue_at: None,
+            awaiting_parameters: None,
         };
         let mut reasons = self
             .apply_determination(txn, &mut row, &det_facts, &determination, now)
@@ -543,8 +568,9 @@ impl IncidentIntake {
         let incident = IncidentFacts::parse(e.facts.as_ref())?;
         let previous: DeterminationFacts = serde_json::from_str(&row.facts)
             .map_err(|err| permanent(format!("claim {} facts: {err}", row.id)))?;
+        let params = self.params(txn).await?;
         let context = self
-            .context(txn, row.person_id, incident.occurred_at)
+            .context(txn, row.person_id, incident.occurred_at, &params)
             .await?;
         let facts = DeterminationFacts {
             occurred_at: incident.occurred_at,
@@ -557,7 +583,7 @@ impl IncidentIntake {
             other_claims: context.other_claims,
             ..previous
         };
-        let mut determination = determination::determine(&facts, &self.params);
+        let mut determination = determination::determine(&facts, &params);
         let was_disputed = crate::store::records::reasons(&row)
             .iter()
             .any(|r| r == PLATFORM_DISPUTES);

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod intake;
+pub mod overdue;
 pub mod premium_channel;
 pub mod store;
 pub mod stream;

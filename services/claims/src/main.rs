@@ -8,6 +8,7 @@ use gigshield_claims::api::{ClaimsApi, Settings};
 use gigshield_claims::config::{ClaimsConfig, SERVICE_NAME};
 use gigshield_claims::domain::benefit_parameters::BenefitParameters;
 use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
+use gigshield_claims::overdue::OverdueSweep;
 use gigshield_claims::premium_channel;
 use gigshield_claims::store::Migrator;
 use gigshield_claims::stream::StreamNotifier;
@@ -15,6 +16,7 @@ use gigshield_kit::auth::ServiceTokens;
 use gigshield_kit::config::Env;
 use gigshield_kit::consumer::Subscription;
 use gigshield_kit::kafka::TopicSpec;
+use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::{Service, shutdown, telemetry};
 use gigshield_proto::claims::claims_service_server::ClaimsServiceServer;
 
@@ -69,12 +71,26 @@ async fn main() -> anyhow::Result<()> {
         }],
         IncidentIntake {
             topic: config.topic.clone(),
-            params: config.determination.clone(),
+            duplicate_window_hours: config.duplicate_window_hours,
+            calendar: SchemeCalendar::new(),
             premium,
             stream: stream.clone(),
             vault: service.vault(),
         },
     )?;
+
+    let sweep = OverdueSweep {
+        db: service.db.clone(),
+        vault: service.vault(),
+        topic: config.topic.clone(),
+    };
+    let (writer, woken_stream) = (service.writer(), stream.clone());
+    service.spawn_task(
+        sweep.run(config.overdue_sweep, service.shutdown.clone(), move || {
+            writer.outbox.notify();
+            woken_stream.notify();
+        }),
+    );
 
     let api = ClaimsApi::new(
         service.writer(),

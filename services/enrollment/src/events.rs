@@ -126,3 +126,19 @@ pub fn delegation_revoked(topic: &str, d: &delegation::Model) -> OutboxMessage {
         &event,
     )
 }
+
+/// The one key of calendar events: entries arrive in the order they were recorded.
+pub const SCHEME_CALENDAR_KEY: &str = "scheme-calendar";
+
+pub fn scheme_rule_added(topic: &str, entry: &gigshield_scheme::rules::Entry) -> OutboxMessage {
+    let event = events::SchemeRuleAdded {
+        entry: Some(gigshield_scheme::rules::entry_to_proto(entry)),
+    };
+    OutboxMessage::new(
+        topic,
+        "scheme_calendar",
+        SCHEME_CALENDAR_KEY.to_string(),
+        gigshield_kit::feed::enrollment::SCHEME_RULE_ADDED,
+        &event,
+    )
+}

@@ -4,9 +4,7 @@ use std::time::Duration;
 
 use gigshield_kit::config::{ConfigError, Env, KitConfig};
 
-use crate::domain::deadline::FilingDeadlines;
 use crate::domain::evidence::EvidenceRules;
-use crate::domain::scheme_start::SchemeStages;
 
 pub const SERVICE_NAME: &str = "incident";
 /// The topic this service publishes (the contract's name).
@@ -19,6 +17,10 @@ pub const CLAIMS_TOPIC: &str = "claims.events.v1";
 /// appended for the assignments consumer.
 pub const CONSUMER_GROUP: &str = "incident";
 
+/// Where the settings of retired variables went.
+const SCHEME_CALENDAR_MOVED: &str = "filing deadlines and province start dates are the scheme \
+    calendar, kept by operators through enrollment's AddSchemeRule (docs/domain.md)";
+
 pub struct IncidentConfig {
     pub kit: KitConfig,
     /// `INCIDENT_CLOCK_SKEW_SECS`, default 300: how far in the future a caller's clock may be.
@@ -28,10 +30,6 @@ pub struct IncidentConfig {
     /// `INCIDENT_EVIDENCE_URI_SCHEMES` (default `https,s3`), `INCIDENT_EVIDENCE_MAX_PER_INCIDENT`
     /// (default 50), `INCIDENT_EVIDENCE_MAX_BYTES` (default 2 GiB: dash-cam video).
     pub evidence: EvidenceRules,
-    /// `INCIDENT_FILING_DEADLINES`, default `2022-07-01=30/90/90`.
-    pub deadlines: FilingDeadlines,
-    /// `INCIDENT_SCHEME_STAGES`, default the 2022, 2025 and 2026 stages of docs/domain.md.
-    pub scheme: SchemeStages,
     /// `INCIDENT_TOPIC_PARTITIONS`, default 12, used when the service creates its topic.
     pub topic_partitions: i32,
     /// `INCIDENT_TOPIC`, default `incident.events.v1`: overridden only by tests and side-by-side
@@ -82,17 +80,10 @@ impl IncidentConfig {
                 "must be positive".into(),
             ));
         }
-        let deadlines = match env.optional("INCIDENT_FILING_DEADLINES") {
-            Some(text) => FilingDeadlines::parse(&text)
-                .map_err(|e| invalid("INCIDENT_FILING_DEADLINES", e))?,
-            None => FilingDeadlines::default(),
-        };
-        let scheme = match env.optional("INCIDENT_SCHEME_STAGES") {
-            Some(text) => {
-                SchemeStages::parse(&text).map_err(|e| invalid("INCIDENT_SCHEME_STAGES", e))?
-            }
-            None => SchemeStages::default(),
-        };
+        env.retired(
+            &["INCIDENT_FILING_DEADLINES", "INCIDENT_SCHEME_STAGES"],
+            SCHEME_CALENDAR_MOVED,
+        )?;
         Ok(Self {
             kit: KitConfig::from_env(SERVICE_NAME, env)?,
             clock_skew: Duration::from_secs(env.parse_or("INCIDENT_CLOCK_SKEW_SECS", 300)?),
@@ -103,8 +94,6 @@ impl IncidentConfig {
                 max_size_bytes: env
                     .parse_or("INCIDENT_EVIDENCE_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
             },
-            deadlines,
-            scheme,
             topic_partitions: env.parse_or("INCIDENT_TOPIC_PARTITIONS", 12)?,
             topic: env
                 .optional("INCIDENT_TOPIC")
@@ -135,8 +124,6 @@ mod tests {
         assert_eq!(cfg.max_text_chars, 4000);
         assert_eq!(cfg.evidence.allowed_schemes, ["https", "s3"]);
         assert_eq!(cfg.evidence.max_per_incident, 50);
-        assert_eq!(cfg.deadlines, FilingDeadlines::default());
-        assert_eq!(cfg.scheme, SchemeStages::default());
         assert_eq!(cfg.topic, "incident.events.v1");
         assert_eq!(cfg.enrollment_topic, "enrollment.events.v1");
         assert_eq!(cfg.consumer_group, "incident");
@@ -146,8 +133,9 @@ mod tests {
     #[test]
     fn bad_values_name_their_variable() {
         for (var, value) in [
-            ("INCIDENT_FILING_DEADLINES", "30/90/90"),
-            ("INCIDENT_SCHEME_STAGES", "2022-07-01=99"),
+            // Retired: even a well-formed value is refused, not silently ignored.
+            ("INCIDENT_FILING_DEADLINES", "2022-07-01=30/90/90"),
+            ("INCIDENT_SCHEME_STAGES", "2022-07-01=11"),
             ("INCIDENT_MAX_TEXT_CHARS", "0"),
             ("INCIDENT_EVIDENCE_MAX_PER_INCIDENT", "many"),
             ("INCIDENT_EVIDENCE_URI_SCHEMES", " , "),

@@ -38,10 +38,8 @@ async fn main() -> anyhow::Result<()> {
         facts: FactRules {
             clock_skew: TimeDelta::from_std(config.clock_skew)?,
             max_text_chars: config.max_text_chars,
-            scheme: config.scheme.clone(),
         },
         evidence: config.evidence.clone(),
-        deadlines: config.deadlines.clone(),
     };
     let api = IncidentApi::new(service.writer(), service.vault(), settings);
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;

@@ -39,13 +39,15 @@ pub enum Scope {
     National,
     Aggregates,
     Service(&'static str),
+    /// Data that is the scheme's public rules, never about a party: every admitted caller.
+    Public,
 }
 
 impl Scope {
     /// Whether the data a caller reaches depends on who they are (own versus foreign data);
     /// the national and service scopes reach every record once admitted.
     pub fn is_bounded(self) -> bool {
-        !matches!(self, Scope::National | Scope::Service(_))
+        !matches!(self, Scope::National | Scope::Service(_) | Scope::Public)
     }
 
     pub fn describe(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Scope {
             Scope::National => "national token only",
             Scope::Aggregates => "aggregates only",
             Scope::Service(_) => "named service",
+            Scope::Public => "public rules, no personal data",
         }
     }
 }
@@ -97,6 +100,16 @@ pub const OPERATOR: Grant = grant(RoleKind::Operator, Scope::Jurisdiction);
 pub const PROVINCIAL_OPERATOR: Grant = grant(RoleKind::Operator, Scope::Province);
 pub const NATIONAL_OPERATOR: Grant = grant(RoleKind::Operator, Scope::National);
 pub const REGULATOR: Grant = grant(RoleKind::Regulator, Scope::Aggregates);
+
+/// Every party of the scheme, for what is public (the scheme's rules): no service principal.
+pub const ANYONE: &[Grant] = &[
+    grant(RoleKind::Platform, Scope::Public),
+    grant(RoleKind::Worker, Scope::Public),
+    grant(RoleKind::Insurer, Scope::Public),
+    grant(RoleKind::Adjuster, Scope::Public),
+    grant(RoleKind::Operator, Scope::Public),
+    grant(RoleKind::Regulator, Scope::Public),
+];
 
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
@@ -200,6 +213,7 @@ impl Grant {
     pub fn describe(self) -> String {
         let who = match (self.role, self.scope) {
             (RoleKind::Adjuster, Scope::Assigned) => "insurer's adjuster",
+            (RoleKind::Adjuster, Scope::Public) => "adjuster",
             (RoleKind::Adjuster, _) => "agency's adjuster",
             (RoleKind::Service, _) => "service",
             (role, _) => role.as_str(),
@@ -350,7 +364,7 @@ impl Caller {
             Scope::Jurisdiction | Scope::Province => role
                 .jurisdiction()
                 .is_some_and(|j| subject.regions.iter().any(|r| j.covers(r))),
-            Scope::National | Scope::Service(_) => true,
+            Scope::National | Scope::Service(_) | Scope::Public => true,
             Scope::Aggregates => false,
         }
     }

@@ -50,6 +50,18 @@ impl Env {
         (self.lookup)(var).filter(|v| !v.trim().is_empty())
     }
 
+    /// Refuses a variable that no longer has an effect, saying where its setting went, so a
+    /// deployment that still sets it fails loudly instead of running without it.
+    pub fn retired(&self, vars: &[&str], instead: &str) -> Result<(), ConfigError> {
+        match vars.iter().find(|var| self.optional(var).is_some()) {
+            Some(var) => Err(ConfigError::Invalid {
+                var: var.to_string(),
+                reason: format!("is no longer read: {instead}"),
+            }),
+            None => Ok(()),
+        }
+    }
+
     pub fn required(&self, var: &str) -> Result<String, ConfigError> {
         self.optional(var).ok_or_else(|| ConfigError::Missing {
             var: var.to_string(),

@@ -143,6 +143,12 @@ impl Service {
         Ok(())
     }
 
+    /// Runs a background task of the service (a periodic sweep) that ends by itself on
+    /// [`Self::shutdown`]; [`Self::serve`] waits for it like for the consumers.
+    pub fn spawn_task(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.consumers.push(tokio::spawn(task));
+    }
+
     /// Serves `routes` (plus health and reflection) on `listener` until shutdown.
     pub async fn serve(self, listener: TcpListener, routes: Routes) -> anyhow::Result<()> {
         let Service {

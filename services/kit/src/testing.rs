@@ -632,3 +632,12 @@ pub fn assert_table_covers(table: &AccessTable, service: &str) {
         assert!(seen.insert(rule.rpc), "two rules for {}", rule.rpc);
     }
 }
+
+/// The field names of an InvalidArgument status's BadRequest details.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    tonic_types::StatusExt::get_error_details(status)
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|f| f.field.clone()).collect())
+        .unwrap_or_default()
+}

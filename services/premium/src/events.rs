@@ -161,3 +161,66 @@ pub fn platform_in_arrears(
         &event,
     ))
 }
+
+pub fn rate_added(topic: &str, rate: &crate::store::rate::Model) -> OutboxMessage {
+    let event = events::RateAdded {
+        rate_id: rate.id.to_string(),
+        industry: gigshield_scheme::industry::Industry::parse_stored(&rate.industry)
+            .map(|i| i.to_proto() as i32)
+            .unwrap_or_default(),
+        platform_id: rate.platform_id.map(|p| p.to_string()).unwrap_or_default(),
+        province_code: rate.province.clone().unwrap_or_default(),
+        effective_from: Some(timestamp(rate.effective_from)),
+        fen_per_order: rate.fen_per_order,
+        added_by: rate.added_by.clone(),
+        added_at: Some(timestamp(rate.added_at)),
+    };
+    OutboxMessage::new(
+        topic,
+        "rate",
+        rate.platform_id
+            .map_or_else(|| "rates".to_string(), |p| p.to_string()),
+        "gigshield.events.v1.RateAdded",
+        &event,
+    )
+}
+
+/// One platform × province × order month × rate change of a repricing.
+pub struct RepricedMonth {
+    pub platform_id: Uuid,
+    pub province: gigshield_scheme::region::ProvinceCode,
+    pub industry: gigshield_scheme::industry::Industry,
+    pub order_month: gigshield_scheme::calendar::CalendarMonth,
+    pub declaration_month: gigshield_scheme::calendar::CalendarMonth,
+    pub old_fen_per_order: i64,
+    pub new_fen_per_order: i64,
+    pub billable_orders: i64,
+    pub delta_fen: i64,
+}
+
+pub fn orders_repriced(
+    topic: &str,
+    rate_id: Uuid,
+    month: &RepricedMonth,
+    at: DateTime<Utc>,
+) -> OutboxMessage {
+    let event = events::OrdersRepriced {
+        rate_id: rate_id.to_string(),
+        platform_id: month.platform_id.to_string(),
+        province_code: month.province.region_code(),
+        industry: month.industry.to_proto() as i32,
+        order_month: month.order_month.to_string(),
+        declaration_month: month.declaration_month.to_string(),
+        old_fen_per_order: month.old_fen_per_order,
+        new_fen_per_order: month.new_fen_per_order,
+        billable_orders: month.billable_orders,
+        delta_fen: month.delta_fen,
+        repriced_at: Some(timestamp(at)),
+    };
+    message(
+        topic,
+        month.platform_id,
+        "gigshield.events.v1.OrdersRepriced",
+        &event,
+    )
+}

@@ -78,6 +78,9 @@ impl EventHandler for EnrollmentReplica {
             EnrollmentChange::DelegationGranted(_)
             | EnrollmentChange::DelegationRevoked(_)
             | EnrollmentChange::Other => {}
+            change @ EnrollmentChange::SchemeRule(_) => {
+                gigshield_kit::replica::scheme::apply(txn, &change).await?;
+            }
         }
         Ok(())
     }

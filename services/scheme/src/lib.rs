@@ -1,7 +1,8 @@
 //! The scheme's shared vocabulary, used by every service that speaks about it: administrative
 //! division codes and the provinces they belong to ([`region`]), the industries the scheme
 //! covers ([`industry`]), and the Asia/Shanghai calendar its days and months are counted in
-//! ([`calendar`]).
+//! ([`calendar`]), and the scheme calendar every service applies alike — province start dates,
+//! filing deadlines, dated windows and the official working days ([`rules`]).
 //!
 //! Pure types and functions: no I/O, no clock. Each value has one wire form, used alike in
 //! events, APIs and databases: a region `"110105"`, a province `"110000"`, an industry
@@ -10,3 +11,4 @@
 pub mod calendar;
 pub mod industry;
 pub mod region;
+pub mod rules;

@@ -14,13 +14,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Province-level prefixes: 31 provinces, autonomous regions and municipalities, Hong Kong,
-/// Macao, Taiwan, and 66 — the code the social-insurance system uses for the Xinjiang
-/// Production and Construction Corps, which docs/domain.md lists beside the provinces. Sorted.
-const PROVINCE_PREFIXES: [&str; 35] = [
+/// The scheme's province-level divisions: the 31 provinces, autonomous regions and
+/// municipalities of the mainland, and 66 — the code the social-insurance system uses for the
+/// Xinjiang Production and Construction Corps, which the scheme names beside the provinces
+/// (docs/domain.md § Scheme stages). Taiwan (71), Hong Kong (81) and Macao (82) have their own
+/// systems and are not part of it: their codes are refused everywhere. Sorted.
+pub const PROVINCE_PREFIXES: [&str; 32] = [
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
     "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "66",
-    "71", "81", "82",
 ];
 
 /// What is wrong with a region or province code. The messages are written to follow a field
@@ -34,7 +35,7 @@ pub enum RegionError {
     #[error("must be a province code: 2 ASCII digits followed by 0000, got {0:?}")]
     ProvinceForm(String),
     /// Holds the two-digit prefix.
-    #[error("{0}xxxx is not a known province")]
+    #[error("{0}xxxx is not a province of the scheme")]
     UnknownProvince(String),
 }
 
@@ -47,7 +48,7 @@ fn all_ascii_digits(s: &str, len: usize) -> bool {
 #[serde(try_from = "String", into = "String")]
 pub struct RegionCode(String);
 
-/// A province-level division: one of the 35 known prefixes. Ordered by code. Written, shown
+/// A province-level division: one of the 32 prefixes above. Ordered by code. Written, shown
 /// and serialized in the six-digit form `XX0000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProvinceCode(&'static str);
@@ -236,7 +237,7 @@ mod tests {
         );
         assert_eq!(
             RegionCode::parse("990000").unwrap_err().to_string(),
-            "99xxxx is not a known province"
+            "99xxxx is not a province of the scheme"
         );
     }
 
@@ -249,7 +250,9 @@ mod tests {
         // Xinjiang and the Xinjiang Production and Construction Corps.
         assert!(RegionCode::parse("650102").is_ok());
         assert!(RegionCode::parse("660100").is_ok());
-        for unknown in ["00", "10", "16", "30", "47", "55", "67", "70", "83", "99"] {
+        for unknown in [
+            "00", "10", "16", "30", "47", "55", "67", "70", "71", "81", "82", "83", "99",
+        ] {
             assert_eq!(
                 ProvinceCode::from_prefix(unknown),
                 Err(RegionError::UnknownProvince(unknown.to_owned()))

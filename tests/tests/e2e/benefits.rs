@@ -34,6 +34,24 @@ impl Parameters {
         self.0["version"].as_str().expect("version")
     }
 
+    /// The shipped file with an operator's area wage over it (as `AddBenefitFigure` applies
+    /// it): the row of its key replaced, the version naming one added figure.
+    pub fn with_area_wage(mut self, region: &str, year: i32, value_fen: i64) -> Self {
+        let version = format!("{}+1", self.version());
+        let rows = self.0["area_average_monthly_wage_fen"]["rows"]
+            .as_array_mut()
+            .expect("wage rows");
+        rows.retain(|row| {
+            !(row["region"].as_str() == Some(region) && row["year"].as_i64() == Some(year.into()))
+        });
+        rows.push(serde_json::json!({
+            "region": region, "year": year, "value": value_fen,
+            "source": "example", "confidence": "?"
+        }));
+        self.0["version"] = version.into();
+        self
+    }
+
     fn int(&self, pointer: &str) -> i64 {
         self.0
             .pointer(pointer)
@@ -87,7 +105,7 @@ impl Parameters {
 
     /// The lines of a grade-3 appraisal with partial nursing dependence and medical bills, in
     /// the service's documented item order (bills, nursing, subsidy, allowance); `None` when
-    /// the file has no area wage for the incident's reference year.
+    /// there is no area wage for the incident's reference year.
     pub fn grade_3_partial_nursing(
         &self,
         region: &str,

@@ -18,6 +18,8 @@ use crate::watch::Watch;
 /// The beneficiary's bank account: stored sealed, shown masked, never on a topic.
 pub const ACCOUNT: &str = "6222021234567890123";
 /// What `Payout.account_masked` shows of it: the first and last four characters.
+/// Beijing's average monthly wage the story's operator enters: 12 500 yuan, an example.
+const BEIJING_EXAMPLE_WAGE_FEN: i64 = 1_250_000;
 const ACCOUNT_MASKED: &str = "6222***********0123";
 /// The approved medical bills, in fen.
 const MEDICAL_BILLS: [i64; 2] = [86_420, 12_345];
@@ -174,9 +176,40 @@ pub async fn appraisal_benefits_payouts(
     );
     assert_eq!(appraisal.appraised_on, today);
 
-    // The figures follow the covering order's region (110105 → Beijing's row).
-    let parameters = Parameters::shipped();
-    let expected = parameters.grade_3_partial_nursing("110105", occurred_at, &MEDICAL_BILLS);
+    // No area wage is shipped (none is published with a source we hold): Beijing's operator
+    // enters the year's figure, an example here, and the assessment uses it. The figures
+    // follow the covering order's region (110105 → Beijing's row).
+    let year = Parameters::shipped().reference_year(occurred_at);
+    let figure = claims
+        .add_benefit_figure(as_(
+            &Role::regional_operator("11"),
+            pb::AddBenefitFigureRequest {
+                request_id: world.request_id("beijing-wage"),
+                figure: Some(gigshield_proto::common::BenefitFigure {
+                    table: gigshield_proto::common::BenefitTable::AreaAverageMonthlyWage as i32,
+                    region_code: "110000".into(),
+                    year,
+                    value_fen: BEIJING_EXAMPLE_WAGE_FEN,
+                    source: Some(gigshield_proto::common::Source {
+                        document: "example (end-to-end test)".into(),
+                        url: String::new(),
+                        published_on: String::new(),
+                        confidence: gigshield_proto::common::Confidence::Unconfirmed as i32,
+                    }),
+                }),
+            },
+        ))
+        .await
+        .expect("figure added");
+    assert_eq!(
+        figure.into_inner().assessed_claims,
+        0,
+        "nothing waited for it"
+    );
+    let parameters = Parameters::shipped().with_area_wage("110000", year, BEIJING_EXAMPLE_WAGE_FEN);
+    let lines = parameters
+        .grade_3_partial_nursing("110105", occurred_at, &MEDICAL_BILLS)
+        .expect("the entered wage applies");
     let assess = claims
         .assess_benefits(as_(
             &insurer,
@@ -196,23 +229,6 @@ pub async fn appraisal_benefits_payouts(
             },
         ))
         .await;
-    let Some(lines) = expected else {
-        // The shipped file has no area wage for this year yet: the service must say so rather
-        // than guess. Payouts need an assessment, so the story stops here for this claim.
-        let status = assess.expect_err("no figure, no assessment");
-        let year = parameters.reference_year(occurred_at);
-        assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
-        assert!(
-            status.message().contains("area_average_monthly_wage_fen")
-                && status.message().contains(&year.to_string()),
-            "{status:?}"
-        );
-        eprintln!(
-            "WARNING: services/claims/benefit_parameters.json has no Beijing area wage for \
-             {year}; benefits and payouts were not exercised"
-        );
-        return kinds;
-    };
     let assessed = assess
         .expect("benefits assessed")
         .into_inner()

@@ -200,19 +200,77 @@ impl Stack {
                     "SERVICE_SIGNING_KEY_FILE",
                     dev_service_signing_key().display().to_string(),
                 ),
-                // The story's day lasts seconds: with the default 10-minute grace the rider's
-                // later ride would also cover the accident, and liability would be ambiguous.
-                ("CLAIMS_ORDER_GRACE_MINUTES", "0".to_string()),
             ],
         )
         .await;
-        Self {
+        let stack = Self {
             prefix,
             enrollment,
             premium,
             incident,
             claims,
             _logs: logs,
+        };
+        stack.no_order_grace().await;
+        stack
+    }
+
+    /// The story's day lasts seconds: with the default 10-minute grace the rider's later ride
+    /// would also cover the accident, and liability would be ambiguous. The national operator
+    /// sets the grace to 0 in the scheme calendar, as an operator would, and the stack waits
+    /// until claims has heard of it.
+    async fn no_order_grace(&self) {
+        use gigshield_kit::sea_orm::{ConnectionTrait, Database, Statement};
+        use gigshield_proto::common as c;
+        use gigshield_proto::enrollment as epb;
+        let mut enrollment = epb::enrollment_service_client::EnrollmentServiceClient::new(
+            self.enrollment.channel.clone(),
+        );
+        enrollment
+            .add_scheme_rule(as_(
+                &Role::national_operator(),
+                epb::AddSchemeRuleRequest {
+                    request_id: format!("{}no-grace", self.prefix),
+                    rule: Some(c::SchemeRule {
+                        rule: Some(c::scheme_rule::Rule::Window(c::SchemeWindow {
+                            kind: c::SchemeWindowKind::OrderGraceMinutes as i32,
+                            effective_from: "2022-07-01".into(),
+                            value: 0,
+                        })),
+                        source: Some(c::Source {
+                            document: "end-to-end test: the story's day lasts seconds".into(),
+                            url: String::new(),
+                            published_on: String::new(),
+                            confidence: c::Confidence::Unconfirmed as i32,
+                        }),
+                    }),
+                },
+            ))
+            .await
+            .expect("the calendar takes the grace");
+        let claims_db = Database::connect(&self.claims.db.url)
+            .await
+            .expect("claims db");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let n = claims_db
+                .query_one_raw(Statement::from_string(
+                    claims_db.get_database_backend(),
+                    "SELECT COUNT(*) FROM scheme_rule",
+                ))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+                .unwrap_or(0);
+            if n >= 1 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "claims never heard of the grace"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

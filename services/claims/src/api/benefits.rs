@@ -8,6 +8,8 @@ use gigshield_proto::claims as pb;
 use gigshield_proto::events;
 use gigshield_scheme::calendar::{CalendarMonth, shanghai_date};
 use gigshield_scheme::region::RegionCode;
+use prost::Message as _;
+use sea_orm::DatabaseTransaction;
 
 use super::review::text;
 use super::{ClaimsApi, accounts, views, visible_claim};
@@ -19,7 +21,9 @@ use crate::domain::benefits::{
 use crate::domain::lifecycle;
 use crate::domain::payouts::{self, SchedulePlan, Term};
 use crate::events::{self as ev, ClaimEvent};
-use crate::store::{appraisal, assessment, payout_ledger, payout_schedule, queries, records};
+use crate::store::{
+    appraisal, assessment, claim, figures, payout_ledger, payout_schedule, queries, records,
+};
 
 fn nursing_from_pb(value: i32) -> Option<(NursingLevel, &'static str)> {
     match pb::NursingLevel::try_from(value) {
@@ -49,7 +53,7 @@ fn assessment_error(err: AssessmentError) -> ApiError {
             ApiError::invalid(field, format!("must not be negative, got {value}"))
         }
         AssessmentError::InvalidFacts { field, reason } => ApiError::invalid(field, reason),
-        // A figure the parameter file lacks is the world's state, not the caller's mistake.
+        // Figures too large to pay as given (a missing figure is a wait, not an error).
         other => ApiError::FailedPrecondition(other.to_string()),
     }
 }
@@ -173,73 +177,7 @@ impl ClaimsApi {
         let caller = self.caller("AssessBenefits", principal).await?;
         let key = IdempotencyKey::new(&caller.principal, &req.request_id, "AssessBenefits", &req)?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
-        let mut v = Violations::new();
-        let mut bills = Vec::new();
-        for (i, bill) in req.approved_bills.iter().enumerate() {
-            let kind = match pb::BillKind::try_from(bill.kind) {
-                Ok(pb::BillKind::MedicalAndRehabilitation) => BillKind::MedicalAndRehabilitation,
-                Ok(pb::BillKind::AssistiveDevice) => BillKind::AssistiveDevice,
-                Ok(pb::BillKind::OutOfAreaTravel) => BillKind::OutOfAreaTravel,
-                _ => {
-                    v.add(format!("approved_bills[{i}].kind"), "is required");
-                    continue;
-                }
-            };
-            bills.push(ApprovedBill {
-                kind,
-                amount_fen: bill.amount_fen,
-            });
-        }
-        let hospital_days = u32::try_from(req.hospital_days).unwrap_or_else(|_| {
-            v.add("hospital_days", "must not be negative");
-            0
-        });
-        let died_at = v
-            .check("died_at", wire::datetime("died_at", req.died_at.as_ref()))
-            .flatten();
-        let mut dependants = Vec::new();
-        for (i, d) in req.dependants.iter().enumerate() {
-            let relation = match pb::Relation::try_from(d.relation) {
-                Ok(pb::Relation::Spouse) => Relation::Spouse,
-                Ok(pb::Relation::Child) => Relation::Child,
-                Ok(pb::Relation::Parent) => Relation::Parent,
-                Ok(pb::Relation::Grandparent) => Relation::Grandparent,
-                Ok(pb::Relation::Grandchild) => Relation::Grandchild,
-                Ok(pb::Relation::Sibling) => Relation::Sibling,
-                _ => {
-                    v.add(format!("dependants[{i}].relation"), "is required");
-                    continue;
-                }
-            };
-            let supplement = match pb::Supplement::try_from(d.supplement) {
-                Ok(pb::Supplement::LoneElder) => Some(Supplement::LoneElder),
-                Ok(pb::Supplement::Orphan) => Some(Supplement::Orphan),
-                _ => None,
-            };
-            dependants.push(Dependant {
-                relation,
-                supplement,
-            });
-        }
-        if died_at.is_none() && !dependants.is_empty() {
-            v.add("dependants", "only with died_at");
-        }
-        let start = v.check("start_month", month("start_month", &req.start_month));
-        let instalments = u32::try_from(req.monthly_instalments)
-            .ok()
-            .filter(|n| (1..=payouts::MAX_INSTALMENTS).contains(n));
-        if instalments.is_none() {
-            v.add(
-                "monthly_instalments",
-                format!("must be 1 to {}", payouts::MAX_INSTALMENTS),
-            );
-        }
-        v.into_result()?;
-        let (Some(start), Some(instalments)) = (start, instalments) else {
-            return Err(ApiError::internal(anyhow::anyhow!(
-                "validated fields missing"
-            )));
-        };
+        let input = assessment_input(&req)?;
 
         let txn = gigshield_kit::db::begin_write(self.db()).await?;
         if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
@@ -248,12 +186,42 @@ impl ClaimsApi {
         let mut row = visible_claim(&caller, &txn, id, true).await?;
         lifecycle::require_confirmed(records::status(&row)?, "assessed")
             .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+        let actor = caller.principal.actor();
+        let now = Utc::now();
+        match self.assess_in(&txn, &mut row, &input, &actor, now).await? {
+            Assessed::Done => figures::stop_waiting(&txn, id).await?,
+            Assessed::Waiting(missing) => {
+                figures::keep_waiting(&txn, id, req.encode_to_vec(), &actor, now).await?;
+                self.wait_for_figure(&txn, &mut row, missing, &actor, now)
+                    .await?;
+            }
+        }
+        let response = pb::AssessBenefitsResponse {
+            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+        };
+        key.record(&txn, &self.writer.replays, &response).await?;
+        txn.commit().await?;
+        self.committed();
+        Ok(response)
+    }
+
+    /// Assesses a locked, confirmed claim with the benefit parameters in force now and
+    /// replaces its schedule; a missing figure is not an error but a wait.
+    pub(super) async fn assess_in(
+        &self,
+        txn: &DatabaseTransaction,
+        row: &mut claim::Model,
+        input: &AssessmentInput,
+        actor: &str,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<Assessed, ApiError> {
+        let id = row.id;
         // The covering order's region: coverage (and the figures) follow where it was taken.
-        let region = match records::liability(&row)? {
+        let region = match records::liability(row)? {
             Some(l) => l.region,
             None => RegionCode::parse(&row.region_code).map_err(ApiError::internal)?,
         };
-        let appraisal = match queries::appraisals(&txn, id).await?.last() {
+        let appraisal = match queries::appraisals(txn, id).await?.last() {
             Some(a) => Some(Appraisal {
                 grade: u8::try_from(a.grade)
                     .ok()
@@ -267,42 +235,49 @@ impl ClaimsApi {
             claim_id: id,
             region,
             occurred_at: row.occurred_at,
-            approved_bills: bills,
-            hospital_days,
-            death: died_at.map(|died_at| Death {
+            approved_bills: input.bills.clone(),
+            hospital_days: input.hospital_days,
+            death: input.died_at.map(|died_at| Death {
                 died_at,
-                dependants,
+                dependants: input.dependants.clone(),
             }),
         };
-        let assessment = benefits::assess(&facts, appraisal.as_ref(), &self.settings.benefits)
-            .map_err(assessment_error)?;
+        let params = self.benefit_parameters(txn).await?;
+        let assessment = match benefits::assess(&facts, appraisal.as_ref(), &params) {
+            Ok(assessment) => assessment,
+            Err(
+                missing @ (AssessmentError::MissingNationalFigure { .. }
+                | AssessmentError::MissingRegionalFigure { .. }),
+            ) => {
+                return Ok(Assessed::Waiting(missing.to_string()));
+            }
+            Err(other) => return Err(assessment_error(other)),
+        };
         let plan = SchedulePlan {
-            start,
-            monthly_term: Term::Months(instalments),
+            start: input.start,
+            monthly_term: Term::Months(input.instalments),
             overrides: Vec::new(),
         };
         let schedule = payouts::schedule(&assessment, &plan)
             .map_err(|e| ApiError::invalid("monthly_instalments", e.to_string()))?;
-        let version = queries::latest_assessment(&txn, id)
+        let version = queries::latest_assessment(txn, id)
             .await?
             .map_or(1, |a| a.version + 1);
-        let now = Utc::now();
-        let actor = caller.principal.actor();
         queries::insert_assessment(
-            &txn,
+            txn,
             assessment::Model {
                 claim_id: id,
                 version,
                 parameters_version: assessment.parameters_version.clone(),
                 facts: records::to_json(&facts)?,
                 body: records::to_json(&assessment)?,
-                assessed_by: actor.clone(),
+                assessed_by: actor.to_owned(),
                 assessed_at: now,
             },
         )
         .await?;
         queries::replace_schedule(
-            &txn,
+            txn,
             id,
             schedule
                 .iter()
@@ -319,13 +294,14 @@ impl ClaimsApi {
         )
         .await?;
         row.updated_at = now;
-        queries::update_claim(&txn, row.clone()).await?;
+        row.awaiting_parameters = None;
+        queries::update_claim(txn, row.clone()).await?;
         queries::add_history(
-            &txn,
+            txn,
             self.vault(),
             id,
             now,
-            &actor,
+            actor,
             "BENEFIT_ASSESSED",
             format!(
                 "assessment {version} (parameters {}): one-time {} fen, monthly {} fen; {} payouts scheduled",
@@ -346,14 +322,43 @@ impl ClaimsApi {
             total_monthly_fen: assessment.total_monthly_fen,
             assessed_at: Some(timestamp(now)),
         });
-        ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
-        let response = pb::AssessBenefitsResponse {
-            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
-        };
-        key.record(&txn, &self.writer.replays, &response).await?;
-        txn.commit().await?;
-        self.committed();
-        Ok(response)
+        ev::emit(txn, &self.settings.topic, row, event, now).await?;
+        Ok(Assessed::Done)
+    }
+
+    /// Marks the claim as waiting for `missing`, visibly: flag, history, event.
+    pub(super) async fn wait_for_figure(
+        &self,
+        txn: &DatabaseTransaction,
+        row: &mut claim::Model,
+        missing: String,
+        actor: &str,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        if row.awaiting_parameters.as_deref() == Some(missing.as_str()) {
+            return Ok(());
+        }
+        row.awaiting_parameters = Some(missing.clone());
+        row.updated_at = now;
+        queries::update_claim(txn, row.clone()).await?;
+        queries::add_history(
+            txn,
+            self.vault(),
+            row.id,
+            now,
+            actor,
+            "AWAITING_PARAMETERS",
+            format!("assessment kept until the figure is added: {missing}"),
+        )
+        .await?;
+        let event = ClaimEvent::AwaitingParameters(events::ClaimAwaitingParameters {
+            claim_id: row.id.to_string(),
+            insurer_id: row.insurer_id.map(|i| i.to_string()).unwrap_or_default(),
+            missing,
+            since: Some(timestamp(now)),
+        });
+        ev::emit(txn, &self.settings.topic, row, event, now).await?;
+        Ok(())
     }
 
     pub(super) async fn issue_payouts(
@@ -471,5 +476,103 @@ pub(super) fn payout_issued(
         amount_fen: entry.amount_fen,
         account_masked: entry.account_masked.clone(),
         issued_at: Some(timestamp(entry.approved_at.unwrap_or(entry.issued_at))),
+    })
+}
+
+/// A validated `AssessBenefits` request.
+#[derive(Debug, Clone)]
+pub(super) struct AssessmentInput {
+    bills: Vec<ApprovedBill>,
+    hospital_days: u32,
+    died_at: Option<chrono::DateTime<Utc>>,
+    dependants: Vec<Dependant>,
+    start: CalendarMonth,
+    instalments: u32,
+}
+
+/// What became of an assessment.
+pub(super) enum Assessed {
+    Done,
+    /// Names the missing figure.
+    Waiting(String),
+}
+
+pub(super) fn assessment_input(
+    req: &pb::AssessBenefitsRequest,
+) -> Result<AssessmentInput, ApiError> {
+    let mut v = Violations::new();
+    let mut bills = Vec::new();
+    for (i, bill) in req.approved_bills.iter().enumerate() {
+        let kind = match pb::BillKind::try_from(bill.kind) {
+            Ok(pb::BillKind::MedicalAndRehabilitation) => BillKind::MedicalAndRehabilitation,
+            Ok(pb::BillKind::AssistiveDevice) => BillKind::AssistiveDevice,
+            Ok(pb::BillKind::OutOfAreaTravel) => BillKind::OutOfAreaTravel,
+            _ => {
+                v.add(format!("approved_bills[{i}].kind"), "is required");
+                continue;
+            }
+        };
+        bills.push(ApprovedBill {
+            kind,
+            amount_fen: bill.amount_fen,
+        });
+    }
+    let hospital_days = u32::try_from(req.hospital_days).unwrap_or_else(|_| {
+        v.add("hospital_days", "must not be negative");
+        0
+    });
+    let died_at = v
+        .check("died_at", wire::datetime("died_at", req.died_at.as_ref()))
+        .flatten();
+    let mut dependants = Vec::new();
+    for (i, d) in req.dependants.iter().enumerate() {
+        let relation = match pb::Relation::try_from(d.relation) {
+            Ok(pb::Relation::Spouse) => Relation::Spouse,
+            Ok(pb::Relation::Child) => Relation::Child,
+            Ok(pb::Relation::Parent) => Relation::Parent,
+            Ok(pb::Relation::Grandparent) => Relation::Grandparent,
+            Ok(pb::Relation::Grandchild) => Relation::Grandchild,
+            Ok(pb::Relation::Sibling) => Relation::Sibling,
+            _ => {
+                v.add(format!("dependants[{i}].relation"), "is required");
+                continue;
+            }
+        };
+        let supplement = match pb::Supplement::try_from(d.supplement) {
+            Ok(pb::Supplement::LoneElder) => Some(Supplement::LoneElder),
+            Ok(pb::Supplement::Orphan) => Some(Supplement::Orphan),
+            _ => None,
+        };
+        dependants.push(Dependant {
+            relation,
+            supplement,
+        });
+    }
+    if died_at.is_none() && !dependants.is_empty() {
+        v.add("dependants", "only with died_at");
+    }
+    let start = v.check("start_month", month("start_month", &req.start_month));
+    let instalments = u32::try_from(req.monthly_instalments)
+        .ok()
+        .filter(|n| (1..=payouts::MAX_INSTALMENTS).contains(n));
+    if instalments.is_none() {
+        v.add(
+            "monthly_instalments",
+            format!("must be 1 to {}", payouts::MAX_INSTALMENTS),
+        );
+    }
+    v.into_result()?;
+    let (Some(start), Some(instalments)) = (start, instalments) else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
+    };
+    Ok(AssessmentInput {
+        bills,
+        hospital_days,
+        died_at,
+        dependants,
+        start,
+        instalments,
     })
 }

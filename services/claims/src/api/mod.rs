@@ -5,6 +5,7 @@
 mod accounts;
 mod appeals;
 mod benefits;
+mod figures;
 mod review;
 pub mod routes;
 mod views;
@@ -25,6 +26,7 @@ use uuid::Uuid;
 
 use crate::domain::access::{TABLE, subject};
 use crate::domain::benefit_parameters::BenefitParameters;
+use crate::store::figures::BenefitBook;
 use crate::store::{claim, queries};
 use crate::stream::StreamNotifier;
 
@@ -35,7 +37,7 @@ pub struct Settings {
     pub topic: String,
     /// Seals payout accounts, notes and history details.
     pub vault: Arc<PiiVault>,
-    /// The embedded, validated benefit parameter file.
+    /// The embedded, validated benefit parameter file (operators' figures apply over it).
     pub benefits: Arc<BenefitParameters>,
     /// How often WatchClaims looks for events of other replicas.
     pub watch_poll: Duration,
@@ -48,11 +50,18 @@ pub struct Settings {
 pub struct ClaimsApi {
     writer: Writer,
     settings: Settings,
+    /// The shipped parameters with the operators' figures over them.
+    book: BenefitBook,
 }
 
 impl ClaimsApi {
     pub fn new(writer: Writer, settings: Settings) -> Self {
-        Self { writer, settings }
+        let book = BenefitBook::new(settings.benefits.clone());
+        Self {
+            writer,
+            settings,
+            book,
+        }
     }
 
     fn db(&self) -> &sea_orm::DatabaseConnection {
@@ -114,6 +123,27 @@ impl ClaimsService for ClaimsApi {
         request: Request<pb::ListReviewQueueRequest>,
     ) -> Result<Response<pb::ListReviewQueueResponse>, Status> {
         gigshield_kit::handle!(self, request, list_review_queue)
+    }
+
+    async fn list_awaiting_parameters(
+        &self,
+        request: Request<pb::ListAwaitingParametersRequest>,
+    ) -> Result<Response<pb::ListAwaitingParametersResponse>, Status> {
+        gigshield_kit::handle!(self, request, list_awaiting_parameters)
+    }
+
+    async fn add_benefit_figure(
+        &self,
+        request: Request<pb::AddBenefitFigureRequest>,
+    ) -> Result<Response<pb::AddBenefitFigureResponse>, Status> {
+        gigshield_kit::handle!(self, request, add_benefit_figure)
+    }
+
+    async fn list_benefit_figures(
+        &self,
+        request: Request<pb::ListBenefitFiguresRequest>,
+    ) -> Result<Response<pb::ListBenefitFiguresResponse>, Status> {
+        gigshield_kit::handle!(self, request, list_benefit_figures)
     }
 
     async fn decide(

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
-use gigshield_kit::{ApiError, Principal, paging, wire};
+use gigshield_kit::{ApiError, Caller, Principal, paging, wire};
 use gigshield_proto::claims as pb;
 use uuid::Uuid;
 
@@ -76,28 +76,52 @@ impl ClaimsApi {
         req: pb::ListReviewQueueRequest,
     ) -> Result<pb::ListReviewQueueResponse, ApiError> {
         let caller = self.caller("ListReviewQueue", principal).await?;
-        let role = &caller.principal.role;
-        let of = match role.insurer() {
-            Some(insurer) => QueueOf::Insurer(insurer),
-            None => QueueOf::Area(role.jurisdiction().and_then(|j| j.sql_patterns())),
-        };
+        let of = queue_of(&caller);
         let page = req.page.unwrap_or_default();
         let size = paging::page_size(page.page_size)?;
         let after = paging::decode_token(&page.page_token)?
             .map(|cursor| {
-                Uuid::parse_str(&cursor).map_err(|_| {
-                    ApiError::invalid("page.page_token", "is not a token this service issued")
-                })
+                cursor
+                    .split_once('|')
+                    .and_then(|(due, id)| Some((due.to_owned(), Uuid::parse_str(id).ok()?)))
+                    .ok_or_else(not_our_token)
             })
             .transpose()?;
         let mut rows = queries::review_queue(self.db(), of, after, size + 1).await?;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
         let next_page_token = match (more, rows.last()) {
-            (true, Some(last)) => paging::encode_token(&last.id.to_string()),
+            (true, Some(last)) => {
+                paging::encode_token(&format!("{}|{}", last.determination_due_on, last.id))
+            }
             _ => String::new(),
         };
         Ok(pb::ListReviewQueueResponse {
+            claims: rows.iter().map(views::summary).collect::<Result<_, _>>()?,
+            page: Some(gigshield_proto::common::PageResponse { next_page_token }),
+        })
+    }
+
+    pub(super) async fn list_awaiting_parameters(
+        &self,
+        principal: Principal,
+        req: pb::ListAwaitingParametersRequest,
+    ) -> Result<pb::ListAwaitingParametersResponse, ApiError> {
+        let caller = self.caller("ListAwaitingParameters", principal).await?;
+        let of = queue_of(&caller);
+        let page = req.page.unwrap_or_default();
+        let size = paging::page_size(page.page_size)?;
+        let after = paging::decode_token(&page.page_token)?
+            .map(|cursor| Uuid::parse_str(&cursor).map_err(|_| not_our_token()))
+            .transpose()?;
+        let mut rows = queries::awaiting_parameters(self.db(), of, after, size + 1).await?;
+        let more = rows.len() as u64 > size;
+        rows.truncate(size as usize);
+        let next_page_token = match (more, rows.last()) {
+            (true, Some(last)) => paging::encode_token(&last.id.to_string()),
+            _ => String::new(),
+        };
+        Ok(pb::ListAwaitingParametersResponse {
             claims: rows.iter().map(views::summary).collect::<Result<_, _>>()?,
             page: Some(gigshield_proto::common::PageResponse { next_page_token }),
         })
@@ -236,4 +260,17 @@ impl ClaimsApi {
         self.committed();
         Ok(response)
     }
+}
+
+/// Whose queue a caller sees: an insurer's routed claims, else the claims of the caller's area.
+fn queue_of(caller: &Caller) -> QueueOf {
+    let role = &caller.principal.role;
+    match role.insurer() {
+        Some(insurer) => QueueOf::Insurer(insurer),
+        None => QueueOf::Area(role.jurisdiction().and_then(|j| j.sql_patterns())),
+    }
+}
+
+fn not_our_token() -> ApiError {
+    ApiError::invalid("page.page_token", "is not a token this service issued")
 }

@@ -27,8 +27,20 @@ fn opt(id: Option<uuid::Uuid>) -> String {
     id.map(|i| i.to_string()).unwrap_or_default()
 }
 
+/// Waiting for a human after the last day its determination was due (Shanghai dates).
+fn overdue(row: &claim::Model, status: ClaimStatus) -> bool {
+    let today = gigshield_scheme::calendar::shanghai_date(chrono::Utc::now()).to_string();
+    ClaimStatus::AWAITING_DECISION.contains(&status)
+        && !row.determination_due_on.is_empty()
+        && row.determination_due_on < today
+}
+
 pub fn summary(row: &claim::Model) -> Result<pb::ClaimSummary, ApiError> {
+    let current = records::status(row)?;
     Ok(pb::ClaimSummary {
+        determination_due_on: row.determination_due_on.clone(),
+        overdue: overdue(row, current),
+        awaiting_parameters: row.awaiting_parameters.clone().unwrap_or_default(),
         claim_id: row.id.to_string(),
         incident_id: row.incident_id.to_string(),
         person_id: row.person_id.to_string(),
@@ -285,5 +297,8 @@ pub async fn claim(
         appeals,
         evidence_count: row.evidence_count,
         medical_detail_withheld: !medical,
+        determination_due_on: row.determination_due_on.clone(),
+        overdue: overdue(row, records::status(row)?),
+        awaiting_parameters: row.awaiting_parameters.clone().unwrap_or_default(),
     })
 }

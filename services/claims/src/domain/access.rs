@@ -8,7 +8,7 @@
 
 use gigshield_kit::RoleKind;
 use gigshield_kit::access::{
-    AGENCY_ADJUSTER, AccessTable, Grant, INSURER, INSURER_ADJUSTER, OPERATOR, PLATFORM,
+    AGENCY_ADJUSTER, ANYONE, AccessTable, Grant, INSURER, INSURER_ADJUSTER, OPERATOR, PLATFORM,
     PROVINCIAL_OPERATOR, Rule, Scope, Subject, WORKER, grant,
 };
 use gigshield_kit::{Caller, Role};
@@ -36,6 +36,23 @@ pub const TABLE: AccessTable = AccessTable {
             rpc: "ListReviewQueue",
             grants: &[INSURER, INSURER_ADJUSTER, AGENCY_ADJUSTER, OPERATOR],
             note: "an insurer its own queue; an agency or operator the claims of its area",
+        },
+        Rule {
+            rpc: "ListAwaitingParameters",
+            grants: &[INSURER, INSURER_ADJUSTER, AGENCY_ADJUSTER, OPERATOR],
+            note: "confirmed claims waiting for a benefit figure: an insurer its own; an agency \
+                   or operator those of its area",
+        },
+        Rule {
+            rpc: "AddBenefitFigure",
+            grants: &[OPERATOR],
+            note: "an area's figure: an operator of that area (or above); the national income: \
+                   a national operator",
+        },
+        Rule {
+            rpc: "ListBenefitFigures",
+            grants: ANYONE,
+            note: "published statistics and standards; nothing about any party",
         },
         Rule {
             rpc: "Decide",

@@ -262,14 +262,196 @@ impl BenefitParameters {
         nearest(&self.area_average_monthly_wage_fen.rows, region, year)
     }
 
-    /// The area's daily hospital meal allowance standard applying in a year, looked up like
-    /// the wage.
+    /// The area's daily hospital meal allowance standard applying in a year: a standard stays
+    /// in force until a later one, so the row with the latest year not after `year`, for the
+    /// nearest of the region, its prefecture and its province that has one.
     pub fn hospital_meal_allowance_daily(
         &self,
         region: &RegionCode,
         year: i32,
     ) -> Option<&RegionYearFigure> {
-        nearest(&self.hospital_meal_allowance_daily_fen.rows, region, year)
+        let rows = &self.hospital_meal_allowance_daily_fen.rows;
+        region.lookup_chain().into_iter().find_map(|code| {
+            rows.iter()
+                .filter(|row| row.region == code && row.year <= year)
+                .max_by_key(|row| row.year)
+        })
+    }
+
+    /// These parameters with operator figures over them, oldest recorded first: a figure
+    /// replaces a row of the same table and key. The version names how many were applied, so
+    /// an assessment records exactly which figures it used.
+    pub fn with_figures(&self, figures: &[Figure]) -> Self {
+        let mut out = self.clone();
+        for figure in figures {
+            out.apply(figure);
+        }
+        if !figures.is_empty() {
+            out.version = format!("{}+{}", self.version, figures.len());
+        }
+        out
+    }
+
+    fn apply(&mut self, figure: &Figure) {
+        match (&figure.table, &figure.region) {
+            (FigureTable::NationalUrbanDisposableIncome, _) => {
+                let rows = &mut self.national_urban_disposable_income_fen.rows;
+                rows.retain(|row| row.year != figure.year);
+                rows.push(YearFigure {
+                    year: figure.year,
+                    value: figure.value_fen,
+                    source: figure.source.clone(),
+                    confidence: figure.confidence,
+                });
+            }
+            (table, Some(region)) => {
+                let rows = match table {
+                    FigureTable::AreaAverageMonthlyWage => {
+                        &mut self.area_average_monthly_wage_fen.rows
+                    }
+                    _ => &mut self.hospital_meal_allowance_daily_fen.rows,
+                };
+                rows.retain(|row| !(row.year == figure.year && row.region == *region));
+                rows.push(RegionYearFigure {
+                    region: region.clone(),
+                    year: figure.year,
+                    value: figure.value_fen,
+                    source: figure.source.clone(),
+                    confidence: figure.confidence,
+                });
+            }
+            // A regional figure without a region is refused by `Figure::new`.
+            (_, None) => {}
+        }
+    }
+
+    /// Every figure of the three dated tables, as figures.
+    pub fn figures(&self) -> Vec<Figure> {
+        let income = self
+            .national_urban_disposable_income_fen
+            .rows
+            .iter()
+            .map(|row| Figure {
+                table: FigureTable::NationalUrbanDisposableIncome,
+                region: None,
+                year: row.year,
+                value_fen: row.value,
+                source: row.source.clone(),
+                confidence: row.confidence,
+            });
+        let regional = |table: FigureTable, rows: &[RegionYearFigure]| -> Vec<Figure> {
+            rows.iter()
+                .map(|row| Figure {
+                    table,
+                    region: Some(row.region.clone()),
+                    year: row.year,
+                    value_fen: row.value,
+                    source: row.source.clone(),
+                    confidence: row.confidence,
+                })
+                .collect()
+        };
+        income
+            .chain(regional(
+                FigureTable::AreaAverageMonthlyWage,
+                &self.area_average_monthly_wage_fen.rows,
+            ))
+            .chain(regional(
+                FigureTable::HospitalMealAllowanceDaily,
+                &self.hospital_meal_allowance_daily_fen.rows,
+            ))
+            .collect()
+    }
+}
+
+/// The dated tables operators keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureTable {
+    NationalUrbanDisposableIncome,
+    AreaAverageMonthlyWage,
+    HospitalMealAllowanceDaily,
+}
+
+impl FigureTable {
+    /// The parameter file's name of the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NationalUrbanDisposableIncome => "national_urban_disposable_income_fen",
+            Self::AreaAverageMonthlyWage => "area_average_monthly_wage_fen",
+            Self::HospitalMealAllowanceDaily => "hospital_meal_allowance_daily_fen",
+        }
+    }
+}
+
+/// One published figure of a dated table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figure {
+    pub table: FigureTable,
+    /// `None` for the national table, required for the others.
+    pub region: Option<RegionCode>,
+    pub year: i32,
+    pub value_fen: i64,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+/// The years a figure may describe: the scheme's and a generous margin around them.
+pub const FIGURE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+impl Figure {
+    /// A figure as an operator enters it, checked like a row of the file; the error names
+    /// the request field.
+    pub fn new(
+        table: FigureTable,
+        region: Option<RegionCode>,
+        year: i32,
+        value_fen: i64,
+        source: String,
+        confidence: Confidence,
+    ) -> Result<Self, ParameterError> {
+        match (table, &region) {
+            (FigureTable::NationalUrbanDisposableIncome, Some(_)) => {
+                return Err(invalid(
+                    "figure.region_code",
+                    "must be empty for a national figure",
+                ));
+            }
+            (
+                FigureTable::AreaAverageMonthlyWage | FigureTable::HospitalMealAllowanceDaily,
+                None,
+            ) => {
+                return Err(invalid(
+                    "figure.region_code",
+                    "is required for a regional figure",
+                ));
+            }
+            _ => {}
+        }
+        if !FIGURE_YEARS.contains(&year) {
+            return Err(invalid(
+                "figure.year",
+                format!(
+                    "{year} is outside {}..={}",
+                    FIGURE_YEARS.start(),
+                    FIGURE_YEARS.end()
+                ),
+            ));
+        }
+        if !(1..=MAX_FIGURE_FEN).contains(&value_fen) {
+            return Err(invalid(
+                "figure.value_fen",
+                format!("{value_fen} is outside 1..={MAX_FIGURE_FEN}"),
+            ));
+        }
+        check_source("figure.source", &source, confidence)?;
+        Ok(Self {
+            table,
+            region,
+            year,
+            value_fen,
+            source,
+            confidence,
+        })
     }
 }
 
@@ -401,6 +583,24 @@ mod tests {
         serde_json::from_str(EMBEDDED).unwrap()
     }
 
+    /// The shipped file with example area wages (Beijing and Shenzhen, 2024), for the tests of
+    /// the tables' mechanics.
+    fn json_with_examples() -> serde_json::Value {
+        let mut json = embedded_json();
+        let example = |region: &str, year: i32, value: i64| {
+            serde_json::json!({
+                "region": region, "year": year, "value": value,
+                "source": "example, for tests", "confidence": "?"
+            })
+        };
+        let rows = json["area_average_monthly_wage_fen"]["rows"]
+            .as_array_mut()
+            .unwrap();
+        rows.insert(0, example("110000", 2024, 1_200_000));
+        rows.push(example("440300", 2024, 1_150_000));
+        json
+    }
+
     fn load(value: &serde_json::Value) -> Result<BenefitParameters, ParameterError> {
         BenefitParameters::from_json(&value.to_string())
     }
@@ -465,23 +665,22 @@ mod tests {
     }
 
     #[test]
-    fn every_invented_figure_is_marked_as_example_data() {
+    fn the_shipped_file_holds_only_sourced_figures() {
         let params = BenefitParameters::embedded().unwrap();
-        let tables = [
-            &params.area_average_monthly_wage_fen,
-            &params.hospital_meal_allowance_daily_fen,
-        ];
-        for row in tables.iter().flat_map(|t| t.rows.iter()) {
+        for figure in params.figures() {
             assert!(
-                row.source.starts_with("example") && row.confidence == Confidence::Unconfirmed,
-                "{row:?} is not a published figure yet it is not marked as an example"
+                !figure.source.to_lowercase().starts_with("example")
+                    && figure.confidence != Confidence::Unconfirmed,
+                "{figure:?} is not a sourced figure"
             );
         }
+        let income = |year| params.national_urban_disposable_income(year).unwrap().value;
+        assert_eq!((income(2024), income(2025)), (5_418_800, 5_650_200));
     }
 
     #[test]
     fn regional_figures_fall_back_to_prefecture_then_province_but_never_to_another_year() {
-        let params = BenefitParameters::embedded().unwrap();
+        let params = load(&json_with_examples()).unwrap();
         let region = |s: &str| RegionCode::parse(s).unwrap();
         // A Beijing district finds the province-level figure.
         let row = params
@@ -501,10 +700,104 @@ mod tests {
         );
         assert!(
             params
-                .area_average_monthly_wage(&region("110105"), 2019)
+                .area_average_monthly_wage(&region("110105"), 2025)
                 .is_none()
         );
         assert!(params.national_urban_disposable_income(2023).is_none());
+    }
+
+    #[test]
+    fn a_meal_allowance_standard_stays_in_force_until_a_later_one() {
+        let params = BenefitParameters::embedded().unwrap();
+        let region = |s: &str| RegionCode::parse(s).unwrap();
+        // Shenzhen's 70 yuan/day from 2015 (深人社规〔2015〕6号) for a Nanshan district incident.
+        let row = params
+            .hospital_meal_allowance_daily(&region("440305"), 2026)
+            .unwrap();
+        assert_eq!(
+            (row.region.as_str(), row.year, row.value),
+            ("440300", 2015, 7000)
+        );
+        assert!(
+            params
+                .hospital_meal_allowance_daily(&region("440305"), 2014)
+                .is_none()
+        );
+        assert!(
+            params
+                .hospital_meal_allowance_daily(&region("440106"), 2026)
+                .is_none()
+        );
+        let later = Figure::new(
+            FigureTable::HospitalMealAllowanceDaily,
+            Some(region("440300")),
+            2026,
+            8000,
+            "example, for tests".into(),
+            Confidence::Unconfirmed,
+        )
+        .unwrap();
+        let params = params.with_figures(&[later]);
+        let value = |year| {
+            params
+                .hospital_meal_allowance_daily(&region("440305"), year)
+                .unwrap()
+                .value
+        };
+        assert_eq!((value(2025), value(2026), value(2027)), (7000, 8000, 8000));
+    }
+
+    #[test]
+    fn an_operators_figure_replaces_the_row_of_its_key_and_names_itself_in_the_version() {
+        let shipped = BenefitParameters::embedded().unwrap();
+        let income = |value| {
+            Figure::new(
+                FigureTable::NationalUrbanDisposableIncome,
+                None,
+                2025,
+                value,
+                "国家统计局 (revised)".into(),
+                Confidence::High,
+            )
+            .unwrap()
+        };
+        let params = shipped.with_figures(&[income(5_660_000), income(5_650_300)]);
+        assert_eq!(
+            params.national_urban_disposable_income(2025).unwrap().value,
+            5_650_300
+        );
+        assert_eq!(params.version, format!("{}+2", shipped.version));
+        assert_eq!(
+            params.national_urban_disposable_income_fen.rows.len(),
+            shipped.national_urban_disposable_income_fen.rows.len()
+        );
+    }
+
+    #[test]
+    fn an_operators_figure_is_checked_like_a_row_of_the_file() {
+        let field = |r: Result<Figure, ParameterError>| match r {
+            Err(ParameterError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let beijing = Some(RegionCode::parse("110000").unwrap());
+        let wage = FigureTable::AreaAverageMonthlyWage;
+        let m = Confidence::Medium;
+        assert_eq!(
+            field(Figure::new(wage, None, 2025, 1, "s".into(), m)),
+            "figure.region_code"
+        );
+        assert_eq!(
+            field(Figure::new(wage, beijing.clone(), 1999, 1, "s".into(), m)),
+            "figure.year"
+        );
+        assert_eq!(
+            field(Figure::new(wage, beijing.clone(), 2025, 0, "s".into(), m)),
+            "figure.value_fen"
+        );
+        assert_eq!(
+            field(Figure::new(wage, beijing, 2025, 1, "example".into(), m)),
+            "figure.source"
+        );
     }
 
     #[test]
@@ -526,7 +819,7 @@ mod tests {
 
     #[test]
     fn a_duplicated_table_row_is_rejected() {
-        let mut json = embedded_json();
+        let mut json = json_with_examples();
         let rows = json["area_average_monthly_wage_fen"]["rows"]
             .as_array_mut()
             .unwrap();
@@ -541,11 +834,11 @@ mod tests {
 
     #[test]
     fn an_example_claiming_confidence_is_rejected() {
-        let mut json = embedded_json();
-        json["hospital_meal_allowance_daily_fen"]["rows"][0]["confidence"] = "M".into();
+        let mut json = json_with_examples();
+        json["area_average_monthly_wage_fen"]["rows"][0]["confidence"] = "M".into();
         assert_eq!(
             invalid_field(load(&json)),
-            "hospital_meal_allowance_daily_fen.rows[0]"
+            "area_average_monthly_wage_fen.rows[0]"
         );
     }
 
@@ -562,7 +855,7 @@ mod tests {
         json["funeral_grant_mnths"] = json["funeral_grant_months"].clone();
         assert!(matches!(load(&json), Err(ParameterError::Json(_))));
 
-        let mut json = embedded_json();
+        let mut json = json_with_examples();
         json["area_average_monthly_wage_fen"]["rows"][0]["region"] = "11000".into();
         assert!(matches!(load(&json), Err(ParameterError::Json(_))));
     }

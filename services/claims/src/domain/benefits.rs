@@ -996,18 +996,10 @@ mod tests {
         assert!(subsidy.contains("25 months"), "{subsidy}");
         assert!(subsidy.contains("art. 35"), "{subsidy}");
         assert!(subsidy.contains("confidence ?"), "{subsidy}");
-        // With the shipped file, the placeholder marker travels into every assessment.
-        let assessment = assess(
-            &facts(),
-            Some(&appraisal(2, NursingLevel::None)),
-            &BenefitParameters::embedded().unwrap(),
-        )
-        .unwrap();
-        assert!(
-            assessment.items[0]
-                .basis
-                .contains("example, replace with the published figure")
-        );
+        // An example figure's marker travels into every assessment made with it.
+        let assessment =
+            assess(&facts(), Some(&appraisal(2, NursingLevel::None)), &params()).unwrap();
+        assert!(assessment.items[0].basis.contains("test figure"));
         assert_eq!(
             assessment.parameters_version,
             BenefitParameters::embedded().unwrap().version
@@ -1103,16 +1095,31 @@ mod tests {
     }
 
     #[test]
-    fn the_shipped_file_gives_a_2025_death_the_grant_of_1_083_760_yuan() {
-        let assessment =
-            assess(&died(vec![]), None, &BenefitParameters::embedded().unwrap()).unwrap();
-        let grant = assessment
-            .items
-            .iter()
-            .find(|item| item.kind == BenefitKind::DeathGrant)
-            .unwrap();
-        assert_eq!(grant.amount, Amount::OneTime(108_376_000));
-        assert!(grant.basis.contains("54,188"), "{}", grant.basis);
+    fn the_shipped_figures_give_a_2025_death_1_083_760_and_a_2026_death_1_130_040_yuan() {
+        // Only the wage is a test figure; the national incomes are the shipped NBS figures.
+        let mut params = params();
+        params
+            .area_average_monthly_wage_fen
+            .rows
+            .push(row("310000", 2025, WAGE));
+        let grant = |facts: &ClaimFacts| {
+            let assessment = assess(facts, None, &params).unwrap();
+            let item = assessment
+                .items
+                .into_iter()
+                .find(|item| item.kind == BenefitKind::DeathGrant)
+                .unwrap();
+            (item.amount, item.basis)
+        };
+        let (amount, basis) = grant(&died(vec![]));
+        assert_eq!(amount, Amount::OneTime(108_376_000));
+        assert!(basis.contains("54,188"), "{basis}");
+        let mut in_2026 = died(vec![]);
+        in_2026.occurred_at = utc("2026-03-02T02:00:00Z");
+        in_2026.death.as_mut().unwrap().died_at = utc("2026-03-02T06:00:00Z");
+        let (amount, basis) = grant(&in_2026);
+        assert_eq!(amount, Amount::OneTime(113_004_000));
+        assert!(basis.contains("56,502"), "{basis}");
     }
 
     #[test]

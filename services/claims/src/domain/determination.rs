@@ -16,15 +16,18 @@
 //! | 3 | [`scheme_in_force`] | the scheme had not started in the province on that Shanghai date |
 //! | 4 | [`filed_in_time`] | the application is late (with or without an explanation) or predates the incident |
 //! | 5 | [`category_covered`] | sudden illness without death within the window; missing person; unclassified cause |
-//! | 6 | [`commute_traffic_fault`] | a traffic accident outside any order with the worker mainly/fully at fault, or fault not yet determined |
+//! | 6 | [`commute_traffic_fault`] | a traffic accident outside an order's own span (the trip back within the grace, or no order) with the worker mainly/fully at fault, or fault not yet determined |
 //! | 7 | [`no_intentional_crime`] | the exclusion flag is set |
 //! | 8 | [`no_intoxication`] | the exclusion flag is set |
 //! | 9 | [`no_self_harm`] | the exclusion flag is set |
 //! | 10 | [`no_duplicate`] | another claim of the same person lies within the duplicate window |
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use gigshield_scheme::calendar::shanghai_date;
-use gigshield_scheme::region::{ProvinceCode, RegionCode};
+use gigshield_scheme::region::RegionCode;
+use gigshield_scheme::rules::{self as scheme, InForce, SchemeRules, WindowKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -118,6 +121,16 @@ pub enum Filer {
     CloseRelative,
 }
 
+impl Filer {
+    fn scheme(self) -> scheme::Filer {
+        match self {
+            Self::Platform => scheme::Filer::Platform,
+            Self::Worker => scheme::Filer::Worker,
+            Self::CloseRelative => scheme::Filer::CloseRelative,
+        }
+    }
+}
+
 /// A worker ↔ platform registration. Active on the half-open interval
 /// `[registered_at, deregistered_at)`: at the instant of deregistration the person is no
 /// longer registered.
@@ -169,120 +182,69 @@ pub struct OtherClaim {
 // Parameters
 // ---------------------------------------------------------------------------------------------
 
-/// The tunable numbers of determination. Every field is a parameter as docs/domain.md marks it
-/// unconfirmed (?) or it is an operational choice; [`Default`] gives the documented values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What determination is judged against: the scheme calendar (province starts, filing
+/// deadlines, the order grace, open-order and sudden-illness windows, the holiday schedule —
+/// dated, kept by operators, see [`SchemeRules`]) and the service's own duplicate window.
+/// Dated values are taken as in force on the incident's Shanghai date.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeterminationParams {
-    /// Widens every order window on both sides. Default 10 minutes. It absorbs clock skew
-    /// between the platform's order events and the reported incident time; it is deliberately
-    /// not long enough to cover the ride back after an order, because such cases are disputed
-    /// (docs/domain.md) and must reach a human rather than be confirmed automatically.
-    pub order_grace_minutes: u32,
-    /// How long after acceptance an order that is still open covers an incident. Default 240
-    /// minutes. An open order is expected when the worker was hurt during it, so it counts;
-    /// it is also what a platform sends when it never closed the order, so the cover is
-    /// bounded and a later incident goes to a human.
-    pub open_order_max_minutes: u32,
-    /// When the scheme started in which provinces (docs/domain.md: dates H, 2026 M).
-    pub scheme_stages: Vec<SchemeStage>,
-    pub filing_deadline_days: FilingDeadlines,
-    /// Sudden illness counts only with death within this many hours of onset. Default 48 (M,
-    /// work-injury regulation art. 15). The regulation counts from the start of emergency
-    /// treatment, which is at or after onset, so counting from onset can only send a case to
-    /// review that the regulation might accept, never confirm one it would not.
-    pub sudden_illness_death_hours: u32,
+    pub scheme: Arc<SchemeRules>,
     /// Another claim of the same person whose incident time lies within ± this many hours is a
-    /// possible duplicate. Default 24.
+    /// possible duplicate. Default 24 (an operational choice).
     pub duplicate_window_hours: u32,
-}
-
-/// Provinces joining the scheme on a date (Asia/Shanghai). Stages are cumulative: a province
-/// is covered from the earliest stage that lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SchemeStage {
-    pub from: NaiveDate,
-    pub provinces: Vec<ProvinceCode>,
-}
-
-/// Days after the accident within which an application counts as timely, by filer. Counted in
-/// Shanghai calendar days, the accident day not counted (Civil Code art. 201): an accident on
-/// 1 July with 30 days may be filed up to and including 31 July. The rule that a deadline
-/// ending on a public holiday moves to the next working day is not applied (no holiday
-/// calendar here); the only effect is that such a filing goes to review instead of being
-/// confirmed automatically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FilingDeadlines {
-    /// Default 30 (docs/domain.md: ?).
-    pub platform: u32,
-    /// Default 90 (docs/domain.md: ?).
-    pub worker: u32,
-    /// Default 90 (docs/domain.md: ?).
-    pub close_relative: u32,
-}
-
-impl FilingDeadlines {
-    pub fn for_filer(&self, filer: Filer) -> u32 {
-        match filer {
-            Filer::Platform => self.platform,
-            Filer::Worker => self.worker,
-            Filer::CloseRelative => self.close_relative,
-        }
-    }
-}
-
-fn provinces(prefixes: &[&str]) -> Vec<ProvinceCode> {
-    prefixes
-        .iter()
-        .map(|prefix| {
-            ProvinceCode::from_prefix(prefix).expect("literal prefixes are known provinces")
-        })
-        .collect()
-}
-
-/// The first day of nationwide coverage. The official texts say "2026: all 31 provinces" without a
-/// day; 1 January is the assumed default (?).
-pub fn default_nationwide_from() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date")
 }
 
 impl Default for DeterminationParams {
     fn default() -> Self {
         Self {
-            order_grace_minutes: 10,
-            open_order_max_minutes: 240,
-            scheme_stages: vec![
-                // First pilot (H): Beijing, Shanghai, Jiangsu, Guangdong, Hainan, Chongqing,
-                // Sichuan.
-                SchemeStage {
-                    from: NaiveDate::from_ymd_opt(2022, 7, 1).expect("valid date"),
-                    provinces: provinces(&["11", "31", "32", "44", "46", "50", "51"]),
-                },
-                // 人社部发〔2025〕24号 (H): Tianjin, Hebei, Liaoning, Zhejiang, Anhui, Fujian,
-                // Shandong, Hubei, Guangxi, Ningxia.
-                SchemeStage {
-                    from: NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date"),
-                    provinces: provinces(&[
-                        "12", "13", "21", "33", "34", "35", "37", "42", "45", "64",
-                    ]),
-                },
-                // The remaining 14 provinces (H for the year, ? for the day). XPCC divisions
-                // carry Xinjiang (65) codes.
-                SchemeStage {
-                    from: default_nationwide_from(),
-                    provinces: provinces(&[
-                        "14", "15", "22", "23", "36", "41", "43", "52", "53", "54", "61", "62",
-                        "63", "65",
-                    ]),
-                },
-            ],
-            filing_deadline_days: FilingDeadlines {
-                platform: 30,
-                worker: 90,
-                close_relative: 90,
-            },
-            sudden_illness_death_hours: 48,
+            scheme: Arc::new(SchemeRules::shipped()),
             duplicate_window_hours: 24,
         }
+    }
+}
+
+/// How far an order reaches, as in force on an incident's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderReach {
+    /// Widens every order window on both sides. It absorbs clock skew between the platform's
+    /// order events and the reported incident time, and covers the trip back after an order
+    /// (where the traffic-fault rule then applies).
+    pub grace_minutes: u32,
+    /// How long after acceptance an order that is still open covers an incident. An open order
+    /// is expected when the worker was hurt during it, so it counts; it is also what a platform
+    /// sends when it never closed the order, so the cover is bounded.
+    pub open_order_max_minutes: u32,
+}
+
+impl DeterminationParams {
+    pub fn reach(&self, occurred_at: DateTime<Utc>) -> OrderReach {
+        let date = shanghai_date(occurred_at);
+        OrderReach {
+            grace_minutes: self.scheme.window(WindowKind::OrderGraceMinutes, date),
+            open_order_max_minutes: self.scheme.window(WindowKind::OpenOrderMaxMinutes, date),
+        }
+    }
+
+    /// The last day of the determination period: the calendar's working days (30 by
+    /// default) after the Shanghai day the complete application was filed, the filing day not
+    /// counted, skipping weekends and holidays and counting make-up workdays.
+    pub fn determination_due_on(&self, filed_at: DateTime<Utc>) -> chrono::NaiveDate {
+        let filed = shanghai_date(filed_at);
+        let days = self
+            .scheme
+            .window(WindowKind::DeterminationWorkingDays, filed);
+        self.scheme.add_working_days(filed, days)
+    }
+
+    /// Sudden illness counts only with death within this many hours of onset (work-injury
+    /// regulation art. 15, 48 by default). The regulation counts from the start of emergency
+    /// treatment, at or after onset, so counting from onset can only send to review a case the
+    /// regulation might accept, never confirm one it would not.
+    fn sudden_illness_death_hours(&self, occurred_at: DateTime<Utc>) -> u32 {
+        self.scheme.window(
+            WindowKind::SuddenIllnessDeathHours,
+            shanghai_date(occurred_at),
+        )
     }
 }
 
@@ -349,9 +311,10 @@ pub enum ReasonCode {
     MissingPerson,
     /// The cause category is "other".
     UnclassifiedCategory,
-    /// Traffic accident outside any order with the worker mainly or fully at fault.
+    /// Traffic accident outside an order's own span (the trip back, or no order) with the
+    /// worker mainly or fully at fault.
     CommuteTrafficWorkerAtFault,
-    /// Traffic accident outside any order, fault not yet determined.
+    /// Traffic accident outside an order's own span, fault not yet determined.
     CommuteTrafficFaultUndetermined,
     IntentionalCrime,
     IntoxicationOrDrugs,
@@ -555,6 +518,7 @@ pub fn registered(facts: &DeterminationFacts, _params: &DeterminationParams) -> 
 /// rider's stacked deliveries) are not ambiguous; orders of two platforms are.
 pub fn work_related(facts: &DeterminationFacts, params: &DeterminationParams) -> RuleOutcome {
     let rule = RuleCode::WorkRelated;
+    let reach = params.reach(facts.occurred_at);
     match match_orders(facts, params) {
         OrderMatch::None => RuleOutcome::review(
             rule,
@@ -563,8 +527,8 @@ pub fn work_related(facts: &DeterminationFacts, params: &DeterminationParams) ->
                 "none of {} order(s) covers {} (grace {} min, open orders {} min after acceptance)",
                 facts.orders.len(),
                 ts(facts.occurred_at),
-                params.order_grace_minutes,
-                params.open_order_max_minutes
+                reach.grace_minutes,
+                reach.open_order_max_minutes
             ),
         ),
         OrderMatch::Ambiguous(orders) => RuleOutcome::review(
@@ -621,21 +585,15 @@ pub fn scheme_in_force(facts: &DeterminationFacts, params: &DeterminationParams)
     };
     let province = region.province();
     let date = shanghai_date(facts.occurred_at);
-    let started = params
-        .scheme_stages
-        .iter()
-        .filter(|stage| stage.provinces.contains(&province))
-        .map(|stage| stage.from)
-        .min();
-    match started {
-        Some(from) if from <= date => RuleOutcome::pass(
+    match params.scheme.in_force(province, date) {
+        InForce::Since(from) => RuleOutcome::pass(
             RuleCode::SchemeInForce,
             format!(
                 "province {province} ({whose} region {region}) in the scheme since {from}; \
                  incident date {date} (Asia/Shanghai)"
             ),
         ),
-        Some(from) => RuleOutcome::review(
+        InForce::From(from) => RuleOutcome::review(
             RuleCode::SchemeInForce,
             ReasonCode::SchemeNotInForce,
             format!(
@@ -643,19 +601,20 @@ pub fn scheme_in_force(facts: &DeterminationFacts, params: &DeterminationParams)
                  incident date {date} (Asia/Shanghai)"
             ),
         ),
-        None => RuleOutcome::review(
+        InForce::Unknown => RuleOutcome::review(
             RuleCode::SchemeInForce,
             ReasonCode::SchemeNotInForce,
             format!(
-                "province {province} ({whose} region {region}) is in no scheme stage; \
-                 incident date {date} (Asia/Shanghai)"
+                "the scheme calendar holds no start for province {province} ({whose} region \
+                 {region}); incident date {date} (Asia/Shanghai)"
             ),
         ),
     }
 }
 
-/// Rule 4: the application was filed within the filer's deadline (see [`FilingDeadlines`]
-/// for the day count). Late filing is never refused here: with an explanation it is what the
+/// Rule 4: the application was filed within the filer's deadline: the calendar's days for the
+/// filer, counted in Shanghai calendar days after the accident day (Civil Code art. 201), a
+/// last day off work moved to the next working day (art. 203). Late filing is never refused here: with an explanation it is what the
 /// form provides for, without one incident should have rejected it — both go to a human.
 pub fn filed_in_time(facts: &DeterminationFacts, params: &DeterminationParams) -> RuleOutcome {
     let rule = RuleCode::FiledInTime;
@@ -671,13 +630,20 @@ pub fn filed_in_time(facts: &DeterminationFacts, params: &DeterminationParams) -
             ),
         );
     }
-    let deadline = params.filing_deadline_days.for_filer(application.filer);
-    let days = (shanghai_date(application.filed_at) - shanghai_date(facts.occurred_at)).num_days();
+    let accident_date = shanghai_date(facts.occurred_at);
+    let filed_on = shanghai_date(application.filed_at);
+    let deadline = params
+        .scheme
+        .deadlines(accident_date)
+        .for_filer(application.filer.scheme());
+    let last_day = params.scheme.filing_last_day(accident_date, deadline);
+    let days = (filed_on - accident_date).num_days();
     let evidence = format!(
-        "filed by {:?} on day {days} after the incident (Asia/Shanghai dates), deadline {deadline} days",
+        "filed by {:?} on day {days} after the incident (Asia/Shanghai dates), deadline \
+         {deadline} days, last day {last_day}",
         application.filer
     );
-    if days <= i64::from(deadline) {
+    if filed_on <= last_day {
         RuleOutcome::pass(rule, evidence)
     } else if application.late_explanation {
         RuleOutcome::review(
@@ -707,7 +673,8 @@ pub fn category_covered(facts: &DeterminationFacts, params: &DeterminationParams
             RuleOutcome::pass(rule, format!("category {:?} is recognised", facts.category))
         }
         IncidentCategory::SuddenIllness => {
-            let window = TimeDelta::hours(i64::from(params.sudden_illness_death_hours));
+            let hours = params.sudden_illness_death_hours(facts.occurred_at);
+            let window = TimeDelta::hours(i64::from(hours));
             match facts.died_at {
                 None => RuleOutcome::review(
                     rule,
@@ -730,7 +697,7 @@ pub fn category_covered(facts: &DeterminationFacts, params: &DeterminationParams
                         ts(facts.occurred_at),
                         ts(died_at),
                         after.num_minutes(),
-                        params.sudden_illness_death_hours
+                        hours
                     );
                     if after <= window {
                         RuleOutcome::pass(rule, evidence)
@@ -757,10 +724,11 @@ pub fn category_covered(facts: &DeterminationFacts, params: &DeterminationParams
     }
 }
 
-/// Rule 6: a traffic accident outside every order window (on the way to or from an order) is
-/// covered only where the worker is not mainly or fully at fault, so such a case — or one
-/// whose fault is still undetermined — goes to a human. During an order the worker's fault
-/// does not matter (no-fault principle of work injury; exclusions are rules 7–9).
+/// Rule 6: from acceptance to completion the worker's fault does not matter (the no-fault
+/// principle of work injury; exclusions are rules 7–9). Outside that span — in the grace
+/// window after completion (the trip back) or before acceptance, or outside every order — a
+/// traffic accident is covered only where the worker was not mainly or fully at fault, so such
+/// a case, or one whose fault is still undetermined, goes to a human.
 pub fn commute_traffic_fault(
     facts: &DeterminationFacts,
     params: &DeterminationParams,
@@ -769,30 +737,56 @@ pub fn commute_traffic_fault(
     let IncidentCategory::TrafficAccident { worker_fault } = facts.category else {
         return RuleOutcome::pass(rule, "not a traffic accident".to_owned());
     };
-    if !matches!(match_orders(facts, params), OrderMatch::None) {
-        return RuleOutcome::pass(
-            rule,
-            format!(
-                "traffic accident during an order; worker fault {worker_fault:?} does not bar it"
-            ),
-        );
-    }
+    let at = facts.occurred_at;
+    let reach = params.reach(at);
+    let where_ = match match_orders(facts, params) {
+        OrderMatch::None => "outside any order".to_owned(),
+        OrderMatch::Unique(order) if within_span(order, at, reach) => {
+            return during_order(rule, worker_fault);
+        }
+        OrderMatch::Ambiguous(orders) if orders.iter().any(|o| within_span(o, at, reach)) => {
+            return during_order(rule, worker_fault);
+        }
+        OrderMatch::Unique(order) => outside_span(order, at),
+        OrderMatch::Ambiguous(orders) => outside_span(orders[0], at),
+    };
     match worker_fault {
         Some(fault @ (TrafficFault::Main | TrafficFault::Full)) => RuleOutcome::review(
             rule,
             ReasonCode::CommuteTrafficWorkerAtFault,
-            format!("traffic accident outside any order, worker fault {fault:?}"),
+            format!("traffic accident {where_}, worker fault {fault:?}"),
         ),
         None => RuleOutcome::review(
             rule,
             ReasonCode::CommuteTrafficFaultUndetermined,
-            "traffic accident outside any order, fault not yet determined".to_owned(),
+            format!("traffic accident {where_}, fault not yet determined"),
         ),
         Some(fault) => RuleOutcome::pass(
             rule,
-            format!(
-                "traffic accident outside any order, worker fault {fault:?} is not main or full"
-            ),
+            format!("traffic accident {where_}, worker fault {fault:?} is not main or full"),
+        ),
+    }
+}
+
+fn during_order(rule: RuleCode, worker_fault: Option<TrafficFault>) -> RuleOutcome {
+    RuleOutcome::pass(
+        rule,
+        format!("traffic accident during an order; worker fault {worker_fault:?} does not bar it"),
+    )
+}
+
+/// Where an incident inside an order's grace but outside its own span lies.
+fn outside_span(order: &OrderWindow, at: DateTime<Utc>) -> String {
+    match order.end {
+        OrderEnd::Completed(end) | OrderEnd::Cancelled(end) if at > end => format!(
+            "{} min after order {} ended (the trip back)",
+            (at - end).num_minutes(),
+            order.order_id
+        ),
+        _ => format!(
+            "{} min before order {} was accepted",
+            (order.accepted_at - at).num_minutes().max(0),
+            order.order_id
         ),
     }
 }
@@ -880,11 +874,8 @@ enum OrderMatch<'a> {
 
 /// The covering window of an order, grace included (see [`work_related`]). Saturates at the
 /// ends of the representable time range instead of panicking on absurd inputs.
-pub fn covering_window(
-    order: &OrderWindow,
-    params: &DeterminationParams,
-) -> (DateTime<Utc>, DateTime<Utc>) {
-    let grace = TimeDelta::minutes(i64::from(params.order_grace_minutes));
+pub fn covering_window(order: &OrderWindow, reach: OrderReach) -> (DateTime<Utc>, DateTime<Utc>) {
+    let grace = TimeDelta::minutes(i64::from(reach.grace_minutes));
     let start = order
         .accepted_at
         .checked_sub_signed(grace)
@@ -893,7 +884,7 @@ pub fn covering_window(
         OrderEnd::Completed(at) | OrderEnd::Cancelled(at) => at.checked_add_signed(grace),
         OrderEnd::Open => order
             .accepted_at
-            .checked_add_signed(TimeDelta::minutes(i64::from(params.open_order_max_minutes))),
+            .checked_add_signed(TimeDelta::minutes(i64::from(reach.open_order_max_minutes))),
     }
     .unwrap_or(DateTime::<Utc>::MAX_UTC);
     (start, end)
@@ -901,11 +892,12 @@ pub fn covering_window(
 
 fn match_orders<'a>(facts: &'a DeterminationFacts, params: &DeterminationParams) -> OrderMatch<'a> {
     let at = facts.occurred_at;
+    let reach = params.reach(at);
     let mut covering: Vec<&OrderWindow> = facts
         .orders
         .iter()
         .filter(|order| {
-            let (start, end) = covering_window(order, params);
+            let (start, end) = covering_window(order, reach);
             start <= at && at <= end
         })
         .collect();
@@ -920,16 +912,25 @@ fn match_orders<'a>(facts: &'a DeterminationFacts, params: &DeterminationParams)
     // the earliest accepted, then the smallest order id: any choice is liable-equivalent, a
     // fixed one keeps the trace reproducible.
     covering.sort_by(|a, b| {
-        let strict = |o: &OrderWindow| match o.end {
-            OrderEnd::Completed(end) | OrderEnd::Cancelled(end) => o.accepted_at <= at && at <= end,
-            OrderEnd::Open => o.accepted_at <= at,
-        };
+        let strict = |o: &OrderWindow| within_span(o, at, reach);
         strict(b)
             .cmp(&strict(a))
             .then(a.accepted_at.cmp(&b.accepted_at))
             .then(a.order_id.cmp(&b.order_id))
     });
     OrderMatch::Unique(covering[0])
+}
+
+/// Whether `at` lies in the order's own span, grace not included: from acceptance to its end,
+/// or for an open order to the open-order limit.
+fn within_span(order: &OrderWindow, at: DateTime<Utc>, reach: OrderReach) -> bool {
+    let end = match order.end {
+        OrderEnd::Completed(end) | OrderEnd::Cancelled(end) => Some(end),
+        OrderEnd::Open => order
+            .accepted_at
+            .checked_add_signed(TimeDelta::minutes(i64::from(reach.open_order_max_minutes))),
+    };
+    order.accepted_at <= at && end.is_none_or(|end| at <= end)
 }
 
 fn describe_order(order: &OrderWindow) -> String {
@@ -971,6 +972,38 @@ mod tests {
 
     fn region(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
+    }
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// The shipped calendar with one operator entry over it.
+    fn with_rule(rule: scheme::Rule) -> DeterminationParams {
+        let entry = scheme::Entry {
+            rule_id: Some("test".into()),
+            rule,
+            source: scheme::Source {
+                document: "test".into(),
+                url: String::new(),
+                published_on: None,
+                confidence: scheme::Confidence::High,
+            },
+            entered_by: "test".into(),
+            recorded_at: utc("2026-01-01T00:00:00Z"),
+        };
+        DeterminationParams {
+            scheme: Arc::new(SchemeRules::with_entries([entry])),
+            ..DeterminationParams::default()
+        }
+    }
+
+    fn window(kind: WindowKind, value: u32) -> DeterminationParams {
+        with_rule(scheme::Rule::Window {
+            kind,
+            effective_from: day("2022-07-01"),
+            value,
+        })
     }
 
     fn membership(platform_id: Uuid) -> Membership {
@@ -1215,10 +1248,7 @@ mod tests {
             facts.occurred_at = utc(at);
             assert_eq!(verdict(work_related, &facts), expected, "{at}");
         }
-        let params = DeterminationParams {
-            order_grace_minutes: 0,
-            ..DeterminationParams::default()
-        };
+        let params = window(WindowKind::OrderGraceMinutes, 0);
         facts.occurred_at = utc("2025-08-10T02:40:01Z");
         assert_eq!(
             work_related(&facts, &params).verdict,
@@ -1425,52 +1455,52 @@ mod tests {
         let params = DeterminationParams::default();
         for code in [
             "140105", "150102", "220102", "230102", "360102", "410102", "430102", "520102",
-            "530102", "540102", "610102", "620102", "630102", "650102", "659001",
+            "530102", "540102", "610102", "620102", "630102", "650102", "659001", "660100",
         ] {
             assert_eq!(
-                scheme_at(code, "2025-12-31T15:59:59Z", &params),
+                scheme_at(code, "2026-06-30T15:59:59Z", &params),
                 NOT_IN_FORCE,
                 "{code}"
             );
             assert_eq!(
-                scheme_at(code, "2025-12-31T16:00:00Z", &params),
+                scheme_at(code, "2026-06-30T16:00:00Z", &params),
                 Verdict::Pass,
                 "{code}"
             );
         }
-        // Hong Kong, Macao and Taiwan codes are outside the scheme.
+        // Hong Kong, Macao and Taiwan codes are outside the scheme: not even a region code.
         for code in ["810000", "820000", "710000"] {
-            assert_eq!(
-                scheme_at(code, "2026-06-01T00:00:00Z", &params),
-                NOT_IN_FORCE,
-                "{code}"
+            assert!(RegionCode::parse(code).is_err(), "{code}");
+        }
+    }
+
+    #[test]
+    fn every_province_and_the_xpcc_has_a_start() {
+        let params = DeterminationParams::default();
+        for prefix in gigshield_scheme::region::PROVINCE_PREFIXES {
+            let province = gigshield_scheme::region::ProvinceCode::from_prefix(prefix).unwrap();
+            assert!(
+                matches!(
+                    params.scheme.in_force(province, day("2026-07-01")),
+                    InForce::Since(_)
+                ),
+                "{prefix}"
             );
         }
     }
 
     #[test]
-    fn the_default_stages_list_the_31_provinces_once_each() {
-        let params = DeterminationParams::default();
-        let all: Vec<&ProvinceCode> = params
-            .scheme_stages
-            .iter()
-            .flat_map(|s| &s.provinces)
-            .collect();
-        let distinct: std::collections::HashSet<_> = all.iter().collect();
-        assert_eq!(all.len(), 31);
-        assert_eq!(distinct.len(), 31);
-    }
-
-    #[test]
-    fn the_nationwide_date_is_a_parameter() {
-        let mut params = DeterminationParams::default();
-        params.scheme_stages[2].from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    fn an_operators_start_date_moves_the_line() {
+        let params = with_rule(scheme::Rule::ProvinceStart {
+            province: gigshield_scheme::region::ProvinceCode::from_prefix("62").unwrap(),
+            starts_on: day("2026-08-01"),
+        });
         assert_eq!(
-            scheme_at("620102", "2026-02-15T00:00:00Z", &params),
+            scheme_at("620102", "2026-07-15T00:00:00Z", &params),
             NOT_IN_FORCE
         );
         assert_eq!(
-            scheme_at("620102", "2026-02-28T16:00:00Z", &params),
+            scheme_at("620102", "2026-07-31T16:00:00Z", &params),
             Verdict::Pass
         );
     }
@@ -1525,10 +1555,11 @@ mod tests {
     #[test]
     fn workers_and_relatives_have_90_days() {
         for filer in [Filer::Worker, Filer::CloseRelative] {
-            // Day 90 after 10 August is 8 November (Shanghai).
-            assert_eq!(filed(filer, "2025-11-08T15:59:59Z", false), Verdict::Pass);
+            // Day 90 after 10 August is Saturday 8 November (Shanghai): the last day moves
+            // to Monday 10 November.
+            assert_eq!(filed(filer, "2025-11-10T15:59:59Z", false), Verdict::Pass);
             assert_eq!(
-                filed(filer, "2025-11-08T16:00:00Z", true),
+                filed(filer, "2025-11-10T16:00:00Z", true),
                 review(ReasonCode::LateWithExplanation)
             );
         }
@@ -1555,13 +1586,14 @@ mod tests {
     fn deadlines_are_parameters() {
         let mut facts = facts();
         facts.application.filed_at = utc("2025-08-20T00:00:00Z");
-        let params = DeterminationParams {
-            filing_deadline_days: FilingDeadlines {
+        let params = with_rule(scheme::Rule::FilingDeadlines {
+            effective_from: day("2022-07-01"),
+            days: scheme::DeadlineDays {
                 platform: 5,
-                ..DeterminationParams::default().filing_deadline_days
+                worker: 90,
+                close_relative: 90,
             },
-            ..DeterminationParams::default()
-        };
+        });
         assert_eq!(
             filed_in_time(&facts, &params).verdict,
             review(ReasonCode::LateWithoutExplanation)
@@ -1622,10 +1654,7 @@ mod tests {
             assert_eq!(verdict(category_covered, &facts), expected, "{died_at:?}");
         }
         facts.died_at = Some(onset + TimeDelta::hours(60));
-        let params = DeterminationParams {
-            sudden_illness_death_hours: 72,
-            ..DeterminationParams::default()
-        };
+        let params = window(WindowKind::SuddenIllnessDeathHours, 72);
         assert_eq!(category_covered(&facts, &params).verdict, Verdict::Pass);
     }
 
@@ -1702,6 +1731,70 @@ mod tests {
         );
         facts.category = traffic(Some(TrafficFault::Minor));
         assert_eq!(reasons(&facts), [ReasonCode::NoCoveringOrder]);
+    }
+
+    #[test]
+    fn on_the_trip_back_within_the_grace_the_workers_fault_decides() {
+        let mut facts = facts();
+        // The order was completed at 02:40; five minutes later the worker rides back.
+        facts.occurred_at = utc("2025-08-10T02:45:00Z");
+        facts.category = traffic(Some(TrafficFault::Main));
+        assert_eq!(reasons(&facts), [ReasonCode::CommuteTrafficWorkerAtFault]);
+        let trace = determine(&facts, &DeterminationParams::default()).trace;
+        assert!(
+            trace[5]
+                .evidence
+                .contains("5 min after order A-1 ended (the trip back)"),
+            "{}",
+            trace[5].evidence
+        );
+        facts.category = traffic(None);
+        assert_eq!(
+            reasons(&facts),
+            [ReasonCode::CommuteTrafficFaultUndetermined]
+        );
+        for fault in [TrafficFault::Minor, TrafficFault::Equal, TrafficFault::None] {
+            facts.category = traffic(Some(fault));
+            assert_eq!(
+                determine(&facts, &DeterminationParams::default()).outcome,
+                Outcome::AutoConfirm,
+                "{fault:?}"
+            );
+        }
+        // Mid-order, main fault changes nothing.
+        facts.occurred_at = utc("2025-08-10T02:39:00Z");
+        facts.category = traffic(Some(TrafficFault::Main));
+        assert_eq!(
+            determine(&facts, &DeterminationParams::default()).outcome,
+            Outcome::AutoConfirm
+        );
+    }
+
+    #[test]
+    fn a_last_filing_day_on_a_holiday_moves_to_the_next_working_day() {
+        let mut facts = facts();
+        // Accident 2025-09-01 (Shanghai); day 30 is 1 October, National Day; the holiday runs
+        // to 8 October, so the platform may file on 9 October.
+        facts.occurred_at = utc("2025-09-01T02:00:00Z");
+        facts.orders.clear();
+        facts.application.filed_at = utc("2025-10-09T02:00:00Z");
+        assert_eq!(verdict(filed_in_time, &facts), Verdict::Pass);
+        facts.application.filed_at = utc("2025-10-10T02:00:00Z");
+        assert_eq!(
+            verdict(filed_in_time, &facts),
+            review(ReasonCode::LateWithoutExplanation)
+        );
+    }
+
+    #[test]
+    fn the_determination_is_due_30_working_days_after_the_application() {
+        let params = DeterminationParams::default();
+        // Filed Tuesday 2025-09-16 (Shanghai). 30 working days, the National Day and
+        // Mid-Autumn holiday (1–8 October) skipped and the make-up Saturday 11 October counted:
+        // 11 working days to 30 September, then 9, 10, 11, 13–17, 20–24, 27–31 October and
+        // 3 November is the 30th.
+        let due = params.determination_due_on(utc("2025-09-16T02:00:00Z"));
+        assert_eq!(due, day("2025-11-03"));
     }
 
     #[test]

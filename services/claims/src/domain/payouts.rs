@@ -489,7 +489,9 @@ mod tests {
 
     #[test]
     fn from_calculator_to_schedule() {
-        use crate::domain::benefit_parameters::BenefitParameters;
+        use crate::domain::benefit_parameters::{
+            BenefitParameters, Confidence, Figure, FigureTable,
+        };
         use crate::domain::benefits::{
             Appraisal, ClaimFacts, DisabilityGrade, NursingLevel, assess,
         };
@@ -507,12 +509,17 @@ mod tests {
             grade: DisabilityGrade::new(1).unwrap(),
             nursing: NursingLevel::Total,
         };
-        let assessment = assess(
-            &facts,
-            Some(&appraisal),
-            &BenefitParameters::embedded().unwrap(),
+        let wage = Figure::new(
+            FigureTable::AreaAverageMonthlyWage,
+            Some(RegionCode::parse("110000").unwrap()),
+            2024,
+            1_200_000,
+            "example, for tests".into(),
+            Confidence::Unconfirmed,
         )
         .unwrap();
+        let params = BenefitParameters::embedded().unwrap().with_figures(&[wage]);
+        let assessment = assess(&facts, Some(&appraisal), &params).unwrap();
         let payouts = schedule(&assessment, &plan(Term::Months(12))).unwrap();
         // One subsidy, then 12 months of nursing and of the allowance.
         assert_eq!(payouts.len(), 1 + 12 * 2);

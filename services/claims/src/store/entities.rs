@@ -77,6 +77,12 @@ pub mod claim {
         /// JSON of `records::DecisionRecord` (its note is in `decision_note_sealed`).
         pub decision: Option<String>,
         pub decision_note_sealed: Option<Vec<u8>>,
+        /// YYYY-MM-DD (Asia/Shanghai); '' for claims opened before due dates were tracked.
+        pub determination_due_on: String,
+        /// When the sweep found it waiting past its due date (and published `ClaimOverdue`).
+        pub overdue_at: Option<DateTimeUtc>,
+        /// The benefit figure its kept assessment request waits for.
+        pub awaiting_parameters: Option<String>,
     }
 
     no_relations!();

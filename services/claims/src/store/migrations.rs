@@ -11,6 +11,8 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(gigshield_kit::replica::delegations::migration()));
         all.push(Box::new(CreateClaims));
         all.push(Box::new(TrustBoundaries));
+        all.push(Box::new(gigshield_kit::replica::scheme::migration()));
+        all.push(Box::new(ParametersAsData));
         all
     }
 }
@@ -209,5 +211,53 @@ impl MigrationTrait for TrustBoundaries {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         execute_ddl(manager, &["DROP TABLE beneficiary_account"]).await
+    }
+}
+
+/// The scheme's dated parameters as data: each claim's determination due date and overdue
+/// flag, benefit figures added by operators, and assessments waiting for one.
+struct ParametersAsData;
+
+impl MigrationName for ParametersAsData {
+    fn name(&self) -> &str {
+        "claims_0003_due_dates_benefit_figures_awaiting"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ParametersAsData {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                // '' for claims opened before due dates were tracked: they sort first.
+                "ALTER TABLE claim ADD COLUMN determination_due_on TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE claim ADD COLUMN overdue_at {timestamp}",
+                "ALTER TABLE claim ADD COLUMN awaiting_parameters TEXT",
+                "CREATE INDEX claim_status_due ON claim (status, determination_due_on, id)",
+                "CREATE TABLE benefit_figure (
+                    figure_id TEXT PRIMARY KEY,
+                    entry {bytes} NOT NULL,
+                    recorded_at {timestamp} NOT NULL)",
+                // The AssessBenefits request kept until its figure arrives (one per claim).
+                "CREATE TABLE awaiting_assessment (
+                    claim_id {uuid} PRIMARY KEY,
+                    request {bytes} NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    requested_at {timestamp} NOT NULL)",
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "DROP TABLE awaiting_assessment",
+                "DROP TABLE benefit_figure",
+            ],
+        )
+        .await
     }
 }

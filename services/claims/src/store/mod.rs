@@ -1,6 +1,7 @@
 //! Claims' persistence: entities, the migration, and the queries the consumers and the API run.
 
 pub mod entities;
+pub mod figures;
 pub mod migrations;
 pub mod queries;
 pub mod records;

@@ -143,15 +143,81 @@ pub enum QueueOf {
     Area(Option<(String, String)>),
 }
 
+/// Claims waiting for a human, the earliest due date first, keyset-paged on (due date, id).
 pub async fn review_queue(
     conn: &impl ConnectionTrait,
     of: QueueOf,
-    after: Option<Uuid>,
+    after: Option<(String, Uuid)>,
     limit: u64,
 ) -> Result<Vec<claim::Model>, DbErr> {
     let mut query = claim::Entity::find().filter(
         claim::Column::Status.is_in(ClaimStatus::AWAITING_DECISION.map(ClaimStatus::as_str)),
     );
+    query = in_queue_of(query, of);
+    if let Some((due, id)) = after {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(claim::Column::DeterminationDueOn.gt(due.clone()))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(claim::Column::DeterminationDueOn.eq(due))
+                        .add(claim::Column::Id.gt(id)),
+                ),
+        );
+    }
+    query
+        .order_by_asc(claim::Column::DeterminationDueOn)
+        .order_by_asc(claim::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Claims waiting for a human whose due date is before `today` and that were not flagged yet,
+/// locked, at most `limit` (earliest due first).
+pub async fn newly_overdue(
+    conn: &impl ConnectionTrait,
+    today: &str,
+    limit: u64,
+) -> Result<Vec<claim::Model>, DbErr> {
+    claim::Entity::find()
+        .filter(
+            claim::Column::Status.is_in(ClaimStatus::AWAITING_DECISION.map(ClaimStatus::as_str)),
+        )
+        .filter(claim::Column::DeterminationDueOn.ne(""))
+        .filter(claim::Column::DeterminationDueOn.lt(today))
+        .filter(claim::Column::OverdueAt.is_null())
+        .order_by_asc(claim::Column::DeterminationDueOn)
+        .order_by_asc(claim::Column::Id)
+        .limit(limit)
+        .lock_exclusive()
+        .all(conn)
+        .await
+}
+
+/// Confirmed claims whose assessment waits for a benefit figure, oldest first.
+pub async fn awaiting_parameters(
+    conn: &impl ConnectionTrait,
+    of: QueueOf,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<claim::Model>, DbErr> {
+    let mut query = claim::Entity::find().filter(claim::Column::AwaitingParameters.is_not_null());
+    query = in_queue_of(query, of);
+    if let Some(after) = after {
+        query = query.filter(claim::Column::Id.gt(after));
+    }
+    query
+        .order_by_asc(claim::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+fn in_queue_of(
+    mut query: sea_orm::Select<claim::Entity>,
+    of: QueueOf,
+) -> sea_orm::Select<claim::Entity> {
     match of {
         QueueOf::Insurer(insurer) => {
             query = query.filter(claim::Column::InsurerId.eq(insurer));
@@ -165,14 +231,7 @@ pub async fn review_queue(
             );
         }
     }
-    if let Some(after) = after {
-        query = query.filter(claim::Column::Id.gt(after));
-    }
     query
-        .order_by_asc(claim::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await
 }
 
 // --- history ------------------------------------------------------------------------------------

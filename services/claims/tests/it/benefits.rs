@@ -1,6 +1,7 @@
-//! Appraisal → benefits → payouts: a re-appraisal replaces the first with history, the
-//! calculator assesses from the embedded parameters, payouts are issued once per item and
-//! period, and the account is stored sealed and shown masked.
+//! Appraisal → benefits → payouts: a re-appraisal replaces the first with history, an
+//! assessment that lacks a figure waits visibly and completes by itself when an operator adds
+//! it, payouts are issued once per item and period, and the account is stored sealed and shown
+//! masked.
 
 use chrono::TimeDelta;
 use gigshield_kit::Role;
@@ -9,6 +10,7 @@ use gigshield_scheme::calendar::CalendarMonth;
 use uuid::Uuid;
 
 use crate::support::*;
+use gigshield_proto::common::BenefitTable;
 
 async fn appraise(
     app: &mut TestApp,
@@ -88,7 +90,8 @@ async fn appraisal_benefits_and_payouts_once_each() {
         start_month: start.to_string(),
         monthly_instalments: 3,
     };
-    let claim = app
+    // Beijing's 2025 wage is not in the shipped parameters: the assessment waits, visibly.
+    let waiting = app
         .client
         .assess_benefits(as_(&app.insurer_role(), assess.clone()))
         .await
@@ -96,6 +99,61 @@ async fn appraisal_benefits_and_payouts_once_each() {
         .into_inner()
         .claim
         .unwrap();
+    assert!(waiting.assessment.is_none());
+    assert!(
+        waiting
+            .awaiting_parameters
+            .contains("area_average_monthly_wage_fen figure for region 110105")
+            && waiting.awaiting_parameters.contains("year 2025"),
+        "{}",
+        waiting.awaiting_parameters
+    );
+    let listed = app
+        .client
+        .list_awaiting_parameters(as_(
+            &Role::regional_operator("11"),
+            pb::ListAwaitingParametersRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.claims.len(), 1);
+    assert_eq!(listed.claims[0].claim_id, id);
+    assert_eq!(app.outbox_count("ClaimAwaitingParameters").await, 1);
+
+    // Only Beijing's (or a national) operator enters Beijing's wage.
+    let wage = benefit_figure(
+        BenefitTable::AreaAverageMonthlyWage,
+        "110000",
+        2025,
+        1_250_000,
+    );
+    let refused = app
+        .client
+        .add_benefit_figure(as_(&Role::regional_operator("44"), wage.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    let added = app
+        .client
+        .add_benefit_figure(as_(&Role::regional_operator("11"), wage))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(added.assessed_claims, 1);
+    assert_eq!(app.outbox_count("BenefitFigureAdded").await, 1);
+    let claim = app.get(&app.insurer_role(), &id).await.unwrap();
+    assert!(claim.awaiting_parameters.is_empty());
+    assert_eq!(
+        claim.assessment.as_ref().unwrap().parameters_version,
+        "2026.1+1"
+    );
+    assert!(
+        claim
+            .history
+            .iter()
+            .any(|h| h.action == "AWAITING_PARAMETERS")
+    );
     let assessment = claim.assessment.clone().unwrap();
     let item = |kind: &str| {
         assessment
@@ -105,7 +163,7 @@ async fn appraisal_benefits_and_payouts_once_each() {
             .unwrap_or_else(|| panic!("{kind} missing: {:?}", assessment.items))
             .clone()
     };
-    // Beijing's 2025 average monthly wage in the parameter file: 12 500.00 yuan (incident 2026).
+    // Beijing's 2025 average monthly wage as entered: 12 500.00 yuan (incident 2026).
     assert_eq!(item("medical_and_rehabilitation").amount_fen, 1_234_567);
     assert_eq!(item("disability_subsidy").amount_fen, 21 * 1_250_000);
     assert_eq!(item("disability_allowance").amount_fen, 937_500);
@@ -194,6 +252,85 @@ async fn appraisal_benefits_and_payouts_once_each() {
     assert!(seen.trace.iter().all(|r| r.evidence.is_empty()));
     let own = app.get(&world.worker(), &id).await.unwrap();
     assert_eq!(own.payouts.iter().filter(|p| p.issued).count(), 4);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_death_in_2026_is_assessed_with_the_2025_national_income() {
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    let at = hours_ago(6);
+    app.order(&world, "order-1", "110105", at - TimeDelta::minutes(30))
+        .await;
+    let claim = app.file(&application(&world, at)).await;
+    assert_eq!(status(&claim), pb::ClaimStatus::Confirmed);
+    app.client
+        .add_benefit_figure(as_(
+            &Role::national_operator(),
+            benefit_figure(
+                BenefitTable::AreaAverageMonthlyWage,
+                "110000",
+                2025,
+                1_250_000,
+            ),
+        ))
+        .await
+        .unwrap();
+    let invalid = app
+        .client
+        .add_benefit_figure(as_(
+            &Role::national_operator(),
+            benefit_figure(
+                BenefitTable::NationalUrbanDisposableIncome,
+                "110000",
+                2025,
+                1,
+            ),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&invalid), ["figure.region_code"]);
+    let assessed = app
+        .client
+        .assess_benefits(as_(
+            &app.insurer_role(),
+            pb::AssessBenefitsRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: claim.claim_id.clone(),
+                approved_bills: vec![],
+                hospital_days: 0,
+                died_at: claim.occurred_at,
+                dependants: vec![],
+                start_month: CalendarMonth::of(chrono::Utc::now()).to_string(),
+                monthly_instalments: 1,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap();
+    let items = assessed.assessment.unwrap().items;
+    let amount = |kind: &str| items.iter().find(|i| i.kind == kind).unwrap().amount_fen;
+    // 20 × 56,502 yuan (NBS, 2025), shipped.
+    assert_eq!(amount("death_grant"), 113_004_000);
+    assert_eq!(amount("funeral_grant"), 6 * 1_250_000);
+    let listed = app
+        .client
+        .list_benefit_figures(as_(
+            &world.platform_role(),
+            pb::ListBenefitFiguresRequest {},
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.parameters_version, "2026.1+1");
+    assert!(listed.entries.iter().any(|e| {
+        e.shipped
+            && e.figure
+                .as_ref()
+                .is_some_and(|f| f.year == 2025 && f.value_fen == 5_650_200)
+    }));
     app.stop().await;
 }
 

@@ -176,3 +176,59 @@ async fn a_platform_route_wins_over_the_province_route_and_a_retry_replays() {
     assert_eq!(app.outbox_count("ClaimConfirmed").await, 1);
     app.stop().await;
 }
+
+/// Each claim carries the day its determination is due (30 working days, holidays skipped);
+/// the queue puts the earliest due first, and a sweep flags and announces the overdue once.
+#[tokio::test]
+async fn the_queue_runs_by_due_date_and_overdue_claims_are_announced_once() {
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    // Filed now: due in the future.
+    let recent = app.file(&application(&world, hours_ago(30))).await;
+    // Filed on Tuesday 2025-09-16 (Shanghai): 30 working days across the National Day holiday
+    // end on 2025-11-03.
+    let mut old = application(&world, "2025-09-15T02:00:00Z".parse().unwrap());
+    old.filed_at = Some(gigshield_kit::wire::timestamp(
+        "2025-09-16T02:00:00Z".parse().unwrap(),
+    ));
+    let old = app.file(&old).await;
+    assert_eq!(status(&old), pb::ClaimStatus::InReview);
+    assert_eq!(old.determination_due_on, "2025-11-03");
+    assert!(old.overdue);
+    assert!(recent.determination_due_on.as_str() > "2026-12-01");
+    assert!(!recent.overdue);
+
+    let queue = app
+        .client
+        .list_review_queue(as_(
+            &app.insurer_role(),
+            pb::ListReviewQueueRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let order: Vec<&str> = queue.claims.iter().map(|c| c.claim_id.as_str()).collect();
+    assert_eq!(order, [old.claim_id.as_str(), recent.claim_id.as_str()]);
+    assert!(queue.claims[0].overdue && !queue.claims[1].overdue);
+
+    let sweep = gigshield_claims::overdue::OverdueSweep {
+        db: app.conn.clone(),
+        vault: app.vault(),
+        topic: app.topic.clone(),
+    };
+    assert_eq!(sweep.once(chrono::Utc::now()).await.unwrap(), 1);
+    assert_eq!(
+        sweep.once(chrono::Utc::now()).await.unwrap(),
+        0,
+        "announced once"
+    );
+    assert_eq!(app.outbox_count("ClaimOverdue").await, 1);
+    let flagged = app.get(&app.insurer_role(), &old.claim_id).await.unwrap();
+    assert!(
+        flagged
+            .history
+            .iter()
+            .any(|h| h.action == "OVERDUE" && h.detail.contains("2025-11-03"))
+    );
+    app.stop().await;
+}

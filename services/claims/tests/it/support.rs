@@ -7,11 +7,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use gigshield_claims::activity::WorkActivity;
 use gigshield_claims::api::{ClaimsApi, Settings};
 use gigshield_claims::domain::benefit_parameters::BenefitParameters;
-use gigshield_claims::domain::determination::{DeterminationParams, SchemeStage};
 use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
 use gigshield_claims::store::Migrator;
 use gigshield_claims::stream::StreamNotifier;
 use gigshield_kit::consumer::Subscription;
+use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
     Backend, EventPublisher, Served, TestDatabase, claims_service_tokens, kafka_bootstrap,
@@ -22,13 +22,13 @@ use gigshield_kit::{Role, Service};
 use gigshield_proto::claims as pb;
 use gigshield_proto::claims::claims_service_client::ClaimsServiceClient;
 use gigshield_proto::claims::claims_service_server::ClaimsServiceServer;
+use gigshield_proto::common;
 use gigshield_proto::common::Industry;
 use gigshield_proto::events;
 use gigshield_proto::incident as ipb;
 use gigshield_proto::premium as ppb;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
 use gigshield_proto::premium::premium_service_server::PremiumServiceServer;
-use gigshield_scheme::region::ProvinceCode;
 use rdkafka::ClientConfig;
 use rdkafka::Message as _;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -36,20 +36,7 @@ use rdkafka::message::Headers;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-/// The default stages, except that Xinjiang (65) joins only in 2099: the scheme-in-force rule
-/// needs a province where the scheme has not started, and by now every province has.
-pub fn params() -> DeterminationParams {
-    let mut params = DeterminationParams::default();
-    let xinjiang = ProvinceCode::from_prefix("65").unwrap();
-    for stage in &mut params.scheme_stages {
-        stage.provinces.retain(|p| *p != xinjiang);
-    }
-    params.scheme_stages.push(SchemeStage {
-        from: chrono::NaiveDate::from_ymd_opt(2099, 1, 1).unwrap(),
-        provinces: vec![xinjiang],
-    });
-    params
-}
+pub use gigshield_kit::testing::violated_fields;
 
 pub struct TestApp {
     pub client: ClaimsServiceClient<Channel>,
@@ -65,6 +52,7 @@ pub struct TestApp {
     incident_publisher: EventPublisher,
     /// An insurer routed Beijing (110000) and Xinjiang (650000) for every platform.
     pub insurer: Uuid,
+    vault: std::sync::Arc<gigshield_kit::pii::PiiVault>,
     _dbs: (TestDatabase, TestDatabase),
     /// Claims first: it calls premium until it stops.
     served: [Served; 2],
@@ -125,7 +113,8 @@ impl TestApp {
                 }],
                 IncidentIntake {
                     topic: topic.clone(),
-                    params: params(),
+                    duplicate_window_hours: 24,
+                    calendar: SchemeCalendar::new(),
                     premium: WorkActivity::new(
                         premium_channel.clone(),
                         std::sync::Arc::new(claims_service_tokens()),
@@ -147,6 +136,7 @@ impl TestApp {
             },
         );
         let conn = service.db.clone();
+        let vault = service.vault();
         let routes =
             tonic::service::Routes::new(ClaimsServiceServer::with_interceptor(api, service.auth()));
         let served = Served::start(service, routes).await;
@@ -161,6 +151,7 @@ impl TestApp {
             enrollment_publisher: EventPublisher::new("//gigshield/enrollment"),
             incident_publisher: EventPublisher::new("//gigshield/incident"),
             insurer: Uuid::now_v7(),
+            vault,
             _dbs: (db, premium_db),
             served: [served, premium_served],
         };
@@ -168,7 +159,78 @@ impl TestApp {
         for province in ["110000", "650000"] {
             app.put_route(province, "", insurer).await;
         }
+        // The scheme-in-force rule needs a province where the scheme has not started, and by
+        // now every province has: as an operator would correct a date, Xinjiang (65) joins in
+        // 2099 in these tests.
+        app.scheme_rule(common::scheme_rule::Rule::ProvinceStart(
+            common::ProvinceStart {
+                province_code: "650000".into(),
+                starts_on: "2099-01-01".into(),
+            },
+        ))
+        .await;
         app
+    }
+
+    /// An operator's entry of the scheme calendar, as enrollment publishes it; returns once
+    /// claims and premium both hold it.
+    pub async fn scheme_rule(&self, rule: common::scheme_rule::Rule) {
+        let sql = "SELECT COUNT(*) FROM scheme_rule";
+        let before = (
+            self.count(sql).await,
+            Self::count_on(&self.premium_conn, sql).await,
+        );
+        let event = events::SchemeRuleAdded {
+            entry: Some(common::SchemeRuleEntry {
+                rule_id: Uuid::now_v7().to_string(),
+                rule: Some(common::SchemeRule {
+                    rule: Some(rule),
+                    source: Some(common::Source {
+                        document: "test notice".into(),
+                        url: String::new(),
+                        published_on: "2026-01-01".into(),
+                        confidence: common::Confidence::High as i32,
+                    }),
+                }),
+                entered_by: "national-operator".into(),
+                recorded_at: Some(timestamp(Utc::now())),
+                shipped: false,
+            }),
+        };
+        self.publish_with_id(
+            &self.enrollment_topic,
+            &Uuid::now_v7().to_string(),
+            "scheme-calendar",
+            "SchemeRuleAdded",
+            &event,
+        )
+        .await;
+        self.wait_for("claims calendar", false, sql, before.0 + 1)
+            .await;
+        self.wait_for("premium calendar", true, sql, before.1 + 1)
+            .await;
+    }
+
+    /// Beijing's 2025 average monthly wage, 12 500 yuan (an example), entered by the national
+    /// operator: what assessments of 2026 incidents in Beijing need.
+    pub async fn beijing_wage_2025(&mut self) {
+        self.client
+            .add_benefit_figure(as_(
+                &Role::national_operator(),
+                benefit_figure(
+                    common::BenefitTable::AreaAverageMonthlyWage,
+                    "110000",
+                    2025,
+                    1_250_000,
+                ),
+            ))
+            .await
+            .expect("figure added");
+    }
+
+    /// The vault claims seals with (for calling its parts directly).
+    pub fn vault(&self) -> std::sync::Arc<gigshield_kit::pii::PiiVault> {
+        self.vault.clone()
     }
 
     pub async fn stop(self) {
@@ -612,4 +674,28 @@ pub async fn read_events(topic: &str, expected: usize) -> Vec<Seen> {
         });
     }
     seen
+}
+
+/// A benefit figure as an operator enters it; test figures are labelled examples.
+pub fn benefit_figure(
+    table: common::BenefitTable,
+    region: &str,
+    year: i32,
+    value_fen: i64,
+) -> pb::AddBenefitFigureRequest {
+    pb::AddBenefitFigureRequest {
+        request_id: Uuid::now_v7().to_string(),
+        figure: Some(common::BenefitFigure {
+            table: table as i32,
+            region_code: region.into(),
+            year,
+            value_fen,
+            source: Some(common::Source {
+                document: "example figure for tests".into(),
+                url: String::new(),
+                published_on: String::new(),
+                confidence: common::Confidence::Unconfirmed as i32,
+            }),
+        }),
+    }
 }

@@ -80,6 +80,7 @@ async fn payouts_go_to_the_registered_account_or_wait_for_a_second_person() {
         .await
         .unwrap();
     let month = CalendarMonth::of(chrono::Utc::now()).to_string();
+    app.beijing_wage_2025().await;
     app.client
         .assess_benefits(as_(
             &clerk,

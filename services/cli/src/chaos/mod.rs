@@ -463,6 +463,9 @@ async fn unsent_outbox_rows(
 }
 
 /// Reads the topic from the start to its end: (distinct ce_id, extra copies).
+/// The one event type of `claims.events.v1` that is about no claim.
+const NOT_A_CLAIM_EVENT: &str = "gigshield.events.v1.BenefitFigureAdded";
+
 async fn count_topic_events(bootstrap: &str, topic: &str) -> anyhow::Result<(u64, u64)> {
     let bootstrap = bootstrap.to_string();
     let topic = topic.to_string();
@@ -515,7 +518,15 @@ async fn count_topic_events(bootstrap: &str, topic: &str) -> anyhow::Result<(u64
                         .and_then(|h| h.value.map(<[u8]>::to_vec))
                 })
                 .unwrap_or_default();
-            *seen.entry(id).or_default() += 1;
+            let ce_type = msg.headers().and_then(|h| {
+                h.iter()
+                    .find(|h| h.key == "ce_type")
+                    .and_then(|h| h.value.map(<[u8]>::to_vec))
+            });
+            // Benefit figures share the topic but are no claim's events (not on WatchClaims).
+            if ce_type.as_deref() != Some(NOT_A_CLAIM_EVENT.as_bytes()) {
+                *seen.entry(id).or_default() += 1;
+            }
             if ends
                 .get(&msg.partition())
                 .is_some_and(|end| msg.offset() + 1 >= *end)

@@ -199,6 +199,7 @@ pub async fn simulate(stack: &StackInfo, args: &WorkloadArgs) -> anyhow::Result<
     // Guangdong's claims go to one commissioned insurer, which watches them from the start.
     let insurer = drive::demo_insurer(args.seed);
     driver.route_to(insurer, "440000").await?;
+    let example_figures = driver.example_benefit_figures().await?;
     let book = Arc::new(Mutex::new(ClaimBook::default()));
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = tokio::spawn(drive::watch_claims(
@@ -296,7 +297,8 @@ pub async fn simulate(stack: &StackInfo, args: &WorkloadArgs) -> anyhow::Result<
             })
             .collect()
     };
-    let benefits = driver.benefits(&confirmed, &mut failures).await?;
+    let mut benefits = driver.benefits(&confirmed, &mut failures).await?;
+    benefits.example_figures = example_figures;
     phases.push(("review, appraisal, benefits, payouts", t.elapsed()));
 
     let t = Instant::now();

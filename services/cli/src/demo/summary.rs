@@ -170,13 +170,19 @@ pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration) -> String {
         o.benefits.payouts,
         yuan(o.benefits.paid_fen)
     );
-    if !o.benefits.not_assessable.is_empty() {
-        let _ = writeln!(
-            s,
-            "Not assessable with the embedded benefit parameters (claims stay confirmed): {}",
-            join(&o.benefits.not_assessable)
-        );
-    }
+    let _ = writeln!(
+        s,
+        "Benefit figures: the shipped, sourced ones (national incomes 2024–2025, Shenzhen's meal \
+         allowance) plus {} example area wages for Shenzhen entered through AddBenefitFigure — \
+         labelled examples, confidence ?, not published figures.",
+        o.benefits.example_figures
+    );
+    let _ = writeln!(
+        s,
+        "Awaiting benefit parameters (listed by ListAwaitingParameters, assessed when the figure \
+         is added): {}",
+        join(&o.benefits.awaiting_parameters)
+    );
     let _ = writeln!(
         s,
         "\nLatency — ReportOrders batch of up to 1000 orders, round trip: {}",

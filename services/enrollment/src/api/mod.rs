@@ -7,6 +7,7 @@ mod platforms;
 
 mod members;
 mod reviews;
+mod scheme;
 mod views;
 mod workers;
 
@@ -29,6 +30,7 @@ pub use workers::MAX_BATCH;
 
 pub struct EnrollmentApi {
     writer: Writer,
+    calendar: gigshield_kit::replica::scheme::SchemeCalendar,
     vault: Arc<PiiVault>,
     topic: String,
     min_age: u32,
@@ -47,6 +49,7 @@ impl EnrollmentApi {
     pub fn new(writer: Writer, vault: Arc<PiiVault>, settings: Settings) -> Self {
         Self {
             writer,
+            calendar: Default::default(),
             vault,
             topic: settings.topic,
             min_age: settings.min_age,
@@ -180,5 +183,19 @@ impl EnrollmentService for EnrollmentApi {
         request: Request<pb::ResolveIdentityReviewRequest>,
     ) -> Result<Response<pb::ResolveIdentityReviewResponse>, Status> {
         gigshield_kit::handle!(self, request, resolve_identity_review)
+    }
+
+    async fn add_scheme_rule(
+        &self,
+        request: Request<pb::AddSchemeRuleRequest>,
+    ) -> Result<Response<pb::AddSchemeRuleResponse>, Status> {
+        gigshield_kit::handle!(self, request, add_scheme_rule)
+    }
+
+    async fn list_scheme_rules(
+        &self,
+        request: Request<pb::ListSchemeRulesRequest>,
+    ) -> Result<Response<pb::ListSchemeRulesResponse>, Status> {
+        gigshield_kit::handle!(self, request, list_scheme_rules)
     }
 }

@@ -7,8 +7,8 @@
 //! a person's memberships' region codes, a review's region code.
 
 use gigshield_kit::access::{
-    AGENCY_ADJUSTER, AccessTable, INSURER, INSURER_ADJUSTER, NATIONAL_OPERATOR, OPERATOR, PLATFORM,
-    Rule, WORKER, WORKER_SELF,
+    AGENCY_ADJUSTER, ANYONE, AccessTable, INSURER, INSURER_ADJUSTER, NATIONAL_OPERATOR, OPERATOR,
+    PLATFORM, PROVINCIAL_OPERATOR, Rule, WORKER, WORKER_SELF,
 };
 
 pub const TABLE: AccessTable = AccessTable {
@@ -103,6 +103,17 @@ pub const TABLE: AccessTable = AccessTable {
             rpc: "ResolveIdentityReview",
             grants: &[OPERATOR],
             note: "a review of a registration in the operator's area",
+        },
+        Rule {
+            rpc: "AddSchemeRule",
+            grants: &[PROVINCIAL_OPERATOR],
+            note: "a province's start: an operator of that province or a national one; every \
+                   other rule: a national operator",
+        },
+        Rule {
+            rpc: "ListSchemeRules",
+            grants: ANYONE,
+            note: "the scheme's public calendar; nothing about any party",
         },
     ],
 };

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(gigshield_kit::replica::assignments::migration()));
         all.push(Box::new(CreateEnrollment));
         all.push(Box::new(TrustBoundaries));
+        all.push(Box::new(gigshield_kit::replica::scheme::migration()));
         all
     }
 }

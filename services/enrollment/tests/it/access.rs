@@ -311,6 +311,33 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona, n: u32) -
             ))
             .await,
         ),
+        "AddSchemeRule" => Probe::of(
+            c.add_scheme_rule(as_(
+                r,
+                pb::AddSchemeRuleRequest {
+                    request_id: id(),
+                    // The own province's start, as shipped: harmless to repeat.
+                    rule: Some(gigshield_proto::common::SchemeRule {
+                        rule: Some(gigshield_proto::common::scheme_rule::Rule::ProvinceStart(
+                            gigshield_proto::common::ProvinceStart {
+                                province_code: "440000".into(),
+                                starts_on: "2022-07-01".into(),
+                            },
+                        )),
+                        source: Some(gigshield_proto::common::Source {
+                            document: "first pilot notice".into(),
+                            confidence: gigshield_proto::common::Confidence::High as i32,
+                            ..Default::default()
+                        }),
+                    }),
+                },
+            ))
+            .await,
+        ),
+        "ListSchemeRules" => Probe::of(
+            c.list_scheme_rules(as_(r, pb::ListSchemeRulesRequest::default()))
+                .await,
+        ),
         other => panic!("no probe for {other}: add one with its rule"),
     }
 }

@@ -6,5 +6,6 @@ mod support;
 mod access;
 mod events;
 mod platforms;
+mod scheme;
 mod trust;
 mod workers;

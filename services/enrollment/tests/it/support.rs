@@ -201,11 +201,4 @@ pub fn registration(external: &str, id: &str, name: &str) -> pb::WorkerRegistrat
     }
 }
 
-/// The field names of an InvalidArgument status's BadRequest details.
-pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    tonic_types::StatusExt::get_error_details(status)
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|f| f.field.clone()).collect())
-        .unwrap_or_default()
-}
+pub use gigshield_kit::testing::violated_fields;

@@ -57,8 +57,8 @@ impl IncidentApi {
                 })?;
             let facts = records::facts(&current, &self.vault)?;
             let now = Utc::now();
-            let timeliness =
-                deadline::assess(&self.settings.deadlines, filer_kind, facts.occurred_at, now);
+            let rules = self.calendar.current(&txn).await?;
+            let timeliness = deadline::assess(&rules, filer_kind, facts.occurred_at, now);
             if timeliness.late && explanation.is_empty() {
                 return Err(ApiError::FailedPrecondition(format!(
                     "late_explanation: {}",

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use gigshield_kit::error::FieldViolation;
 use gigshield_kit::pii::PiiVault;
+use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::replica::{assignments, delegations};
 use gigshield_kit::write::Writer;
 use gigshield_kit::{ApiError, Caller, Principal, Role, Scope, Violations, access};
@@ -29,7 +30,6 @@ use uuid::Uuid;
 
 use crate::domain::access::{Denied, Parties, TABLE};
 use crate::domain::actor::{Actor, Relationship};
-use crate::domain::deadline::FilingDeadlines;
 use crate::domain::evidence::EvidenceRules;
 use crate::domain::facts::FactRules;
 use crate::domain::lifecycle::IncidentStatus;
@@ -43,13 +43,13 @@ pub struct Settings {
     pub topic: String,
     pub facts: FactRules,
     pub evidence: EvidenceRules,
-    pub deadlines: FilingDeadlines,
 }
 
 pub struct IncidentApi {
     writer: Writer,
     vault: Arc<PiiVault>,
     settings: Settings,
+    calendar: SchemeCalendar,
 }
 
 /// An admitted caller and, for a worker, the delegations they act under.
@@ -82,6 +82,7 @@ impl IncidentApi {
             writer,
             vault,
             settings,
+            calendar: SchemeCalendar::new(),
         }
     }
 

@@ -73,6 +73,9 @@ impl EventHandler for EnrollmentReplica {
             | EnrollmentChange::DelegationRevoked(_)) => {
                 gigshield_kit::replica::delegations::apply(txn, &change).await?;
             }
+            change @ EnrollmentChange::SchemeRule(_) => {
+                gigshield_kit::replica::scheme::apply(txn, &change).await?;
+            }
             // Enrollment may add event types (the contract is additive); none concerns us yet.
             EnrollmentChange::Other => {
                 tracing::debug!(event.type = %event.event_type, "enrollment event ignored");

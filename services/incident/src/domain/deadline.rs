@@ -1,30 +1,21 @@
 //! Deadlines for the application for injury determination (职业伤害确认申请).
 //!
-//! docs/domain.md: the platform within 30 days, the worker or close relatives within 90 days of the
-//! accident (?), so the days are parameters, and dated ones: the entry in force on the
-//! accident's date applies, so a later change of the rules does not move the deadline of an
-//! accident that already happened.
+//! The days come from the scheme calendar ([`SchemeRules`]): the platform within 30 days, the
+//! worker or close relatives within 90 days of the accident by default, dated, so the entry in
+//! force on the accident's date applies and a later change of the rules does not move the
+//! deadline of an accident that already happened.
 //!
 //! Days are Asia/Shanghai calendar days and the accident day is not counted (Civil Code art.
-//! 201), the same count the claims service applies: an accident on 1 July with 30 days may be
-//! filed up to and including 31 July, Shanghai time. Holidays do not extend a deadline (there is
-//! no holiday calendar here); a filing that needed one is late, and with an explanation it is
-//! accepted and a human decides.
-//!
-//! Configuration form (`INCIDENT_FILING_DEADLINES`): entries separated by `;`, each
-//! `YYYY-MM-DD=PLATFORM/WORKER/RELATIVE` in days, e.g. `2022-07-01=30/90/90`.
+//! 201), the count the claims service applies too: an accident on 1 July with 30 days may be
+//! filed up to and including 31 July. A last day that is not a working day moves to the next
+//! working day (art. 203), by the calendar's holiday schedule. A late filing with an
+//! explanation is accepted and a human decides.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gigshield_scheme::calendar::shanghai_date;
+use gigshield_scheme::rules::{Filer, SchemeRules};
 
 use super::actor::ActorKind;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeadlineDays {
-    pub platform: u32,
-    pub worker: u32,
-    pub close_relative: u32,
-}
 
 /// Who files an application: the three parties the form provides for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,89 +43,13 @@ impl FilerKind {
             Self::CloseRelative => "a close relative",
         }
     }
-}
 
-impl DeadlineDays {
-    pub fn for_filer(&self, filer: FilerKind) -> u32 {
-        match filer {
-            FilerKind::Platform => self.platform,
-            FilerKind::Worker => self.worker,
-            FilerKind::CloseRelative => self.close_relative,
+    fn filer(self) -> Filer {
+        match self {
+            Self::Platform => Filer::Platform,
+            Self::Worker => Filer::Worker,
+            Self::CloseRelative => Filer::CloseRelative,
         }
-    }
-}
-
-/// The dated table, oldest entry first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilingDeadlines(Vec<(NaiveDate, DeadlineDays)>);
-
-impl Default for FilingDeadlines {
-    fn default() -> Self {
-        Self(vec![(
-            NaiveDate::from_ymd_opt(2022, 7, 1).expect("valid literal date"),
-            DeadlineDays {
-                platform: 30,
-                worker: 90,
-                close_relative: 90,
-            },
-        )])
-    }
-}
-
-impl FilingDeadlines {
-    pub fn new(mut entries: Vec<(NaiveDate, DeadlineDays)>) -> Result<Self, String> {
-        if entries.is_empty() {
-            return Err("no entry given".into());
-        }
-        entries.sort_by_key(|(from, _)| *from);
-        if let Some(pair) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
-            return Err(format!("two entries from {}", pair[0].0));
-        }
-        Ok(Self(entries))
-    }
-
-    /// The days in force on the accident's Shanghai date; before the first entry, the first.
-    pub fn in_force_on(&self, accident_date: NaiveDate) -> DeadlineDays {
-        self.0
-            .iter()
-            .rev()
-            .find(|(from, _)| *from <= accident_date)
-            .or(self.0.first())
-            .map(|(_, days)| *days)
-            .expect("the table is never empty")
-    }
-
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let mut entries = Vec::new();
-        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let (date, days) = part
-                .split_once('=')
-                .ok_or_else(|| format!("entry {part:?} is not DATE=PLATFORM/WORKER/RELATIVE"))?;
-            let from = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-                .map_err(|e| format!("entry date {date:?}: {e}"))?;
-            let numbers = days
-                .split('/')
-                .map(|d| {
-                    d.trim()
-                        .parse::<u32>()
-                        .map_err(|e| format!("days {d:?} in {part:?}: {e}"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let [platform, worker, close_relative] = numbers[..] else {
-                return Err(format!(
-                    "entry {part:?} needs three day counts: platform/worker/relative"
-                ));
-            };
-            entries.push((
-                from,
-                DeadlineDays {
-                    platform,
-                    worker,
-                    close_relative,
-                },
-            ));
-        }
-        Self::new(entries)
     }
 }
 
@@ -164,24 +79,23 @@ impl Timeliness {
 }
 
 pub fn assess(
-    deadlines: &FilingDeadlines,
+    rules: &SchemeRules,
     filer: FilerKind,
     occurred_at: DateTime<Utc>,
     filed_at: DateTime<Utc>,
 ) -> Timeliness {
     let accident_date = shanghai_date(occurred_at);
-    let deadline_days = deadlines.in_force_on(accident_date).for_filer(filer);
+    let deadline_days = rules.deadlines(accident_date).for_filer(filer.filer());
+    let filed_on = shanghai_date(filed_at);
     // A filing a moment "before" the accident can only come from the allowed clock skew.
-    let days = (shanghai_date(filed_at) - accident_date).num_days().max(0);
+    let days = (filed_on - accident_date).num_days().max(0);
     let days_after_accident = u32::try_from(days).unwrap_or(u32::MAX);
-    let last_timely_day = accident_date
-        .checked_add_days(chrono::Days::new(u64::from(deadline_days)))
-        .unwrap_or(NaiveDate::MAX);
+    let last_timely_day = rules.filing_last_day(accident_date, deadline_days);
     Timeliness {
         deadline_days,
         days_after_accident,
         last_timely_day,
-        late: days_after_accident > deadline_days,
+        late: filed_on > last_timely_day,
     }
 }
 
@@ -199,7 +113,7 @@ mod tests {
 
     #[test]
     fn a_platform_has_thirty_shanghai_days_after_the_accident_day() {
-        let table = FilingDeadlines::default();
+        let table = SchemeRules::shipped();
         // 2025-07-01 10:00 in Shanghai.
         let accident = utc("2025-07-01T02:00:00Z");
         // 2025-07-31 23:59:59 in Shanghai: the last timely second.
@@ -225,7 +139,7 @@ mod tests {
 
     #[test]
     fn the_accident_day_turns_at_shanghai_midnight() {
-        let table = FilingDeadlines::default();
+        let table = SchemeRules::shipped();
         let filed = utc("2025-07-31T10:00:00Z"); // 31 July in Shanghai.
         // 23:59:59 on 30 June in Shanghai: the accident day is 30 June, day 31 → late.
         let before = assess(
@@ -249,7 +163,7 @@ mod tests {
 
     #[test]
     fn workers_and_relatives_have_ninety_days() {
-        let table = FilingDeadlines::default();
+        let table = SchemeRules::shipped();
         let accident = utc("2025-07-01T02:00:00Z");
         // 29 September Shanghai = day 90.
         let day_90 = utc("2025-09-29T12:00:00Z");
@@ -264,31 +178,33 @@ mod tests {
     }
 
     #[test]
-    fn the_entry_in_force_on_the_accident_date_applies() {
-        let table = FilingDeadlines::parse("2022-07-01=30/90/90; 2026-01-01=20/60/45").unwrap();
-        let old = utc("2025-12-31T15:59:59Z"); // 31 Dec 2025 in Shanghai
-        let new = utc("2025-12-31T16:00:00Z"); // 1 Jan 2026 in Shanghai
-        let filed = utc("2026-01-25T04:00:00Z");
-        assert_eq!(
-            assess(&table, FilerKind::Platform, old, filed).deadline_days,
-            30
+    fn a_last_day_on_a_holiday_moves_to_the_next_working_day() {
+        let rules = SchemeRules::shipped();
+        // 2025-09-01 + 30 days = 2025-10-01, National Day; the holiday runs to 8 October.
+        let accident = utc("2025-09-01T02:00:00Z");
+        let t = assess(
+            &rules,
+            FilerKind::Platform,
+            accident,
+            utc("2025-10-09T02:00:00Z"),
         );
-        assert_eq!(
-            assess(&table, FilerKind::Platform, new, filed).deadline_days,
-            20
+        assert_eq!(t.last_timely_day, date(2025, 10, 9));
+        assert!(!t.late);
+        assert!(
+            assess(
+                &rules,
+                FilerKind::Platform,
+                accident,
+                utc("2025-10-10T02:00:00Z")
+            )
+            .late
         );
-        assert_eq!(
-            assess(&table, FilerKind::CloseRelative, new, filed).deadline_days,
-            45
-        );
-        // Before the first entry the first applies.
-        assert_eq!(table.in_force_on(date(2020, 1, 1)).platform, 30);
     }
 
     #[test]
     fn a_filing_within_the_clock_skew_before_the_accident_counts_as_day_zero() {
         let t = assess(
-            &FilingDeadlines::default(),
+            &SchemeRules::shipped(),
             FilerKind::Worker,
             utc("2025-07-01T16:01:00Z"),
             utc("2025-07-01T15:59:00Z"),
@@ -300,7 +216,7 @@ mod tests {
     #[test]
     fn the_refusal_names_the_deadline() {
         let t = assess(
-            &FilingDeadlines::default(),
+            &SchemeRules::shipped(),
             FilerKind::Platform,
             utc("2025-07-01T02:00:00Z"),
             utc("2025-08-10T02:00:00Z"),
@@ -308,19 +224,6 @@ mod tests {
         let text = t.late_refusal(FilerKind::Platform);
         assert!(
             text.contains("40 days") && text.contains("30 days") && text.contains("2025-07-31")
-        );
-    }
-
-    #[test]
-    fn bad_configuration_is_refused() {
-        assert!(FilingDeadlines::parse("").is_err());
-        assert!(FilingDeadlines::parse("2022-07-01=30/90").is_err());
-        assert!(FilingDeadlines::parse("2022-07-01=30/x/90").is_err());
-        assert!(FilingDeadlines::parse("2022-07-01=30/90/90;2022-07-01=1/2/3").is_err());
-        assert!(FilingDeadlines::parse("30/90/90").is_err());
-        assert_eq!(
-            FilingDeadlines::parse("2022-07-01=30/90/90").unwrap(),
-            FilingDeadlines::default()
         );
     }
 }

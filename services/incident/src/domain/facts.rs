@@ -2,10 +2,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use gigshield_kit::error::FieldViolation;
-use gigshield_scheme::calendar::shanghai_date;
 use gigshield_scheme::region::RegionCode;
 
-use super::scheme_start::SchemeStages;
 use super::stored_names;
 use super::text::{SensitiveText, free_text};
 
@@ -160,7 +158,6 @@ pub struct FactRules {
     pub clock_skew: TimeDelta,
     /// The longest free text accepted, in characters.
     pub max_text_chars: usize,
-    pub scheme: SchemeStages,
 }
 
 /// Checks every field and reports every problem at once. Field names are relative to the facts
@@ -239,25 +236,6 @@ pub fn validate(
             }
         }
     };
-
-    // The scheme start needs both a valid time and a valid province.
-    if let (Some(at), Some(place)) = (occurred_at, &place) {
-        let province = place.region.province();
-        let date = shanghai_date(at);
-        match rules.scheme.start_of(province) {
-            None => fail(
-                "place.region_code",
-                format!("province {province} is not covered by the scheme"),
-            ),
-            Some(start) if date < start => fail(
-                "occurred_at",
-                format!(
-                    "is {date} (Asia/Shanghai), before the scheme started in province {province} on {start}"
-                ),
-            ),
-            Some(_) => {}
-        }
-    }
 
     let order_id = input.order_id.trim();
     let order_id = if order_id.is_empty() {
@@ -349,7 +327,6 @@ pub(crate) mod tests {
         FactRules {
             clock_skew: TimeDelta::seconds(300),
             max_text_chars: 100,
-            scheme: SchemeStages::default(),
         }
     }
 
@@ -432,10 +409,10 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn occurred_at_before_the_province_joined_is_refused_at_shanghai_midnight() {
-        // Hebei (13) joined on 2025-07-01, Shanghai time.
-        let hebei = |at: &str| FactsInput {
-            occurred_at: Some(utc(at)),
+    fn an_accident_before_the_province_joined_is_taken_for_claims_to_judge() {
+        // Hebei (13) joined on 2025-07-01; intake never refuses on the merits.
+        let hebei = FactsInput {
+            occurred_at: Some(utc("2025-06-30T15:59:59Z")),
             place: Some(PlaceInput {
                 latitude: 38.04,
                 longitude: 114.51,
@@ -443,49 +420,32 @@ pub(crate) mod tests {
             }),
             ..input()
         };
-        let refused = descriptions(hebei("2025-06-30T15:59:59Z"));
-        assert_eq!(refused.len(), 1, "{refused:?}");
-        assert!(
-            refused[0].starts_with("occurred_at: is 2025-06-30 (Asia/Shanghai), before the scheme")
-                && refused[0].contains("130000 on 2025-07-01"),
-            "{refused:?}"
-        );
-        assert!(validate(&hebei("2025-06-30T16:00:00Z"), &rules(), now()).is_ok());
-        // Beijing was in the first pilot.
-        assert!(
-            validate(
-                &FactsInput {
-                    occurred_at: Some(utc("2022-06-30T16:00:00Z")),
-                    ..input()
-                },
-                &rules(),
-                now()
-            )
-            .is_ok()
-        );
-        assert_eq!(
-            fields(FactsInput {
-                occurred_at: Some(utc("2022-06-30T15:59:59Z")),
-                ..input()
-            }),
-            ["occurred_at"]
-        );
+        assert!(validate(&hebei, &rules(), now()).is_ok());
     }
 
     #[test]
-    fn a_province_outside_the_scheme_names_the_region() {
-        let refused = descriptions(FactsInput {
+    fn a_region_outside_the_scheme_is_malformed() {
+        for code in ["810000", "710100", "820000"] {
+            let refused = fields(FactsInput {
+                place: Some(PlaceInput {
+                    latitude: 22.3,
+                    longitude: 114.17,
+                    region_code: code.into(),
+                }),
+                ..input()
+            });
+            assert_eq!(refused, ["place.region_code"], "{code}");
+        }
+        // The XPCC is in the scheme.
+        let xpcc = FactsInput {
             place: Some(PlaceInput {
-                latitude: 22.3,
-                longitude: 114.17,
-                region_code: "810000".into(),
+                latitude: 44.3,
+                longitude: 86.05,
+                region_code: "660100".into(),
             }),
             ..input()
-        });
-        assert_eq!(
-            refused,
-            ["place.region_code: province 810000 is not covered by the scheme"]
-        );
+        };
+        assert!(validate(&xpcc, &rules(), now()).is_ok());
     }
 
     #[test]

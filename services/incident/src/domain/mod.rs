@@ -10,7 +10,6 @@ pub mod deadline;
 pub mod evidence;
 pub mod facts;
 pub mod lifecycle;
-pub mod scheme_start;
 pub mod statement;
 pub mod subject;
 pub mod text;

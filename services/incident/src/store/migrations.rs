@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(gigshield_kit::replica::assignments::migration()));
         all.push(Box::new(CreateIncident));
         all.push(Box::new(SealTextAddStatements));
+        all.push(Box::new(gigshield_kit::replica::scheme::migration()));
         all
     }
 }

@@ -6,10 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use gigshield_incident::api::{IncidentApi, Settings};
 use gigshield_incident::consumers;
-use gigshield_incident::domain::deadline::FilingDeadlines;
 use gigshield_incident::domain::evidence::EvidenceRules;
 use gigshield_incident::domain::facts::FactRules;
-use gigshield_incident::domain::scheme_start::SchemeStages;
 use gigshield_incident::store::Migrator;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
@@ -37,14 +35,12 @@ pub fn settings(topic: &str) -> Settings {
         facts: FactRules {
             clock_skew: TimeDelta::seconds(300),
             max_text_chars: MAX_TEXT,
-            scheme: SchemeStages::default(),
         },
         evidence: EvidenceRules {
             allowed_schemes: vec!["https".into(), "s3".into()],
             max_per_incident: MAX_EVIDENCE,
             max_size_bytes: 100 * 1024 * 1024,
         },
-        deadlines: FilingDeadlines::default(),
     }
 }
 
@@ -471,14 +467,7 @@ pub fn evidence_item(n: u8) -> pb::EvidenceItem {
     }
 }
 
-/// The field names of an InvalidArgument status's BadRequest details.
-pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    tonic_types::StatusExt::get_error_details(status)
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|f| f.field.clone()).collect())
-        .unwrap_or_default()
-}
+pub use gigshield_kit::testing::violated_fields;
 
 /// One message as it sits on a topic.
 pub struct Seen {

@@ -27,17 +27,23 @@ async fn bad_reports_name_their_fields() {
     let skewed = facts(chrono::Utc::now() + TimeDelta::minutes(2), "x");
     assert!(app.report(&p, platform_report(skewed)).await.is_ok());
 
-    // Hebei joined on 2025-07-01 (Asia/Shanghai): an accident on 30 June there is refused.
-    let mut hebei = facts(hours_ago(1), "x");
-    hebei.place = Some(pb::Place {
-        latitude: 38.04,
-        longitude: 114.51,
-        region_code: "130102".into(),
-    });
-    hebei.occurred_at = Some(timestamp("2025-06-30T15:59:59Z".parse().unwrap()));
-    let refused = app.report(&p, platform_report(hebei)).await.unwrap_err();
-    assert_eq!(violated_fields(&refused), ["facts.occurred_at"]);
-    assert!(refused.message().contains("before the scheme started"));
+    // Beijing joined on 2022-07-01 (Asia/Shanghai): an accident on 30 June 2022 there is still
+    // taken (intake never refuses on the merits; claims routes it to review).
+    let early = app.world(2000).await;
+    let mut before_the_scheme = facts(hours_ago(1), "x");
+    before_the_scheme.occurred_at = Some(timestamp("2022-06-30T15:59:59Z".parse().unwrap()));
+    let taken = app
+        .report(&early.platform(), platform_report(before_the_scheme))
+        .await
+        .expect("taken");
+    assert_eq!(taken.current.unwrap().place.unwrap().region_code, "110105");
+    // Hong Kong is outside the scheme: the region code is malformed for it.
+    let mut hong_kong = facts(hours_ago(1), "x");
+    hong_kong.place.as_mut().unwrap().region_code = "810000".into();
+    assert_eq!(
+        refused_fields(app.report(&p, platform_report(hong_kong)).await),
+        ["facts.place.region_code"]
+    );
 
     let mut off_the_map = facts(hours_ago(1), "x");
     off_the_map.place.as_mut().unwrap().latitude = 91.0;

@@ -17,6 +17,7 @@ pub const WORKER_REGISTERED: &str = "gigshield.events.v1.WorkerRegistered";
 pub const WORKER_DEREGISTERED: &str = "gigshield.events.v1.WorkerDeregistered";
 pub const DELEGATION_GRANTED: &str = "gigshield.events.v1.DelegationGranted";
 pub const DELEGATION_REVOKED: &str = "gigshield.events.v1.DelegationRevoked";
+pub const SCHEME_RULE_ADDED: &str = "gigshield.events.v1.SchemeRuleAdded";
 
 /// A person's membership with a platform began.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +73,8 @@ pub enum EnrollmentChange {
     PlatformScope(PlatformScope),
     DelegationGranted(DelegationGranted),
     DelegationRevoked(DelegationRevoked),
+    /// An operator added a rule to the scheme calendar.
+    SchemeRule(Box<gigshield_scheme::rules::Entry>),
     /// An event type no replica needs (the contract is additive).
     Other,
 }
@@ -133,6 +136,15 @@ impl EnrollmentChange {
                     delegation_id: field_uuid("delegation_id", &e.delegation_id)?,
                     revoked_at: field_instant("revoked_at", e.revoked_at.as_ref())?,
                 })
+            }
+            SCHEME_RULE_ADDED => {
+                let e: events::SchemeRuleAdded = event.decode(SCHEME_RULE_ADDED)?;
+                let entry = e.entry.as_ref().ok_or_else(|| {
+                    HandlerError::Permanent("SchemeRuleAdded without an entry".into())
+                })?;
+                let entry = gigshield_scheme::rules::entry_from_proto(entry)
+                    .map_err(|e| HandlerError::Permanent(format!("SchemeRuleAdded: {e}")))?;
+                Self::SchemeRule(Box::new(entry))
             }
             _ => Self::Other,
         })

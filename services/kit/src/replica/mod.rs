@@ -3,9 +3,12 @@
 //! - [`delegations`]: who may act for whom (from `enrollment.events.v1`), read by the services
 //!   where a close relative acts for a worker;
 //! - [`assignments`]: which insurer handles which case (from `claims.events.v1`), read by the
-//!   services where an insurer sees the incident, person or orders of its cases.
+//!   services where an insurer sees the incident, person or orders of its cases;
+//! - [`scheme`]: the operator entries of the scheme calendar (from `enrollment.events.v1`, and
+//!   enrollment's own writes), read by every service.
 //!
 //! A service adds each table's `migration()` after the kit's own migrations.
 
 pub mod assignments;
 pub mod delegations;
+pub mod scheme;

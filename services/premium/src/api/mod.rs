@@ -21,12 +21,14 @@ pub use crate::config::PremiumSettings;
 use crate::domain::access::TABLE;
 use crate::domain::orders::OrderValidationParams;
 use crate::store::queries;
+use gigshield_kit::replica::scheme::SchemeCalendar;
 pub use orders::MAX_BATCH;
 
 pub struct PremiumApi {
     writer: Writer,
     settings: PremiumSettings,
     params: OrderValidationParams,
+    calendar: SchemeCalendar,
 }
 
 impl PremiumApi {
@@ -39,6 +41,7 @@ impl PremiumApi {
             writer,
             settings,
             params,
+            calendar: SchemeCalendar::new(),
         }
     }
 

@@ -254,6 +254,7 @@ impl PremiumApi {
             .remove(&platform_id)
             .unwrap_or_default();
         let rates = queries::rate_table(txn).await?;
+        let rules = self.calendar.current(txn).await?;
         let external_ids: Vec<String> = parsed
             .iter()
             .map(|(_, r)| r.external_worker_id.clone())
@@ -284,7 +285,7 @@ impl PremiumApi {
         for (i, report) in parsed {
             let scope = scope_at(&scopes, report.accepted_at).unwrap_or(&unregistered);
             let person = person_at(&members, report);
-            let order = match validate_report(report, person, scope, now, &self.params) {
+            let order = match validate_report(report, person, scope, &rules, now, &self.params) {
                 Ok(order) => order,
                 Err(invalid) => {
                     let faults = invalid

@@ -1,6 +1,8 @@
 //! The rate table: operators add rows, nobody edits one.
 
-use chrono::Utc;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use gigshield_kit::idempotency::{IdempotencyKey, is_unique_violation};
 use gigshield_kit::{ApiError, Principal, Role, Violations, paging, wire};
 use gigshield_proto::premium as pb;
@@ -9,9 +11,13 @@ use gigshield_scheme::region::ProvinceCode;
 use uuid::Uuid;
 
 use super::{PremiumApi, views};
-use crate::domain::rates::{RateError, RateRow};
-use crate::store::queries;
+use crate::domain::declaration::declaration_month;
+use crate::domain::rates::{RateError, RateRow, RateTable, Repricing};
+use crate::events;
+use crate::store::queries::{self, DayDelta, FeeKey, RepriceScope};
 use crate::store::rate;
+use gigshield_scheme::calendar::CalendarMonth;
+use sea_orm::DatabaseTransaction;
 
 impl PremiumApi {
     pub(super) async fn add_rate(
@@ -76,10 +82,11 @@ impl PremiumApi {
         if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
         }
-        let table = queries::rate_table(&txn).await?;
-        table.check_new_row(&row, now).map_err(|err| match err {
+        // Exclusive against ingest: no batch prices orders with the table while it changes.
+        queries::lock_for_close(&txn).await?;
+        let mut table = queries::rate_table(&txn).await?;
+        table.check_new_row(&row).map_err(|err| match err {
             RateError::NegativeRate { .. } => ApiError::invalid("fen_per_order", err.to_string()),
-            RateError::Backdated { .. } => ApiError::invalid("effective_from", err.to_string()),
             RateError::Duplicate { .. } => ApiError::AlreadyExists(err.to_string()),
         })?;
         let model = rate::Model {
@@ -101,12 +108,77 @@ impl PremiumApi {
             }
             other => other?,
         }
+        table
+            .add(row.clone())
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("checked rate refused: {e}")))?;
+        gigshield_kit::outbox::enqueue(&txn, events::rate_added(&self.settings.topic, &model))
+            .await?;
+        let (repriced_orders, repriced_fen) = if effective_from < now {
+            self.reprice(&txn, &table, &row, model.id, now).await?
+        } else {
+            (0, 0)
+        };
         let response = pb::AddRateResponse {
             rate: Some(views::rate(&model)?),
+            repriced_orders,
+            repriced_fen,
         };
         key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
+        self.writer.outbox.notify();
         Ok(response)
+    }
+
+    /// Reprices the stored orders a backdated `row` now prices differently: their stored rate,
+    /// the daily statements, and the fees — in the order month while it is open, else as an
+    /// adjustment on the next open one. Returns (orders repriced, change of fees in fen).
+    async fn reprice(
+        &self,
+        txn: &DatabaseTransaction,
+        table: &RateTable,
+        row: &RateRow,
+        rate_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, i64), ApiError> {
+        let last_closed = queries::last_closed(txn).await?;
+        let points = table.breakpoints(row.industry, row.effective_from);
+        let mut plan = RepricePlan::default();
+        for (i, start) in points.iter().enumerate() {
+            let segment = RepriceScope {
+                industry: row.industry,
+                platform_id: row.platform_id,
+                province: row.province,
+                start: *start,
+                end: points.get(i + 1).copied(),
+            };
+            let groups = queries::priced_groups(txn, &segment).await?;
+            for change in table.reprice(row.industry, &groups) {
+                let scope = RepriceScope {
+                    platform_id: Some(change.group.platform_id),
+                    province: Some(change.group.province),
+                    ..segment
+                };
+                plan.add(scope, change, last_closed);
+            }
+        }
+        for (scope, (old, new)) in &plan.updates {
+            queries::reprice_orders(txn, scope, *old, *new, now).await?;
+        }
+        for (platform_id, days) in &plan.days {
+            let days: Vec<_> = days.iter().map(|(k, v)| (*k, *v)).collect();
+            queries::add_to_daily_statement(txn, *platform_id, &days).await?;
+        }
+        for (platform_id, fees) in &plan.fees {
+            let fees: Vec<(FeeKey, i64)> = fees.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            queries::post_fees(txn, *platform_id, &fees, now).await?;
+        }
+        let messages = plan
+            .months
+            .iter()
+            .map(|m| events::orders_repriced(&self.settings.topic, rate_id, m, now))
+            .collect();
+        gigshield_kit::outbox::enqueue_many(txn, messages).await?;
+        Ok((plan.orders, plan.delta_fen))
     }
 
     pub(super) async fn list_rates(
@@ -148,4 +220,79 @@ impl PremiumApi {
             page: Some(next),
         })
     }
+}
+
+/// What a repricing writes, gathered from its groups.
+#[derive(Default)]
+struct RepricePlan {
+    /// Per segment, platform and province: the stored rate to replace, and by what.
+    updates: Vec<(RepriceScope, (i64, i64))>,
+    days: BTreeMap<Uuid, BTreeMap<(ProvinceCode, NaiveDate), DayDelta>>,
+    fees: BTreeMap<Uuid, BTreeMap<FeeKey, i64>>,
+    months: Vec<events::RepricedMonth>,
+    orders: i64,
+    delta_fen: i64,
+}
+
+impl RepricePlan {
+    fn add(&mut self, scope: RepriceScope, change: Repricing, last_closed: Option<CalendarMonth>) {
+        let group = &change.group;
+        let (old, new) = (group.fen_per_order, change.new_fen_per_order);
+        let delta = change.delta_fen();
+        if !self
+            .updates
+            .iter()
+            .any(|(s, rates)| same_scope(s, &scope) && *rates == (old, new))
+        {
+            self.updates.push((scope.clone(), (old, new)));
+        }
+        self.orders += group.orders;
+        self.delta_fen += delta;
+        let day = self
+            .days
+            .entry(group.platform_id)
+            .or_default()
+            .entry((group.province, group.day))
+            .or_default();
+        day.amount_fen += delta;
+        let order_month = CalendarMonth::new(group.day.year(), group.day.month())
+            .expect("a stored order's day is a real date");
+        let declaration_month = declaration_month(order_month, last_closed);
+        let fee = |fen_per_order| FeeKey {
+            province: group.province,
+            order_month,
+            declaration_month,
+            industry: scope.industry,
+            fen_per_order,
+        };
+        let fees = self.fees.entry(group.platform_id).or_default();
+        *fees.entry(fee(old)).or_default() -= group.billable;
+        *fees.entry(fee(new)).or_default() += group.billable;
+        match self.months.iter_mut().find(|m| {
+            m.platform_id == group.platform_id
+                && m.province == group.province
+                && m.order_month == order_month
+                && (m.old_fen_per_order, m.new_fen_per_order) == (old, new)
+        }) {
+            Some(month) => {
+                month.billable_orders += group.billable;
+                month.delta_fen += delta;
+            }
+            None => self.months.push(events::RepricedMonth {
+                platform_id: group.platform_id,
+                province: group.province,
+                industry: scope.industry,
+                order_month,
+                declaration_month,
+                old_fen_per_order: old,
+                new_fen_per_order: new,
+                billable_orders: group.billable,
+                delta_fen: delta,
+            }),
+        }
+    }
+}
+
+fn same_scope(a: &RepriceScope, b: &RepriceScope) -> bool {
+    (a.platform_id, a.province, a.start, a.end) == (b.platform_id, b.province, b.start, b.end)
 }

@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use chrono::{DateTime, Duration, Utc};
-use gigshield_scheme::calendar::CalendarMonth;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use gigshield_scheme::calendar::{CalendarMonth, shanghai_date};
 use gigshield_scheme::industry::Industry;
 use gigshield_scheme::region::{ProvinceCode, RegionCode, RegionError};
+use gigshield_scheme::rules::{InForce, SchemeRules};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -138,6 +139,22 @@ pub enum OrderRejection {
         region_code: RegionCode,
         province: ProvinceCode,
     },
+    #[error(
+        "region_code {region_code}: the scheme starts in province {province} on {starts_on}, after accepted_at ({accepted_on}, Asia/Shanghai)"
+    )]
+    SchemeNotYetInForce {
+        region_code: RegionCode,
+        province: ProvinceCode,
+        starts_on: NaiveDate,
+        accepted_on: NaiveDate,
+    },
+    #[error(
+        "region_code {region_code}: the scheme calendar holds no start for province {province}"
+    )]
+    SchemeStartUnknown {
+        region_code: RegionCode,
+        province: ProvinceCode,
+    },
     #[error("{field} ({at}) is before {earlier_field} ({earlier})")]
     OutOfOrder {
         field: &'static str,
@@ -166,9 +183,10 @@ impl OrderRejection {
             OrderRejection::UnknownWorker { .. } => "external_worker_id",
             OrderRejection::IndustryNotRegistered { .. }
             | OrderRejection::IndustryRetired { .. } => "industry",
-            OrderRejection::InvalidRegionCode(_) | OrderRejection::RegionOutsidePlatform { .. } => {
-                "region_code"
-            }
+            OrderRejection::InvalidRegionCode(_)
+            | OrderRejection::RegionOutsidePlatform { .. }
+            | OrderRejection::SchemeNotYetInForce { .. }
+            | OrderRejection::SchemeStartUnknown { .. } => "region_code",
             OrderRejection::CompletedAndCancelled => "cancelled_at",
         }
     }
@@ -284,11 +302,15 @@ fn id_faults(field: &'static str, value: &str, max: usize, faults: &mut Vec<Orde
 /// `external_worker_id` among the platform's registered workers (from the enrollment events);
 /// `None` means the worker is unknown to that platform.
 ///
+/// An order taken where the scheme was not yet in force (on the Shanghai day it was accepted)
+/// is refused: it would be billed without cover.
+///
 /// All independent faults are reported together.
 pub fn validate_report(
     report: &OrderReport,
     person_id: Option<Uuid>,
     platform: &PlatformScope,
+    rules: &SchemeRules,
     now: DateTime<Utc>,
     params: &OrderValidationParams,
 ) -> Result<Order, InvalidOrder> {
@@ -331,6 +353,7 @@ pub fn validate_report(
                     province,
                 });
             }
+            faults.extend(scheme_fault(&region, rules, report.accepted_at));
             Some(region)
         }
         Err(err) => {
@@ -372,6 +395,28 @@ pub fn validate_report(
         _ => Err(InvalidOrder {
             order_id: report.order_id.clone(),
             reasons: faults,
+        }),
+    }
+}
+
+fn scheme_fault(
+    region: &RegionCode,
+    rules: &SchemeRules,
+    accepted_at: DateTime<Utc>,
+) -> Option<OrderRejection> {
+    let province = region.province();
+    let accepted_on = shanghai_date(accepted_at);
+    match rules.in_force(province, accepted_on) {
+        InForce::Since(_) => None,
+        InForce::From(starts_on) => Some(OrderRejection::SchemeNotYetInForce {
+            region_code: region.clone(),
+            province,
+            starts_on,
+            accepted_on,
+        }),
+        InForce::Unknown => Some(OrderRejection::SchemeStartUnknown {
+            region_code: region.clone(),
+            province,
         }),
     }
 }
@@ -528,6 +573,8 @@ mod tests {
             provinces: [
                 ProvinceCode::parse("310000").unwrap(),
                 ProvinceCode::parse("320000").unwrap(),
+                ProvinceCode::parse("650000").unwrap(),
+                ProvinceCode::parse("660000").unwrap(),
             ]
             .into(),
         }
@@ -555,6 +602,7 @@ mod tests {
             report,
             person(),
             &platform(),
+            &SchemeRules::shipped(),
             now(),
             &OrderValidationParams::default(),
         )
@@ -598,8 +646,15 @@ mod tests {
 
     #[test]
     fn unknown_worker_is_rejected_on_external_worker_id() {
-        let err =
-            validate_report(&report(), None, &platform(), now(), &Default::default()).unwrap_err();
+        let err = validate_report(
+            &report(),
+            None,
+            &platform(),
+            &SchemeRules::shipped(),
+            now(),
+            &Default::default(),
+        )
+        .unwrap_err();
         assert_eq!(
             err.reasons,
             vec![OrderRejection::UnknownWorker {
@@ -675,6 +730,46 @@ mod tests {
     }
 
     #[test]
+    fn orders_where_the_scheme_has_not_started_are_refused() {
+        // Xinjiang (65) and the XPCC (66) join on 2026-07-01 in the shipped calendar.
+        let check = |region_code: &str, stamp| {
+            let report = OrderReport {
+                region_code: region_code.into(),
+                accepted_at: utc(stamp),
+                picked_up_at: None,
+                completed_at: None,
+                ..report()
+            };
+            let later = utc("2026-08-01T00:00:00Z");
+            let rules = SchemeRules::shipped();
+            validate_report(
+                &report,
+                person(),
+                &platform(),
+                &rules,
+                later,
+                &Default::default(),
+            )
+        };
+        for region_code in ["650102", "660100"] {
+            // 2026-06-30 23:59:59 in Shanghai.
+            let reasons = check(region_code, "2026-06-30T15:59:59Z")
+                .unwrap_err()
+                .reasons;
+            assert!(matches!(
+                &reasons[..],
+                [OrderRejection::SchemeNotYetInForce { starts_on, .. }]
+                    if *starts_on == NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()
+            ));
+            assert_eq!(reasons[0].field(), "region_code");
+            assert!(
+                check(region_code, "2026-06-30T16:00:00Z").is_ok(),
+                "{region_code}"
+            );
+        }
+    }
+
+    #[test]
     fn times_must_run_forward() {
         let pickup_first = OrderReport {
             picked_up_at: Some(utc("2025-08-01T02:59:59Z")),
@@ -744,7 +839,15 @@ mod tests {
             clock_skew: Duration::zero(),
             ..params
         };
-        let err = validate_report(&at_edge, person(), &platform(), now(), &strict).unwrap_err();
+        let err = validate_report(
+            &at_edge,
+            person(),
+            &platform(),
+            &SchemeRules::shipped(),
+            now(),
+            &strict,
+        )
+        .unwrap_err();
         assert_eq!(
             err.reasons
                 .iter()

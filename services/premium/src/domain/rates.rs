@@ -43,13 +43,6 @@ pub enum RateError {
     #[error("fen_per_order must not be negative, got {fen_per_order}")]
     NegativeRate { fen_per_order: i64 },
     #[error(
-        "effective_from {effective_from} is before now ({now}); orders may already have been charged at the old rate and history is never rewritten"
-    )]
-    Backdated {
-        effective_from: DateTime<Utc>,
-        now: DateTime<Utc>,
-    },
-    #[error(
         "a rate for {key} effective_from {effective_from} already exists ({existing_fen_per_order} fen/order); history is never rewritten, add a row with a later effective_from"
     )]
     Duplicate {
@@ -139,6 +132,37 @@ pub fn seed_rows_2025() -> Vec<RateRow> {
     .collect()
 }
 
+/// Stored orders of one industry that are priced alike: one platform, province and Shanghai
+/// day, inside one segment between two breakpoints, charged at one rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedGroup {
+    pub platform_id: Uuid,
+    pub province: ProvinceCode,
+    pub day: chrono::NaiveDate,
+    pub segment_start: DateTime<Utc>,
+    pub fen_per_order: i64,
+    /// Every stored order of the group (their stored rate changes).
+    pub orders: i64,
+    /// Those billed (their fees change).
+    pub billable: i64,
+}
+
+/// A group charged at a rate the table no longer gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repricing {
+    pub group: PricedGroup,
+    pub new_fen_per_order: i64,
+}
+
+impl Repricing {
+    /// The change of the fees of the group's billed orders, in fen.
+    pub fn delta_fen(&self) -> i64 {
+        self.group
+            .billable
+            .saturating_mul(self.new_fen_per_order - self.group.fen_per_order)
+    }
+}
+
 /// Every rate row ever in force.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RateTable {
@@ -166,28 +190,57 @@ impl RateTable {
         &self.rows
     }
 
-    /// Checks a row an operator wants to add at `now`: non-negative, not in force before now
-    /// (orders up to now were charged at the rate then in force), and not a second row for the
-    /// same key and instant.
-    ///
-    /// Callers should still store the rate used with each charged order: an order reported
-    /// with an acceptance time slightly ahead of the server clock can be charged before a row
-    /// effective at that time is added.
-    pub fn check_new_row(&self, row: &RateRow, now: DateTime<Utc>) -> Result<(), RateError> {
+    /// Checks a row an operator wants to add: non-negative and not a second row for the same
+    /// key and instant. A row in force before now is allowed: the orders it prices are
+    /// repriced ([`Self::reprice`]), open months in place and closed ones by adjustment.
+    pub fn check_new_row(&self, row: &RateRow) -> Result<(), RateError> {
         row.check_amount()?;
-        if row.effective_from < now {
-            return Err(RateError::Backdated {
-                effective_from: row.effective_from,
-                now,
-            });
-        }
         self.check_not_duplicate(row)
     }
 
-    pub fn add(&mut self, row: RateRow, now: DateTime<Utc>) -> Result<(), RateError> {
-        self.check_new_row(&row, now)?;
+    pub fn add(&mut self, row: RateRow) -> Result<(), RateError> {
+        self.check_new_row(&row)?;
         self.rows.push(row);
         Ok(())
+    }
+
+    /// The instants from `from` on at which the price of an order of `industry` can change:
+    /// `from` itself and every later `effective_from` of the industry's rows. Between two
+    /// consecutive instants every order of one platform and province is priced alike.
+    pub fn breakpoints(&self, industry: Industry, from: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        let mut at: Vec<DateTime<Utc>> = self
+            .rows
+            .iter()
+            .filter(|row| row.industry == industry && row.effective_from > from)
+            .map(|row| row.effective_from)
+            .chain(std::iter::once(from))
+            .collect();
+        at.sort();
+        at.dedup();
+        at
+    }
+
+    /// The stored orders whose price this table gives differently from what they were
+    /// charged: each group (orders of one segment between two [breakpoints](Self::breakpoints))
+    /// priced at the segment's start.
+    pub fn reprice(&self, industry: Industry, groups: &[PricedGroup]) -> Vec<Repricing> {
+        groups
+            .iter()
+            .filter_map(|group| {
+                let row = self
+                    .rate_for(
+                        industry,
+                        group.platform_id,
+                        &group.province,
+                        group.segment_start,
+                    )
+                    .ok()?;
+                (row.fen_per_order != group.fen_per_order).then(|| Repricing {
+                    group: group.clone(),
+                    new_fen_per_order: row.fen_per_order,
+                })
+            })
+            .collect()
     }
 
     fn check_not_duplicate(&self, row: &RateRow) -> Result<(), RateError> {
@@ -315,18 +368,14 @@ mod tests {
         let mut table = RateTable::seeded();
         let pilot = Uuid::now_v7();
         let newcomer = Uuid::now_v7();
-        let now = utc("2025-06-01T00:00:00Z");
         table
-            .add(
-                row(
-                    Industry::InstantDelivery,
-                    Some(pilot),
-                    None,
-                    scheme_2025_start(),
-                    25,
-                ),
-                now,
-            )
+            .add(row(
+                Industry::InstantDelivery,
+                Some(pilot),
+                None,
+                scheme_2025_start(),
+                25,
+            ))
             .unwrap();
         let at = utc("2025-07-10T04:00:00Z");
         assert_eq!(
@@ -414,10 +463,7 @@ mod tests {
         let mut table = RateTable::seeded();
         let change = utc("2026-12-31T16:00:00Z");
         table
-            .add(
-                row(Industry::RideHailing, None, None, change, 2),
-                utc("2026-06-01T00:00:00Z"),
-            )
+            .add(row(Industry::RideHailing, None, None, change, 2))
             .unwrap();
         let platform = Uuid::now_v7();
         let just_before = change - Duration::nanoseconds(1);
@@ -509,51 +555,26 @@ mod tests {
 
         let mut table = RateTable::seeded();
         let err = table
-            .add(
-                row(Industry::RideHailing, None, None, t, 1),
-                t - Duration::days(1),
-            )
+            .add(row(Industry::RideHailing, None, None, t, 1))
             .unwrap_err();
         assert!(matches!(err, RateError::Duplicate { .. }), "{err}");
         // Same instant, different key: fine.
         table
-            .add(
-                row(Industry::RideHailing, None, Some("110000"), t, 1),
-                t - Duration::days(1),
-            )
+            .add(row(Industry::RideHailing, None, Some("110000"), t, 1))
             .unwrap();
     }
 
     #[test]
-    fn rows_cannot_be_backdated_or_negative_but_may_be_zero() {
+    fn rows_cannot_be_negative_but_may_be_zero() {
         let mut table = RateTable::seeded();
         let now = utc("2026-03-01T00:00:00Z");
         let err = table
-            .add(
-                row(
-                    Industry::RideHailing,
-                    None,
-                    None,
-                    now - Duration::seconds(1),
-                    2,
-                ),
-                now,
-            )
-            .unwrap_err();
-        assert_eq!(
-            err,
-            RateError::Backdated {
-                effective_from: now - Duration::seconds(1),
-                now
-            }
-        );
-        let err = table
-            .add(row(Industry::RideHailing, None, None, now, -1), now)
+            .add(row(Industry::RideHailing, None, None, now, -1))
             .unwrap_err();
         assert_eq!(err, RateError::NegativeRate { fen_per_order: -1 });
         assert!(err.to_string().contains("fen_per_order"));
         table
-            .add(row(Industry::RideHailing, None, None, now, 0), now)
+            .add(row(Industry::RideHailing, None, None, now, 0))
             .unwrap();
         assert_eq!(
             fen(&table, Industry::RideHailing, Uuid::now_v7(), "110000", now),
@@ -562,25 +583,62 @@ mod tests {
     }
 
     #[test]
+    fn a_backdated_row_reprices_the_orders_it_now_prices_and_no_others() {
+        let mut table = RateTable::seeded();
+        let pilot = Uuid::from_u128(7);
+        let other = Uuid::from_u128(8);
+        let from = utc("2025-06-30T16:00:00Z"); // 2025-07-01 in Shanghai
+        let later = utc("2025-08-31T16:00:00Z");
+        table
+            .add(row(Industry::InstantDelivery, Some(pilot), None, later, 30))
+            .unwrap();
+        table
+            .add(row(Industry::InstantDelivery, Some(pilot), None, from, 25))
+            .unwrap();
+        assert_eq!(
+            table.breakpoints(Industry::InstantDelivery, from),
+            [from, later],
+            "the instants where a price may change"
+        );
+        let group = |platform_id, segment_start, fen_per_order| PricedGroup {
+            platform_id,
+            province: province("110000"),
+            day: chrono::NaiveDate::from_ymd_opt(2025, 7, 2).unwrap(),
+            segment_start,
+            fen_per_order,
+            orders: 10,
+            billable: 8,
+        };
+        let repriced = table.reprice(
+            Industry::InstantDelivery,
+            &[
+                group(pilot, from, 7),
+                group(other, from, 7),
+                group(pilot, later, 30),
+            ],
+        );
+        assert_eq!(repriced.len(), 1, "{repriced:?}");
+        assert_eq!(repriced[0].new_fen_per_order, 25);
+        assert_eq!(repriced[0].delta_fen(), 8 * 18);
+    }
+
+    #[test]
     fn rows_scheduled_for_the_future_are_not_yet_in_force() {
         let mut table = RateTable::seeded();
         let now = utc("2026-03-01T00:00:00Z");
         let later = utc("2026-06-30T16:00:00Z");
         table
-            .add(row(Industry::IntraCityFreight, None, None, later, 30), now)
+            .add(row(Industry::IntraCityFreight, None, None, later, 30))
             .unwrap();
         // Scheduling an earlier future change after a later one is not a rewrite.
         table
-            .add(
-                row(
-                    Industry::IntraCityFreight,
-                    None,
-                    None,
-                    later - Duration::days(30),
-                    25,
-                ),
-                now,
-            )
+            .add(row(
+                Industry::IntraCityFreight,
+                None,
+                None,
+                later - Duration::days(30),
+                25,
+            ))
             .unwrap();
         let platform = Uuid::now_v7();
         assert_eq!(

@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(gigshield_kit::replica::assignments::migration()));
         all.push(Box::new(CreatePremium));
         all.push(Box::new(SeedRates2025));
+        all.push(Box::new(gigshield_kit::replica::scheme::migration()));
         all
     }
 }

@@ -333,3 +333,118 @@ async fn late_orders_for_a_closed_month_become_adjustments_on_the_next_declarati
     assert_eq!(statement.amount_fen, 42 + 1 - 7);
     app.stop().await;
 }
+
+/// A first-pilot platform's 25 fen entered after the fact: the open month is recomputed in
+/// place, the closed month is corrected by an adjustment on the next declaration, and its own
+/// declaration is never rewritten.
+#[tokio::test]
+async fn a_backdated_25_fen_rate_recomputes_an_open_month_and_adjusts_a_closed_one() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let p = app
+        .platform(&[Industry::InstantDelivery], &["310000"])
+        .await;
+    let other = app
+        .platform(&[Industry::InstantDelivery], &["310000"])
+        .await;
+    app.worker(p, "rider").await;
+    app.worker(other, "rider").await;
+    app.synced().await;
+    let (closed, open) = closed_months();
+    let rides = |start: DateTime<Utc>, n: i64| -> Vec<pb::OrderReport> {
+        (0..n)
+            .map(|i| {
+                completed(
+                    &format!("{start}-{i}"),
+                    "rider",
+                    Industry::InstantDelivery,
+                    "310115",
+                    start + Duration::hours(i),
+                )
+            })
+            .collect()
+    };
+    let in_closed = closed.starts_at() + Duration::days(3);
+    let in_open = open.starts_at() + Duration::days(3);
+    app.report(p, rides(in_closed, 3)).await;
+    app.report(p, rides(in_open, 2)).await;
+    app.report(other, rides(in_open, 2)).await;
+    let first = app.close(closed).await;
+    let declared = |c: &pb::CloseMonthResponse, platform: uuid::Uuid| {
+        c.declarations
+            .iter()
+            .find(|d| d.platform_id == platform.to_string())
+            .map(|d| d.total_fen)
+    };
+    assert_eq!(declared(&first, p), Some(3 * 7));
+    assert_eq!(app.statement(p, open).await.amount_fen, 2 * 7);
+
+    let add = pb::AddRateRequest {
+        request_id: Uuid::now_v7().to_string(),
+        industry: Industry::InstantDelivery as i32,
+        platform_id: p.to_string(),
+        province_code: String::new(),
+        effective_from: ts(closed.starts_at()),
+        fen_per_order: 25,
+    };
+    let added = app
+        .client
+        .add_rate(as_(&Role::national_operator(), add.clone()))
+        .await
+        .expect("a backdated rate is taken")
+        .into_inner();
+    assert_eq!((added.repriced_orders, added.repriced_fen), (5, 5 * 18));
+    let replay = app
+        .client
+        .add_rate(as_(&Role::national_operator(), add))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(replay, added, "a retry reprices nothing twice");
+    assert_eq!(app.outbox_count("RateAdded").await, 1);
+    assert_eq!(
+        app.outbox_count("OrdersRepriced").await,
+        2,
+        "one per order month"
+    );
+
+    // The open month, in place; the other platform untouched.
+    assert_eq!(app.statement(p, open).await.amount_fen, 2 * 25);
+    assert_eq!(app.statement(other, open).await.amount_fen, 2 * 7);
+    // The closed month's statement shows what its work costs now…
+    assert_eq!(app.statement(p, closed).await.amount_fen, 3 * 25);
+    // …and the next declaration carries the difference as an adjustment.
+    let second = app.close(open).await;
+    let d = second
+        .declarations
+        .iter()
+        .find(|d| d.platform_id == p.to_string())
+        .unwrap();
+    let mut lines: Vec<(String, i64, i64, i64)> = d
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.adjusts_month.clone(),
+                l.fen_per_order,
+                l.order_count,
+                l.amount_fen,
+            )
+        })
+        .collect();
+    lines.sort();
+    let c = closed.to_string();
+    assert_eq!(
+        lines,
+        [
+            (String::new(), 25, 2, 50),
+            (c.clone(), 7, -3, -21),
+            (c.clone(), 25, 3, 75),
+        ]
+    );
+    assert_eq!(d.total_fen, 50 + 75 - 21);
+    assert_eq!(declared(&second, other), Some(2 * 7));
+    // Orders reported now for those days are priced by the new row.
+    let response = app.report(p, rides(in_open + Duration::hours(10), 1)).await;
+    assert_eq!(response.accepted_count, 1);
+    app.stop().await;
+}

@@ -312,3 +312,78 @@ async fn sqlite_ingests_dedupes_and_reads_orders() {
     assert!(app.count("SELECT COUNT(*) FROM coverage_day").await >= 1);
     app.stop().await;
 }
+
+/// Fees and cover agree: an order taken where the scheme has not started is refused, and an
+/// operator's correction of a province's start (heard from enrollment) moves the line.
+#[tokio::test]
+async fn orders_before_the_scheme_starts_in_their_province_are_refused() {
+    use gigshield_proto::common::{ProvinceStart, scheme_rule::Rule};
+    use gigshield_scheme::calendar::shanghai_midnight;
+
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    // Xinjiang (65) and the XPCC (66) join on 2026-07-01 in the shipped calendar.
+    let p = app
+        .platform(&[Industry::InstantDelivery], &["650000", "660000"])
+        .await;
+    app.worker(p, "rider-1").await;
+    app.synced().await;
+    let day = |d| shanghai_midnight(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
+    let at = |id: &str, region: &str, d| {
+        completed(
+            id,
+            "rider-1",
+            Industry::InstantDelivery,
+            region,
+            day(d) + Duration::hours(9),
+        )
+    };
+    let response = app
+        .report(
+            p,
+            vec![
+                at("urumqi-june", "650102", "2026-06-30"),
+                at("xpcc-june", "660100", "2026-06-30"),
+                at("urumqi-july", "650102", "2026-07-01"),
+                at("xpcc-july", "660100", "2026-07-01"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        statuses(&response),
+        [S::Rejected, S::Rejected, S::Accepted, S::Accepted]
+    );
+    for rejected in &response.results[..2] {
+        assert_eq!(rejected.errors.len(), 1, "{rejected:?}");
+        assert_eq!(rejected.errors[0].field, "region_code");
+        assert!(
+            rejected.errors[0].description.contains("2026-07-01"),
+            "{}",
+            rejected.errors[0].description
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM coverage_day WHERE day < '2026-07-01'")
+            .await,
+        0,
+        "no cover opened by a refused order"
+    );
+
+    // The province's operator records an earlier start: June orders there are billed now.
+    app.scheme_rule(Rule::ProvinceStart(ProvinceStart {
+        province_code: "650000".into(),
+        starts_on: "2026-06-15".into(),
+    }))
+    .await;
+    app.synced().await;
+    let response = app
+        .report(
+            p,
+            vec![
+                at("urumqi-june", "650102", "2026-06-30"),
+                at("xpcc-june", "660100", "2026-06-30"),
+            ],
+        )
+        .await;
+    assert_eq!(statuses(&response), [S::Accepted, S::Rejected]);
+    app.stop().await;
+}

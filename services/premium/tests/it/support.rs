@@ -36,6 +36,7 @@ pub struct TestApp {
     enrollment: EventPublisher,
     platforms: usize,
     workers: usize,
+    scheme_rules: usize,
     served: Served,
 }
 
@@ -79,6 +80,7 @@ impl TestApp {
             enrollment: EventPublisher::new("//gigshield/enrollment"),
             platforms: 0,
             workers: 0,
+            scheme_rules: 0,
             served,
         }
     }
@@ -171,6 +173,35 @@ impl TestApp {
         self.workers += 1;
     }
 
+    /// An operator's entry of the scheme calendar, as enrollment publishes it.
+    pub async fn scheme_rule(&mut self, rule: gigshield_proto::common::scheme_rule::Rule) {
+        use gigshield_proto::common as c;
+        let event = events::SchemeRuleAdded {
+            entry: Some(c::SchemeRuleEntry {
+                rule_id: Uuid::now_v7().to_string(),
+                rule: Some(c::SchemeRule {
+                    rule: Some(rule),
+                    source: Some(c::Source {
+                        document: "test notice".into(),
+                        url: String::new(),
+                        published_on: "2026-01-01".into(),
+                        confidence: c::Confidence::High as i32,
+                    }),
+                }),
+                entered_by: "national-operator".into(),
+                recorded_at: ts(Utc::now()),
+                shipped: false,
+            }),
+        };
+        self.publish(
+            "scheme-calendar",
+            "gigshield.events.v1.SchemeRuleAdded",
+            &event,
+        )
+        .await;
+        self.scheme_rules += 1;
+    }
+
     /// A new person registered with the platform; returns the person id.
     pub async fn worker(&mut self, platform_id: Uuid, external: &str) -> Uuid {
         let person_id = Uuid::now_v7();
@@ -199,7 +230,11 @@ impl TestApp {
                 .count("SELECT COUNT(DISTINCT platform_id) FROM platform_scope")
                 .await;
             let workers = self.count("SELECT COUNT(*) FROM membership").await;
-            if platforms >= self.platforms as i64 && workers >= self.workers as i64 {
+            let rules = self.count("SELECT COUNT(*) FROM scheme_rule").await;
+            if platforms >= self.platforms as i64
+                && workers >= self.workers as i64
+                && rules >= self.scheme_rules as i64
+            {
                 return;
             }
             assert!(

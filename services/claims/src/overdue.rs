@@ -1,0 +1,92 @@
+//! The determination deadline, watched: a periodic sweep flags each claim still waiting for a
+//! human after its due date (`overdue_at`, a history line) and publishes `ClaimOverdue` once.
+//! Replicas may sweep at the same time: the rows are locked and flagged in one transaction,
+//! so each claim is flagged once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use gigshield_kit::pii::PiiVault;
+use gigshield_kit::wire::timestamp;
+use gigshield_proto::events;
+use gigshield_scheme::calendar::shanghai_date;
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio_util::sync::CancellationToken;
+
+use crate::events::{self as ev, ClaimEvent};
+use crate::store::queries;
+
+/// Claims flagged per transaction; a backlog takes several rounds.
+pub const MAX_FLAGGED_PER_SWEEP: u64 = 500;
+
+pub struct OverdueSweep {
+    pub db: DatabaseConnection,
+    pub vault: Arc<PiiVault>,
+    /// Where events go (`claims.events.v1`).
+    pub topic: String,
+}
+
+impl OverdueSweep {
+    /// Flags the claims overdue at `now` (due before its Shanghai date); returns how many.
+    pub async fn once(&self, now: DateTime<Utc>) -> Result<usize, DbErr> {
+        let today = shanghai_date(now).to_string();
+        let txn = gigshield_kit::db::begin_write(&self.db).await?;
+        let rows = queries::newly_overdue(&txn, &today, MAX_FLAGGED_PER_SWEEP).await?;
+        for mut row in rows.iter().cloned() {
+            row.overdue_at = Some(now);
+            queries::update_claim(&txn, row.clone()).await?;
+            queries::add_history(
+                &txn,
+                &self.vault,
+                row.id,
+                now,
+                crate::intake::AUTOMATION,
+                "OVERDUE",
+                format!(
+                    "the determination was due by {} (Asia/Shanghai)",
+                    row.determination_due_on
+                ),
+            )
+            .await?;
+            let event = ClaimEvent::Overdue(events::ClaimOverdue {
+                claim_id: row.id.to_string(),
+                insurer_id: row.insurer_id.map(|i| i.to_string()).unwrap_or_default(),
+                due_on: row.determination_due_on.clone(),
+                flagged_at: Some(timestamp(now)),
+            });
+            ev::emit(&txn, &self.topic, &row, event, now).await?;
+        }
+        txn.commit().await?;
+        Ok(rows.len())
+    }
+
+    /// Sweeps every `period` until shutdown; `woke` is told after each sweep that flagged a
+    /// claim (the relay and the claim stream).
+    pub async fn run(
+        self,
+        period: Duration,
+        shutdown: CancellationToken,
+        woke: impl Fn() + Send + 'static,
+    ) {
+        loop {
+            match self.once(Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(claims = n, "claims flagged overdue");
+                    woke();
+                    if n as u64 == MAX_FLAGGED_PER_SWEEP {
+                        continue;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "overdue sweep failed; retried next period")
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(period) => {}
+            }
+        }
+    }
+}
