@@ -35,6 +35,9 @@ pub struct ClaimsConfig {
     /// `CLAIMS_WATCH_POLL_MS`, default 250: how often a WatchClaims stream looks for events
     /// written by other replicas (this replica's own writes wake it at once).
     pub watch_poll: Duration,
+    /// `CLAIMS_MAX_WATCH_STREAMS`, default 256: WatchClaims streams one replica serves at
+    /// once; beyond it `RESOURCE_EXHAUSTED`.
+    pub max_watch_streams: usize,
     /// `CLAIMS_TOPIC_PARTITIONS`, default 12.
     pub topic_partitions: i32,
     /// `CLAIMS_TOPIC`, `CLAIMS_ENROLLMENT_TOPIC`, `CLAIMS_INCIDENT_TOPIC`,
@@ -67,6 +70,7 @@ impl ClaimsConfig {
             duplicate_window_hours: env.parse_or("CLAIMS_DUPLICATE_WINDOW_HOURS", 24)?,
             overdue_sweep: Duration::from_secs(env.parse_or("CLAIMS_OVERDUE_SWEEP_SECS", 300)?),
             watch_poll: env.millis_or("CLAIMS_WATCH_POLL_MS", 250)?,
+            max_watch_streams: env.parse_or("CLAIMS_MAX_WATCH_STREAMS", 256)?,
             topic_partitions: env.parse_or("CLAIMS_TOPIC_PARTITIONS", 12)?,
             topic: env.optional("CLAIMS_TOPIC").unwrap_or_else(|| TOPIC.into()),
             enrollment_topic: env

@@ -99,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
             vault: service.vault(),
             benefits,
             watch_poll: config.watch_poll,
+            max_watch_streams: config.max_watch_streams,
             stream,
             shutdown: service.shutdown.clone(),
         },
@@ -106,5 +107,6 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
     let routes =
         tonic::service::Routes::new(ClaimsServiceServer::with_interceptor(api, service.auth()));
+    service.advertise(gigshield_proto::claims::claims_service_server::SERVICE_NAME);
     service.serve(listener, routes).await
 }

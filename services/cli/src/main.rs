@@ -17,6 +17,7 @@ use uuid::Uuid;
 #[derive(Parser)]
 #[command(
     name = "gigshield",
+    version,
     about = "Occupational-injury protection for platform workers"
 )]
 struct Cli {

@@ -37,5 +37,6 @@ async fn main() -> anyhow::Result<()> {
         api,
         service.auth(),
     ));
+    service.advertise(gigshield_proto::enrollment::enrollment_service_server::SERVICE_NAME);
     service.serve(listener, routes).await
 }

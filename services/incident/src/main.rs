@@ -45,5 +45,6 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
     let routes =
         tonic::service::Routes::new(IncidentServiceServer::with_interceptor(api, service.auth()));
+    service.advertise(gigshield_proto::incident::incident_service_server::SERVICE_NAME);
     service.serve(listener, routes).await
 }

@@ -126,6 +126,8 @@ pub struct KitConfig {
     pub service_name: String,
     /// `GRPC_ADDR`, default `0.0.0.0:50051`.
     pub grpc_addr: SocketAddr,
+    /// The server's limits (`GRPC_*`).
+    pub grpc: GrpcLimits,
     /// `METRICS_ADDR`: where Prometheus scrapes `/metrics`; unset = no metrics listener.
     pub metrics_addr: Option<SocketAddr>,
     pub database: DatabaseConfig,
@@ -353,6 +355,84 @@ impl AuthConfig {
     }
 }
 
+/// What one caller may take of a gRPC server. Every limit is explicit: a client that ignores
+/// them meets a clear status, never an unbounded task or buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrpcLimits {
+    /// `GRPC_REQUEST_TIMEOUT_MS`, default 120000: how long a call may take until its answer
+    /// begins — for a client stream, reading the whole stream (a bench stream of 100,000
+    /// orders takes about 25 s here). A server stream's messages after that are not cut.
+    /// Beyond it: `CANCELLED`; the call's uncommitted work rolls back, and a retry with the
+    /// same `request_id` replays what did commit.
+    pub request_timeout: Duration,
+    /// `GRPC_MAX_CONCURRENT_STREAMS`, default 64: calls open at once on one HTTP/2 connection.
+    pub max_concurrent_streams: u32,
+    /// `GRPC_CONCURRENCY_PER_CONNECTION`, default 32: calls handled at once per connection;
+    /// the rest wait.
+    pub concurrency_per_connection: usize,
+    /// `GRPC_KEEPALIVE_SECS`, default 30: HTTP/2 pings (a dead peer's connection is closed
+    /// after a further 20 s) and TCP keepalive.
+    pub keepalive: Duration,
+    /// `GRPC_MAX_CONNECTION_AGE_SECS`, default 1800: connections are closed (gracefully)
+    /// after this, so clients re-resolve and spread over new replicas.
+    pub max_connection_age: Duration,
+}
+
+impl Default for GrpcLimits {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(120),
+            max_concurrent_streams: 64,
+            concurrency_per_connection: 32,
+            keepalive: Duration::from_secs(30),
+            max_connection_age: Duration::from_secs(1800),
+        }
+    }
+}
+
+impl GrpcLimits {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let limits = Self {
+            request_timeout: env.millis_or("GRPC_REQUEST_TIMEOUT_MS", 120_000)?,
+            max_concurrent_streams: env
+                .parse_or("GRPC_MAX_CONCURRENT_STREAMS", d.max_concurrent_streams)?,
+            concurrency_per_connection: env.parse_or(
+                "GRPC_CONCURRENCY_PER_CONNECTION",
+                d.concurrency_per_connection,
+            )?,
+            keepalive: Duration::from_secs(env.parse_or("GRPC_KEEPALIVE_SECS", 30u64)?),
+            max_connection_age: Duration::from_secs(
+                env.parse_or("GRPC_MAX_CONNECTION_AGE_SECS", 1800u64)?,
+            ),
+        };
+        for (var, zero) in [
+            ("GRPC_REQUEST_TIMEOUT_MS", limits.request_timeout.is_zero()),
+            (
+                "GRPC_MAX_CONCURRENT_STREAMS",
+                limits.max_concurrent_streams == 0,
+            ),
+            (
+                "GRPC_CONCURRENCY_PER_CONNECTION",
+                limits.concurrency_per_connection == 0,
+            ),
+            ("GRPC_KEEPALIVE_SECS", limits.keepalive.is_zero()),
+            (
+                "GRPC_MAX_CONNECTION_AGE_SECS",
+                limits.max_connection_age.is_zero(),
+            ),
+        ] {
+            if zero {
+                return Err(ConfigError::Invalid {
+                    var: var.into(),
+                    reason: "must be positive".into(),
+                });
+            }
+        }
+        Ok(limits)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct OutboxConfig {
     /// `OUTBOX_POLL_INTERVAL_MS`, default 50: idle wait between polls when nothing woke the relay.
@@ -383,6 +463,7 @@ impl KitConfig {
         Ok(Self {
             service_name: service_name.to_string(),
             grpc_addr: env.parse_or("GRPC_ADDR", SocketAddr::from(([0, 0, 0, 0], 50051)))?,
+            grpc: GrpcLimits::from_env(env)?,
             metrics_addr: env.parse_optional("METRICS_ADDR")?,
             database: DatabaseConfig {
                 url: env.required("DATABASE_URL")?,

@@ -33,6 +33,9 @@ pub enum ApiError {
     Aborted(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A limit of the server (open streams, …) is reached; retry later.
+    #[error("{0}")]
+    ResourceExhausted(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -80,31 +83,69 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+/// The `ErrorInfo.domain` of every gigshield error.
+pub const ERROR_DOMAIN: &str = "gigshield.io";
+
+/// The stable `ErrorInfo.reason` of each kind of failure, and whether retrying helps: what a
+/// client switches on (the message is for people and may change). Documented in
+/// docs/architecture.md ("Errors").
+pub fn reason(err: &ApiError) -> (&'static str, Option<std::time::Duration>) {
+    match err {
+        ApiError::InvalidArgument(_) => ("FIELD_INVALID", None),
+        ApiError::NotFound(_) => ("NOT_FOUND", None),
+        ApiError::AlreadyExists(_) => ("ALREADY_EXISTS", None),
+        ApiError::FailedPrecondition(_) => ("STATE_CONFLICT", None),
+        ApiError::PermissionDenied(_) => ("OUT_OF_SCOPE", None),
+        ApiError::Unauthenticated(_) => ("TOKEN_REJECTED", None),
+        ApiError::Aborted(_) => ("LOST_RACE", Some(std::time::Duration::from_millis(100))),
+        ApiError::Unavailable(_) => (
+            "DEPENDENCY_UNAVAILABLE",
+            Some(std::time::Duration::from_secs(1)),
+        ),
+        ApiError::ResourceExhausted(_) => {
+            ("LIMIT_REACHED", Some(std::time::Duration::from_secs(5)))
+        }
+        ApiError::Internal(_) => ("INTERNAL", None),
+    }
+}
+
 impl From<ApiError> for Status {
     fn from(err: ApiError) -> Self {
-        match err {
+        let (reason, retry) = reason(&err);
+        let mut details = ErrorDetails::new();
+        details.set_error_info(
+            reason,
+            ERROR_DOMAIN,
+            std::collections::HashMap::<String, String>::new(),
+        );
+        if retry.is_some() {
+            details.set_retry_info(retry);
+        }
+        let (code, message) = match err {
             ApiError::InvalidArgument(violations) => {
                 let message = format!("invalid argument: {}", describe(&violations));
-                let details = ErrorDetails::with_bad_request(
-                    violations
-                        .into_iter()
-                        .map(|v| tonic_types::FieldViolation::new(v.field, v.description))
-                        .collect::<Vec<_>>(),
-                );
-                Status::with_error_details(Code::InvalidArgument, message, details)
+                for v in violations {
+                    details.add_bad_request_violation(v.field, v.description);
+                }
+                (Code::InvalidArgument, message)
             }
-            ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
-            ApiError::AlreadyExists(m) => Status::already_exists(m),
-            ApiError::FailedPrecondition(m) => Status::failed_precondition(m),
-            ApiError::PermissionDenied(m) => Status::permission_denied(m),
-            ApiError::Unauthenticated(m) => Status::unauthenticated(m),
-            ApiError::Aborted(m) => Status::aborted(m),
-            ApiError::Unavailable(m) => Status::unavailable(m),
+            ApiError::NotFound(what) => (Code::NotFound, format!("{what} not found")),
+            ApiError::AlreadyExists(m) => (Code::AlreadyExists, m),
+            ApiError::FailedPrecondition(m) => {
+                details.add_precondition_failure_violation("STATE", "", m.clone());
+                (Code::FailedPrecondition, m)
+            }
+            ApiError::PermissionDenied(m) => (Code::PermissionDenied, m),
+            ApiError::Unauthenticated(m) => (Code::Unauthenticated, m),
+            ApiError::Aborted(m) => (Code::Aborted, m),
+            ApiError::Unavailable(m) => (Code::Unavailable, m),
+            ApiError::ResourceExhausted(m) => (Code::ResourceExhausted, m),
             ApiError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
-                Status::internal("internal error")
+                (Code::Internal, "internal error".to_owned())
             }
-        }
+        };
+        Status::with_error_details(code, message, details)
     }
 }
 
@@ -181,5 +222,44 @@ mod tests {
             ApiError::internal(anyhow::anyhow!("secret 110105194912310021")).into();
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("1101"));
+    }
+
+    #[test]
+    fn every_status_names_its_reason_and_retryable_ones_say_when() {
+        let cases: Vec<(ApiError, &str, bool)> = vec![
+            (ApiError::invalid("f", "bad"), "FIELD_INVALID", false),
+            (ApiError::NotFound("claim".into()), "NOT_FOUND", false),
+            (
+                ApiError::FailedPrecondition("decided".into()),
+                "STATE_CONFLICT",
+                false,
+            ),
+            (
+                ApiError::PermissionDenied("no".into()),
+                "OUT_OF_SCOPE",
+                false,
+            ),
+            (ApiError::Aborted("raced".into()), "LOST_RACE", true),
+            (
+                ApiError::Unavailable("db".into()),
+                "DEPENDENCY_UNAVAILABLE",
+                true,
+            ),
+            (ApiError::internal(anyhow::anyhow!("x")), "INTERNAL", false),
+        ];
+        for (err, reason, retry) in cases {
+            let status: Status = err.into();
+            let details = status.get_error_details();
+            let info = details.error_info().expect("ErrorInfo on every status");
+            assert_eq!(
+                (info.reason.as_str(), info.domain.as_str()),
+                (reason, ERROR_DOMAIN)
+            );
+            assert_eq!(details.retry_info().is_some(), retry, "{reason}");
+        }
+        let conflict: Status = ApiError::FailedPrecondition("already decided".into()).into();
+        let failure = conflict.get_error_details();
+        let violations = &failure.precondition_failure().unwrap().violations;
+        assert_eq!(violations[0].description, "already decided");
     }
 }

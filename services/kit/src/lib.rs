@@ -11,6 +11,7 @@ pub mod db;
 pub mod envelope;
 pub mod error;
 pub mod feed;
+pub mod grpc_edge;
 pub mod idempotency;
 pub mod kafka;
 pub mod migrations;

@@ -43,6 +43,8 @@ pub struct Service {
     relay: Relay,
     consumers: Vec<JoinHandle<()>>,
     descriptor_sets: Vec<&'static [u8]>,
+    /// The gRPC services this port serves, as reflection and health name them.
+    advertised: Vec<&'static str>,
 }
 
 impl Service {
@@ -71,6 +73,7 @@ impl Service {
             relay,
             consumers: Vec::new(),
             descriptor_sets: vec![gigshield_proto::FILE_DESCRIPTOR_SET],
+            advertised: Vec::new(),
             config,
         })
     }
@@ -108,6 +111,13 @@ impl Service {
             crate::kafka::ensure_topics(&self.config.kafka, topics).await?;
         }
         Ok(())
+    }
+
+    /// Names a gRPC service this port serves (the generated `SERVICE_NAME`): reflection lists
+    /// only the named services (plus health and reflection; without a name, every service in
+    /// the descriptor sets), and health answers for each name.
+    pub fn advertise(&mut self, service_name: &'static str) {
+        self.advertised.push(service_name);
     }
 
     /// Serves an extra descriptor set through reflection (services outside `gigshield-proto`).
@@ -158,6 +168,7 @@ impl Service {
             relay,
             consumers,
             descriptor_sets,
+            advertised,
             ..
         } = self;
         let (reporter, health_service) = tonic_health::server::health_reporter();
@@ -169,6 +180,7 @@ impl Service {
             .await;
         let health_task = tokio::spawn(watch_dependencies(
             reporter.clone(),
+            advertised.clone(),
             db.clone(),
             config.clone(),
             shutdown.clone(),
@@ -177,20 +189,47 @@ impl Service {
         let relay_stop = CancellationToken::new();
         let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
 
-        let mut reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
-        for set in descriptor_sets {
-            reflection = reflection.register_encoded_file_descriptor_set(set);
-        }
-        let reflection = reflection.build_v1()?;
+        let reflection = |builder: tonic_reflection::server::Builder<'static>, itself: &str| {
+            let mut builder = builder
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                // `google.rpc.BadRequest` and friends: clients decode the error details.
+                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET);
+            for set in &descriptor_sets {
+                builder = builder.register_encoded_file_descriptor_set(set);
+            }
+            if !advertised.is_empty() {
+                builder = builder
+                    .with_service_name("grpc.health.v1.Health")
+                    .with_service_name(itself);
+                for name in &advertised {
+                    builder = builder.with_service_name(*name);
+                }
+            }
+            builder
+        };
+        let configure = tonic_reflection::server::Builder::configure;
+        let reflection_v1 =
+            reflection(configure(), "grpc.reflection.v1.ServerReflection").build_v1()?;
+        // Older grpcurl, Postman and many IDEs speak only v1alpha.
+        let reflection_v1alpha =
+            reflection(configure(), "grpc.reflection.v1alpha.ServerReflection").build_v1alpha()?;
 
         tracing::info!(service = %config.service_name, addr = %listener.local_addr()?, "serving gRPC");
         let stop = shutdown.clone();
+        let limits = &config.grpc;
         let served = tonic::transport::Server::builder()
+            .timeout(limits.request_timeout)
+            .concurrency_limit_per_connection(limits.concurrency_per_connection)
+            .max_concurrent_streams(limits.max_concurrent_streams)
+            .http2_keepalive_interval(Some(limits.keepalive))
+            .tcp_keepalive(Some(limits.keepalive))
+            .max_connection_age(limits.max_connection_age)
+            .layer(crate::grpc_edge::CallerFaultStatus)
             .trace_fn(crate::telemetry::grpc_request_span)
             .add_routes(routes)
             .add_service(health_service)
-            .add_service(reflection)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
                 stop.cancelled().await;
                 reporter
@@ -221,9 +260,11 @@ impl Service {
     }
 }
 
-/// Readiness: SERVING only while both the database and Kafka answer.
+/// Readiness: SERVING only while both the database and Kafka answer, for the overall status
+/// and for each advertised service name.
 async fn watch_dependencies(
     reporter: HealthReporter,
+    advertised: Vec<&'static str>,
     db: DatabaseConnection,
     config: KitConfig,
     shutdown: CancellationToken,
@@ -240,6 +281,9 @@ async fn watch_dependencies(
             ServingStatus::NotServing
         };
         reporter.set_service_status("", status).await;
+        for name in &advertised {
+            reporter.set_service_status(*name, status).await;
+        }
         tokio::select! {
             _ = tokio::time::sleep(HEALTH_INTERVAL) => {}
             _ = shutdown.cancelled() => return,

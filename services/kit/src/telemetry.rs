@@ -61,7 +61,11 @@ pub fn init(service_name: &str, cfg: &TelemetryConfig) -> anyhow::Result<Telemet
             .json()
             .with_current_span(false)
             .boxed(),
-        LogFormat::Text => tracing_subscriber::fmt::layer().with_target(true).boxed(),
+        // Colour codes only on a terminal: log files and collectors get plain text.
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_target(true)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .boxed(),
     };
     let _already_installed = tracing_subscriber::registry()
         .with(filter)
@@ -75,9 +79,47 @@ pub fn init(service_name: &str, cfg: &TelemetryConfig) -> anyhow::Result<Telemet
 pub fn install_metrics(addr: SocketAddr) -> anyhow::Result<()> {
     metrics_exporter_prometheus::PrometheusBuilder::new()
         .with_http_listener(addr)
+        // Real histograms (`_bucket` series), not summaries: quantiles aggregate over pods.
+        .set_buckets(LATENCY_BUCKETS)?
         .install()?;
+    describe_metrics();
     Ok(())
 }
+
+/// Seconds, from a millisecond to half a minute.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// HELP text for every metric the kit records, and the build's identity.
+fn describe_metrics() {
+    metrics::describe_histogram!(
+        RPC_SERVER_DURATION,
+        metrics::Unit::Seconds,
+        "gRPC calls served, from request to the answer's start, by service, method and status code"
+    );
+    metrics::describe_counter!(
+        "consumer_events_total",
+        "Kafka events a consumer handled, by consumer and outcome (applied, duplicate, rejected)"
+    );
+    metrics::describe_histogram!(
+        "outbox_publish_lag_seconds",
+        metrics::Unit::Seconds,
+        "Time from an outbox row's commit to the broker's acknowledgement"
+    );
+    metrics::describe_counter!(
+        "outbox_published_total",
+        "Outbox rows the relay published to Kafka"
+    );
+    metrics::describe_gauge!(
+        "gigshield_build_info",
+        "Always 1; the labels name the running build"
+    );
+    metrics::gauge!("gigshield_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+}
+
+/// The per-call histogram (OpenTelemetry's `rpc.server.duration`, in seconds).
+pub const RPC_SERVER_DURATION: &str = "rpc_server_duration_seconds";
 
 /// The W3C `traceparent` of the current span, to store beside an outbox row or send onward.
 pub fn current_traceparent() -> Option<String> {

@@ -21,14 +21,27 @@ pub fn uuid(field: &str, value: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(value).map_err(|_| ApiError::invalid(field, "must be a UUID"))
 }
 
+/// The range protobuf's `Timestamp` defines: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+/// Bounding every instant here keeps arithmetic on it (a day's margin, a month's end) from
+/// overflowing anywhere behind the API.
+const MIN_TIMESTAMP_SECONDS: i64 = -62_135_596_800;
+const MAX_TIMESTAMP_SECONDS: i64 = 253_402_300_799;
+
 /// An optional timestamp field; `None` when unset.
 pub fn datetime(field: &str, value: Option<&Timestamp>) -> Result<Option<DateTime<Utc>>, ApiError> {
     value
         .map(|t| {
-            u32::try_from(t.nanos)
-                .ok()
+            (MIN_TIMESTAMP_SECONDS..=MAX_TIMESTAMP_SECONDS)
+                .contains(&t.seconds)
+                .then_some(t)
+                .and_then(|t| u32::try_from(t.nanos).ok().filter(|n| *n < 1_000_000_000))
                 .and_then(|nanos| DateTime::from_timestamp(t.seconds, nanos))
-                .ok_or_else(|| ApiError::invalid(field, "is not a valid timestamp"))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        field,
+                        "is not a valid timestamp (0001-01-01 to 9999-12-31, nanos below 10^9)",
+                    )
+                })
         })
         .transpose()
 }
@@ -36,6 +49,24 @@ pub fn datetime(field: &str, value: Option<&Timestamp>) -> Result<Option<DateTim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_outside_protobufs_range_are_refused() {
+        let at = |seconds, nanos| datetime("at", Some(&Timestamp { seconds, nanos }));
+        assert!(at(0, 0).unwrap().is_some());
+        assert!(at(MAX_TIMESTAMP_SECONDS, 999_999_999).is_ok());
+        assert!(at(MIN_TIMESTAMP_SECONDS, 0).is_ok());
+        for (seconds, nanos) in [
+            (MAX_TIMESTAMP_SECONDS + 1, 0),
+            (MIN_TIMESTAMP_SECONDS - 1, 0),
+            (i64::MAX, 0),
+            (i64::MIN, 0),
+            (0, -1),
+            (0, 1_000_000_000),
+        ] {
+            assert!(at(seconds, nanos).is_err(), "{seconds} {nanos}");
+        }
+    }
 
     #[test]
     fn round_trips_and_names_fields() {

@@ -5,6 +5,7 @@
 
 mod benefits;
 mod claims_flow;
+mod edges;
 mod personal_data;
 mod premium_flow;
 mod stack;

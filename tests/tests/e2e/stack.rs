@@ -20,6 +20,8 @@ pub struct Process {
     pub channel: Channel,
     /// `http://127.0.0.1:<port>`, for services that call this one.
     pub addr: String,
+    /// Where Prometheus would scrape `/metrics`.
+    pub metrics_addr: std::net::SocketAddr,
     child: Child,
     log: PathBuf,
     db: TestDatabase,
@@ -93,11 +95,13 @@ pub async fn start_with(
 ) -> Process {
     let db = TestDatabase::postgres().await;
     let port = free_port();
+    let metrics_addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
     let log = logs.path().join(format!("{name}.log"));
     let mut child = Command::new(binary(name))
         .envs(service_env())
         .env("DATABASE_URL", &db.url)
         .env("GRPC_ADDR", format!("127.0.0.1:{port}"))
+        .env("METRICS_ADDR", metrics_addr.to_string())
         .env("KAFKA_SESSION_TIMEOUT_MS", "6000")
         .env("KAFKA_TOPIC_PREFIX", prefix)
         .env("OUTBOX_POLL_INTERVAL_MS", "20")
@@ -128,6 +132,7 @@ pub async fn start_with(
                     name,
                     channel,
                     addr,
+                    metrics_addr,
                     child,
                     log,
                     db,

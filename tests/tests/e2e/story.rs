@@ -253,6 +253,9 @@ async fn the_scheme_end_to_end() {
         beijing_insurer: Uuid::now_v7(),
         rides_insurer: Uuid::now_v7(),
     };
+    crate::edges::discovery(&world.stack).await;
+    crate::edges::bad_input(&world.stack).await;
+    crate::edges::metrics(&world.stack).await;
     let mut enroll = world.enroll.clone();
 
     // An operator registers a delivery platform and a ride-hailing platform, and routes

@@ -41,6 +41,8 @@ pub struct Settings {
     pub benefits: Arc<BenefitParameters>,
     /// How often WatchClaims looks for events of other replicas.
     pub watch_poll: Duration,
+    /// WatchClaims streams one replica serves at once.
+    pub max_watch_streams: usize,
     pub stream: StreamNotifier,
     /// Ends open WatchClaims streams on shutdown: the server's graceful stop waits for every
     /// open call, and a stream otherwise never ends by itself.
@@ -52,15 +54,19 @@ pub struct ClaimsApi {
     settings: Settings,
     /// The shipped parameters with the operators' figures over them.
     book: BenefitBook,
+    /// Permits for open WatchClaims streams.
+    watchers: Arc<tokio::sync::Semaphore>,
 }
 
 impl ClaimsApi {
     pub fn new(writer: Writer, settings: Settings) -> Self {
         let book = BenefitBook::new(settings.benefits.clone());
+        let watchers = Arc::new(tokio::sync::Semaphore::new(settings.max_watch_streams));
         Self {
             writer,
             settings,
             book,
+            watchers,
         }
     }
 

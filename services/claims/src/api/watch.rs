@@ -43,12 +43,21 @@ impl ClaimsApi {
         // The table admits only insurers and their adjusters: the stream is theirs.
         let insurer = caller.principal.role.insurer();
         let mut last = resume_after(&req.resume_token)?;
+        // Each stream holds a task and a database connection between polls: bounded.
+        let permit = self.watchers.clone().try_acquire_owned().map_err(|_| {
+            ApiError::ResourceExhausted(format!(
+                "this replica serves {} WatchClaims streams already; retry later or resume \
+                 on another replica",
+                self.settings.max_watch_streams
+            ))
+        })?;
         let (tx, rx) = mpsc::channel(BATCH as usize);
         let db = self.db().clone();
         let notifier = self.settings.stream.clone();
         let poll = self.settings.watch_poll;
         let shutdown = self.settings.shutdown.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             loop {
                 // Registered before the query, so a commit between query and wait still wakes.
                 let woken = notifier.notified();

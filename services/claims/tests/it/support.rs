@@ -38,6 +38,9 @@ use uuid::Uuid;
 
 pub use gigshield_kit::testing::violated_fields;
 
+/// WatchClaims streams the test service serves at once.
+pub const MAX_WATCH_STREAMS: usize = 4;
+
 pub struct TestApp {
     pub client: ClaimsServiceClient<Channel>,
     pub premium: PremiumServiceClient<Channel>,
@@ -131,6 +134,7 @@ impl TestApp {
                 vault: service.vault(),
                 benefits: std::sync::Arc::new(BenefitParameters::embedded().unwrap()),
                 watch_poll: Duration::from_millis(100),
+                max_watch_streams: MAX_WATCH_STREAMS,
                 stream,
                 shutdown: service.shutdown.clone(),
             },

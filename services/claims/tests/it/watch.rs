@@ -164,3 +164,52 @@ async fn the_stream_resumes_without_gap_or_duplicate() {
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
     app.stop().await;
 }
+
+/// A replica serves a bounded number of streams; beyond it the caller is told to come back
+/// (`RESOURCE_EXHAUSTED`, with `RetryInfo`), and a closed stream frees its place.
+#[tokio::test]
+async fn streams_are_bounded_per_replica() {
+    let mut app = TestApp::spawn().await;
+    let role = app.insurer_role();
+    let mut open = Vec::new();
+    for _ in 0..MAX_WATCH_STREAMS {
+        open.push(
+            app.client
+                .watch_claims(as_(&role, pb::WatchClaimsRequest::default()))
+                .await
+                .expect("within the limit")
+                .into_inner(),
+        );
+    }
+    let refused = app
+        .client
+        .watch_claims(as_(&role, pb::WatchClaimsRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+    let details = tonic_types::StatusExt::get_error_details(&refused);
+    assert_eq!(details.error_info().unwrap().reason, "LIMIT_REACHED");
+    assert!(details.retry_info().is_some());
+
+    drop(open.pop());
+    let mut reopened = None;
+    for _ in 0..100 {
+        match app
+            .client
+            .watch_claims(as_(&role, pb::WatchClaimsRequest::default()))
+            .await
+        {
+            Ok(stream) => {
+                reopened = Some(stream);
+                break;
+            }
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+                // The freed stream's task notices the closed client at its next poll.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    assert!(reopened.is_some(), "a closed stream frees its place");
+    app.stop().await;
+}

@@ -118,6 +118,9 @@ pub struct Progress {
     done: AtomicU64,
     started: Instant,
     last_draw: std::sync::Mutex<Instant>,
+    /// On a terminal the bar redraws in place; into a file or pipe only the final line is
+    /// written (no carriage-return frames in logs).
+    live: bool,
 }
 
 impl Progress {
@@ -128,13 +131,19 @@ impl Progress {
             done: AtomicU64::new(0),
             started: Instant::now(),
             last_draw: std::sync::Mutex::new(Instant::now() - Duration::from_secs(1)),
+            live: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         });
-        progress.draw(0);
+        if progress.live {
+            progress.draw(0);
+        }
         progress
     }
 
     pub fn add(&self, n: u64) {
         let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        if !self.live {
+            return;
+        }
         let mut last = self.last_draw.lock().expect("progress lock");
         if last.elapsed() >= Duration::from_millis(200) {
             *last = Instant::now();
@@ -153,7 +162,8 @@ impl Progress {
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r  {:<28} [{}{}] {done:>8}/{:<8} {rate:>8.0}/s {secs:>6.1}s",
+            "{}  {:<28} [{}{}] {done:>8}/{:<8} {rate:>8.0}/s {secs:>6.1}s",
+            if self.live { "\r" } else { "" },
             self.label,
             "#".repeat(filled as usize),
             "-".repeat((WIDTH - filled) as usize),

@@ -135,7 +135,12 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         Ok(outcome) => {
             println!(
                 "{}",
-                summary::render(&outcome, &stack.info(), started.elapsed())
+                summary::render(
+                    &outcome,
+                    &stack.info(),
+                    started.elapsed(),
+                    args.keep_running
+                )
             );
             if args.keep_running {
                 println!("{}", summary::running(&stack.info()));

@@ -52,7 +52,9 @@ fn percentiles(samples: &[Duration]) -> String {
     }
 }
 
-pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration) -> String {
+/// `still_running`: the services stay up after the demo (`--keep-running`), so the closing
+/// hints may name their ports.
+pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration, still_running: bool) -> String {
     let mut s = String::new();
     let month = o.month.to_string();
     let _ = writeln!(s, "\n== gigshield demo: {month}, Shenzhen ==\n");
@@ -211,7 +213,7 @@ pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration) -> String {
             let _ = writeln!(s, "  - {f}");
         }
     }
-    let _ = writeln!(s, "{}", where_next(stack, o));
+    let _ = writeln!(s, "{}", where_next(stack, o, still_running));
     s
 }
 
@@ -225,9 +227,16 @@ fn join(map: &BTreeMap<String, u64>) -> String {
         .join(", ")
 }
 
-fn where_next(stack: &StackInfo, o: &Outcome) -> String {
+fn where_next(stack: &StackInfo, o: &Outcome, still_running: bool) -> String {
     let mut s = String::new();
     let cfg = &stack.config;
+    if !still_running {
+        let _ = writeln!(
+            s,
+            "\nWhere to look next (the services have stopped; `make demo ARGS=--keep-running` keeps them up, with grpcurl hints for their ports):"
+        );
+        return persisted(s, cfg);
+    }
     let platform = o
         .tally
         .platform_ids
@@ -236,7 +245,7 @@ fn where_next(stack: &StackInfo, o: &Outcome) -> String {
         .unwrap_or_default();
     let _ = writeln!(
         s,
-        "\nWhere to look next (reflection is on; --keep-running keeps the services up):"
+        "\nWhere to look next (the services are still up; reflection is on):"
     );
     let _ = writeln!(
         s,
@@ -255,6 +264,11 @@ fn where_next(stack: &StackInfo, o: &Outcome) -> String {
         "  grpcurl -plaintext {} list   # every service lists itself",
         stack.addr("enrollment").trim_start_matches("http://")
     );
+    persisted(s, cfg)
+}
+
+/// What outlives the services: topics, databases, logs.
+fn persisted(mut s: String, cfg: &crate::stack::StackConfig) -> String {
     let _ = writeln!(
         s,
         "  topics: {}",

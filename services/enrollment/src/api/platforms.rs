@@ -255,6 +255,14 @@ impl EnrollmentApi {
                 "reason",
                 "is required: say which authority confirmed the code",
             );
+        } else if req.reason.chars().count() > crate::domain::delegation::MAX_REASON_CHARS {
+            v.add(
+                "reason",
+                format!(
+                    "must not be longer than {} characters",
+                    crate::domain::delegation::MAX_REASON_CHARS
+                ),
+            );
         }
         v.into_result()?;
         let row = credit_code_exception::Model {

@@ -61,6 +61,15 @@ pub fn effective_instant(
             "only operators date a deregistration; a platform's takes effect when received",
         ));
     }
+    if req.reason.chars().count() > super::delegation::MAX_REASON_CHARS {
+        return Err(invalid(
+            "reason",
+            format!(
+                "must not be longer than {} characters",
+                super::delegation::MAX_REASON_CHARS
+            ),
+        ));
+    }
     let at = req.effective_at.unwrap_or(now);
     if at > now + clock_skew {
         return Err(invalid("effective_at", "must not be in the future"));

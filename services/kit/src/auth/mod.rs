@@ -240,10 +240,9 @@ impl AuthInterceptor {
 
 impl tonic::service::Interceptor for AuthInterceptor {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let header = request
-            .metadata()
-            .get("authorization")
-            .ok_or_else(|| Status::unauthenticated("missing bearer token"))?;
+        let header = request.metadata().get("authorization").ok_or_else(|| {
+            Status::from(ApiError::Unauthenticated("missing bearer token".into()))
+        })?;
         let token = header
             .to_str()
             .ok()
@@ -251,7 +250,11 @@ impl tonic::service::Interceptor for AuthInterceptor {
                 v.strip_prefix("Bearer ")
                     .or_else(|| v.strip_prefix("bearer "))
             })
-            .ok_or_else(|| Status::unauthenticated("authorization must be `Bearer <token>`"))?;
+            .ok_or_else(|| {
+                Status::from(ApiError::Unauthenticated(
+                    "authorization must be `Bearer <token>`".into(),
+                ))
+            })?;
         let principal = self.verifier.verify(token.trim()).map_err(Status::from)?;
         request.extensions_mut().insert(principal);
         Ok(request)

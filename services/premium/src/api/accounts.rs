@@ -19,6 +19,9 @@ use crate::store::payment;
 use crate::store::queries::{self, DeclarationFilter};
 
 const MAX_REFERENCE_CHARS: usize = 128;
+/// The largest single payment: 10^14 fen, a trillion yuan — far above any platform's month,
+/// and low enough that balances summed over every payment of a platform stay inside `i64`.
+const MAX_PAYMENT_FEN: i64 = 100_000_000_000_000;
 
 impl PremiumApi {
     /// Declarations, payments and their settlement for each platform.
@@ -91,8 +94,11 @@ impl PremiumApi {
                 format!("longer than {MAX_REFERENCE_CHARS} characters"),
             );
         }
-        if req.amount_fen <= 0 {
-            v.add("amount_fen", "must be positive");
+        if !(1..=MAX_PAYMENT_FEN).contains(&req.amount_fen) {
+            v.add(
+                "amount_fen",
+                format!("must be positive and at most {MAX_PAYMENT_FEN} fen"),
+            );
         }
         let received_at = match wire::datetime("received_at", req.received_at.as_ref()) {
             Ok(at) => at.map(|at| at.trunc_subsecs(6)),

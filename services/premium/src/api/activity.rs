@@ -30,16 +30,15 @@ impl PremiumApi {
         }
         let at = wire::datetime("at", req.at.as_ref())?
             .ok_or_else(|| ApiError::invalid("at", "is required"))?;
-        let margin = match req.margin {
-            None => Duration::zero(),
-            Some(d) => Duration::seconds(d.seconds) + Duration::nanoseconds(i64::from(d.nanos)),
-        };
-        if margin < Duration::zero() || margin > Duration::hours(MAX_MARGIN_HOURS) {
-            return Err(ApiError::invalid(
-                "margin",
-                format!("must be between 0 and {MAX_MARGIN_HOURS} hours"),
-            ));
-        }
+        let margin = req
+            .margin
+            .map_or(Some(Duration::zero()), |d| margin(d.seconds, d.nanos))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "margin",
+                    format!("must be between 0 and {MAX_MARGIN_HOURS} hours"),
+                )
+            })?;
         let from = earliest_acceptance(at, margin, self.settings.max_order_span);
         let rows = queries::orders_of_person(self.db(), person_id, from, at + margin).await?;
         // An agency sees the orders taken in its area.
@@ -55,5 +54,36 @@ impl PremiumApi {
                 .map(views::activity)
                 .collect(),
         })
+    }
+}
+
+/// A margin within `0..=MAX_MARGIN_HOURS`, checked before any arithmetic (a protobuf
+/// `Duration` may carry up to ±10,000 years).
+fn margin(seconds: i64, nanos: i32) -> Option<Duration> {
+    let limit = MAX_MARGIN_HOURS * 3600;
+    if !(0..=limit).contains(&seconds) || !(0..1_000_000_000).contains(&nanos) {
+        return None;
+    }
+    let margin = Duration::seconds(seconds) + Duration::nanoseconds(i64::from(nanos));
+    (margin <= Duration::hours(MAX_MARGIN_HOURS)).then_some(margin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margins_are_checked_before_any_arithmetic() {
+        assert_eq!(margin(600, 0), Some(Duration::minutes(10)));
+        assert_eq!(margin(24 * 3600, 0), Some(Duration::hours(24)));
+        for (seconds, nanos) in [
+            (24 * 3600, 1),
+            (i64::MAX, 0),
+            (i64::MIN, 0),
+            (-1, 0),
+            (0, -5),
+        ] {
+            assert_eq!(margin(seconds, nanos), None, "{seconds} {nanos}");
+        }
     }
 }
