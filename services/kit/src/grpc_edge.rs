@@ -57,6 +57,7 @@ where
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("0")
                 .to_owned();
+            crate::telemetry::record_grpc_status(&code);
             metrics::histogram!(
                 crate::telemetry::RPC_SERVER_DURATION,
                 "rpc_service" => service,

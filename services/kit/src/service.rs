@@ -260,6 +260,24 @@ impl Service {
     }
 }
 
+/// The outbox backlog and the connection pool, every health round.
+async fn record_gauges(db: &DatabaseConnection) {
+    match crate::outbox::backlog(db, chrono::Utc::now()).await {
+        Ok((rows, oldest)) => {
+            metrics::gauge!("outbox_backlog_rows").set(rows as f64);
+            metrics::gauge!("outbox_oldest_unsent_seconds").set(oldest);
+        }
+        Err(err) => tracing::warn!(error = %err, "outbox backlog not read"),
+    }
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let pool = db.get_postgres_connection_pool();
+        let idle = pool.num_idle() as f64;
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
+        metrics::gauge!("db_pool_connections", "state" => "in_use")
+            .set(f64::from(pool.size()) - idle);
+    }
+}
+
 /// Readiness: SERVING only while both the database and Kafka answer, for the overall status
 /// and for each advertised service name.
 async fn watch_dependencies(
@@ -283,6 +301,9 @@ async fn watch_dependencies(
         reporter.set_service_status("", status).await;
         for name in &advertised {
             reporter.set_service_status(*name, status).await;
+        }
+        if db_ok {
+            record_gauges(&db).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(HEALTH_INTERVAL) => {}

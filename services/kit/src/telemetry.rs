@@ -112,6 +112,19 @@ fn describe_metrics() {
         "Outbox rows the relay published to Kafka"
     );
     metrics::describe_gauge!(
+        "outbox_backlog_rows",
+        "Outbox rows not yet published (read every health round, 5 s)"
+    );
+    metrics::describe_gauge!(
+        "outbox_oldest_unsent_seconds",
+        metrics::Unit::Seconds,
+        "Age of the oldest outbox row not yet published; 0 when none"
+    );
+    metrics::describe_gauge!(
+        "db_pool_connections",
+        "Database connections of the pool, by state (idle, in_use)"
+    );
+    metrics::describe_gauge!(
         "gigshield_build_info",
         "Always 1; the labels name the running build"
     );
@@ -140,12 +153,22 @@ pub fn set_remote_parent(span: &Span, traceparent: Option<&str>) {
 }
 
 /// The server span of one gRPC request, parented on the caller's `traceparent` if any.
+///
+/// Named after the method (`gigshield.claims.v1.ClaimsService/GetClaim`), with the semantic
+/// conventions' `rpc.service` / `rpc.method`; the edge layer records the status code and marks
+/// errors (`otel.status_code`), see [`record_grpc_status`].
 pub fn grpc_request_span(request: &http::Request<()>) -> Span {
+    let path = request.uri().path().trim_start_matches('/');
+    let (service, method) = path.split_once('/').unwrap_or(("", path));
     let span = tracing::info_span!(
         "grpc.request",
+        otel.name = %path,
         otel.kind = "server",
         rpc.system = "grpc",
-        rpc.method = %request.uri().path(),
+        rpc.service = %service,
+        rpc.method = %method,
+        rpc.grpc.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
     );
     let parent = request
         .headers()
@@ -153,6 +176,17 @@ pub fn grpc_request_span(request: &http::Request<()>) -> Span {
         .and_then(|v| v.to_str().ok());
     set_remote_parent(&span, parent);
     span
+}
+
+/// Records a call's gRPC status code on the current (server) span; codes the server is
+/// responsible for (`UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`,
+/// `UNAVAILABLE`, `DATA_LOSS`) mark the span as an error, as the conventions say for servers.
+pub fn record_grpc_status(code: &str) {
+    let span = Span::current();
+    span.record("rpc.grpc.status_code", code);
+    if matches!(code, "2" | "4" | "12" | "13" | "14" | "15") {
+        span.record("otel.status_code", "ERROR");
+    }
 }
 
 /// A client interceptor that forwards the current trace context on outgoing gRPC calls.

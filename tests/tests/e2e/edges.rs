@@ -288,6 +288,9 @@ pub async fn metrics(stack: &Stack) {
         "rpc_grpc_status_code=\"8\"",
         "gigshield_build_info{version=",
         "# HELP consumer_events_total ",
+        "# TYPE outbox_backlog_rows gauge",
+        "outbox_oldest_unsent_seconds ",
+        "db_pool_connections{state=\"in_use\"}",
     ] {
         assert!(
             text.contains(needle),

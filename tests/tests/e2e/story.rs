@@ -621,12 +621,22 @@ async fn the_scheme_end_to_end() {
         Some(vec!["ClaimOpened", "ClaimRouted"]),
         "the other insurer's claim is on the topic"
     );
+    // The topic also carries the benefit figures operators add (not claim events).
+    let (figures, claim_records): (Vec<_>, Vec<_>) =
+        records.iter().partition(|r| r.key == "benefit-parameters");
     assert!(
-        records
+        claim_records
             .iter()
             .all(|r| watch::decode(&r.ce_type, &r.payload).is_some()),
-        "every claims.events.v1 message decodes as its ce_type"
+        "every claim event on claims.events.v1 decodes as its ce_type"
     );
+    assert!(figures.iter().all(|r| {
+        r.ce_type == "gigshield.events.v1.BenefitFigureAdded"
+            && <gigshield_proto::events::BenefitFigureAdded as prost::Message>::decode(
+                r.payload.as_slice(),
+            )
+            .is_ok_and(|e| e.entry.is_some())
+    }));
     assert!(
         !records.iter().any(|r| r
             .payload

@@ -88,6 +88,11 @@ pub fn decode(ce_type: &str, payload: &[u8]) -> Option<Event> {
         "PayoutIssued" => Event::PayoutIssued(d::<events::PayoutIssued>(payload)?),
         "AppealFiled" => Event::AppealFiled(d::<events::AppealFiled>(payload)?),
         "AppealDecided" => Event::AppealDecided(d::<events::AppealDecided>(payload)?),
+        "ClaimWithdrawn" => Event::ClaimWithdrawn(d::<events::ClaimWithdrawn>(payload)?),
+        "ClaimOverdue" => Event::ClaimOverdue(d::<events::ClaimOverdue>(payload)?),
+        "ClaimAwaitingParameters" => {
+            Event::ClaimAwaitingParameters(d::<events::ClaimAwaitingParameters>(payload)?)
+        }
         _ => return None,
     })
 }

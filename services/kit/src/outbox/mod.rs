@@ -121,6 +121,30 @@ impl OutboxNotifier {
     }
 }
 
+/// The rows not yet published and the age of the oldest, in seconds (0 when none): the
+/// outbox's backlog, for the `outbox_backlog_rows` and `outbox_oldest_unsent_seconds` gauges.
+/// Uses the partial index on unsent rows.
+pub async fn backlog(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(i64, f64), DbErr> {
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE sent_at IS NULL",
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok((0, 0.0));
+    };
+    let n: i64 = row.try_get("", "n")?;
+    let oldest: Option<chrono::DateTime<chrono::Utc>> = row.try_get("", "oldest")?;
+    let age = oldest.map_or(0.0, |at| {
+        (now - at).num_milliseconds().max(0) as f64 / 1000.0
+    });
+    Ok((n, age))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
