@@ -641,3 +641,15 @@ pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
         .map(|b| b.field_violations.iter().map(|f| f.field.clone()).collect())
         .unwrap_or_default()
 }
+
+/// A request carrying a bearer token for `role`.
+pub fn as_<T>(role: &crate::Role, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", token(role))
+            .parse()
+            .expect("a token is a header value"),
+    );
+    request
+}

@@ -6,9 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use gigshield_kit::Role;
-use gigshield_kit::testing::{
-    TestDatabase, dev_service_signing_key, kafka_bootstrap, service_env, token,
-};
+use gigshield_kit::testing::{TestDatabase, dev_service_signing_key, kafka_bootstrap, service_env};
 use tokio::process::{Child, Command};
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
@@ -149,15 +147,7 @@ pub async fn start_with(
     }
 }
 
-/// A request with a development token for `role`.
-pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", token(role)).parse().unwrap(),
-    );
-    request
-}
+pub use gigshield_kit::testing::as_;
 
 /// Retries `attempt` every 200 ms until it succeeds or `timeout` passes (consumers catch up
 /// asynchronously); returns the last error otherwise.

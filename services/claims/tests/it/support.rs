@@ -15,7 +15,7 @@ use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
     Backend, EventPublisher, Served, TestDatabase, claims_service_tokens, kafka_bootstrap,
-    kit_config, new_topic, token,
+    kit_config, new_topic,
 };
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{Role, Service};
@@ -628,15 +628,7 @@ impl TestApp {
     }
 }
 
-/// A request carrying a bearer token for `role`.
-pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", token(role)).parse().unwrap(),
-    );
-    request
-}
+pub use gigshield_kit::testing::as_;
 
 pub fn status(claim: &pb::Claim) -> pb::ClaimStatus {
     pb::ClaimStatus::try_from(claim.status).unwrap()

@@ -1,7 +1,7 @@
 //! Deterministic synthetic people and platforms: valid identifiers, plausible names, no real
 //! person. The same index always gives the same person, so runs are repeatable.
 
-use gigshield_enrollment::domain::{credit_code, resident_id};
+use gigshield_scheme::identifiers::{credit_code, resident_id};
 
 const REGIONS: [&str; 8] = [
     "110105", "310104", "440305", "320102", "510107", "500103", "460105", "330106",
@@ -55,8 +55,8 @@ pub fn credit_code(index: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gigshield_enrollment::domain::credit_code::CreditCode;
-    use gigshield_enrollment::domain::resident_id::ResidentId;
+    use gigshield_scheme::identifiers::credit_code::CreditCode;
+    use gigshield_scheme::identifiers::resident_id::ResidentId;
 
     #[test]
     fn synthetic_identifiers_are_valid_and_distinct() {

@@ -4,7 +4,7 @@
 
 pub mod access;
 pub mod contact;
-pub mod credit_code;
+pub use gigshield_scheme::identifiers::credit_code;
 pub mod dated_start;
 pub mod delegation;
 pub mod deregistration;
@@ -13,4 +13,4 @@ pub mod industry;
 pub mod matching;
 pub mod platform;
 pub mod registration;
-pub mod resident_id;
+pub use gigshield_scheme::identifiers::resident_id;

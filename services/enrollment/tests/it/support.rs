@@ -8,7 +8,7 @@ use gigshield_enrollment::domain::resident_id::check_character;
 use gigshield_enrollment::store::Migrator;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, token,
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic,
 };
 use gigshield_kit::{Role, Service};
 use gigshield_proto::common::Industry;
@@ -149,15 +149,7 @@ pub fn worker(person_id: &str) -> Role {
     }
 }
 
-/// A request carrying a bearer token for `role`.
-pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", token(role)).parse().unwrap(),
-    );
-    request
-}
+pub use gigshield_kit::testing::as_;
 
 /// Two valid codes from docs/domain.md and more built with the GB 32100 algorithm.
 pub const CREDIT_CODES: [&str; 2] = ["91350100M000100Y43", "91110000600037341L"];

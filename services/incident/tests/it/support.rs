@@ -11,7 +11,7 @@ use gigshield_incident::domain::facts::FactRules;
 use gigshield_incident::store::Migrator;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic, token,
+    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic,
 };
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{Role, Service};
@@ -394,15 +394,7 @@ impl Enrollment {
     }
 }
 
-/// A request carrying a bearer token for `role`.
-pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", token(role)).parse().unwrap(),
-    );
-    request
-}
+pub use gigshield_kit::testing::as_;
 
 pub fn hours_ago(hours: i64) -> DateTime<Utc> {
     Utc::now() - TimeDelta::hours(hours)

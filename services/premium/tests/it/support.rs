@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, token,
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic,
 };
 use gigshield_kit::{Role, Service};
 use gigshield_premium::api::{MAX_BATCH, PremiumApi};
@@ -322,15 +322,7 @@ pub fn platform(platform_id: Uuid) -> Role {
     Role::Platform { platform_id }
 }
 
-/// A request carrying a bearer token for `role`.
-pub fn as_<T>(role: &Role, message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", token(role)).parse().unwrap(),
-    );
-    request
-}
+pub use gigshield_kit::testing::as_;
 
 pub fn ts(at: DateTime<Utc>) -> Option<prost_types::Timestamp> {
     Some(gigshield_kit::wire::timestamp(at))

@@ -1,8 +1,8 @@
 //! Resident identity numbers (GB 11643-1999): 6-digit region code, birth date YYYYMMDD,
 //! 3-digit sequence (odd = male), check character.
 
+use crate::region::ProvinceCode;
 use chrono::{Datelike, NaiveDate};
-use gigshield_scheme::region::ProvinceCode;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: &[u8; 11] = b"10X98765432";
@@ -120,7 +120,7 @@ impl ResidentId {
 
     /// First 3 + last 4 (`110***********002X`): neither the district nor the birth date shows.
     pub fn masked(&self) -> String {
-        gigshield_kit::pii::mask(&self.value, 3, 4)
+        super::mask(&self.value, 3, 4)
     }
 
     pub fn region_code(&self) -> &str {
