@@ -95,10 +95,40 @@ pub struct IdempotentConsumer<H> {
     /// Broker-side topic name → the `ce_source` its events must carry.
     sources: std::collections::HashMap<String, String>,
     db: DatabaseConnection,
-    consumer: StreamConsumer,
+    consumer: StreamConsumer<LagContext>,
     handler: H,
     after_commit: Option<CommitHook>,
 }
+
+/// How often librdkafka reports statistics, and so the lag gauge's freshness.
+const LAG_INTERVAL_MS: &str = "15000";
+
+/// Publishes `kafka_consumer_lag` (messages behind the partition's end) per consumer, topic and
+/// partition from librdkafka's statistics; -1 (unknown) is not reported.
+pub struct LagContext {
+    consumer: String,
+}
+
+impl rdkafka::ClientContext for LagContext {
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        for (topic, t) in &statistics.topics {
+            for (partition, p) in &t.partitions {
+                if *partition < 0 || p.consumer_lag < 0 {
+                    continue;
+                }
+                metrics::gauge!(
+                    "kafka_consumer_lag",
+                    "consumer" => self.consumer.clone(),
+                    "topic" => topic.clone(),
+                    "partition" => partition.to_string(),
+                )
+                .set(p.consumer_lag as f64);
+            }
+        }
+    }
+}
+
+impl rdkafka::consumer::ConsumerContext for LagContext {}
 
 impl<H: EventHandler> IdempotentConsumer<H> {
     /// `group_id` names both the Kafka consumer group and this consumer's rows in `inbox`.
@@ -110,7 +140,12 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         handler: H,
     ) -> Result<Self, KafkaError> {
         let group_id = kafka.group(group_id);
-        let consumer: StreamConsumer = crate::kafka::consumer_config(kafka, &group_id).create()?;
+        let consumer: StreamConsumer<LagContext> = crate::kafka::consumer_config(kafka, &group_id)
+            // librdkafka reports each assigned partition's lag in its statistics.
+            .set("statistics.interval.ms", LAG_INTERVAL_MS)
+            .create_with_context(LagContext {
+                consumer: group_id.clone(),
+            })?;
         let sources: std::collections::HashMap<String, String> = subscriptions
             .iter()
             .map(|s| (kafka.topic(s.topic), source_of(s.producer)))

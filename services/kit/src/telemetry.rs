@@ -121,6 +121,10 @@ fn describe_metrics() {
         "Age of the oldest outbox row not yet published; 0 when none"
     );
     metrics::describe_gauge!(
+        "kafka_consumer_lag",
+        "Messages a consumer is behind the end of a partition (librdkafka statistics, every 15 s)"
+    );
+    metrics::describe_gauge!(
         "db_pool_connections",
         "Database connections of the pool, by state (idle, in_use)"
     );

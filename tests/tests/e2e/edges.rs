@@ -298,3 +298,21 @@ pub async fn metrics(stack: &Stack) {
         );
     }
 }
+
+/// Each consumer reports its lag per partition (librdkafka's statistics, every 15 s: polled
+/// until the first report, at most a minute).
+pub async fn consumer_lag(stack: &Stack) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let text = scrape(stack.claims.metrics_addr).await;
+        if text.contains("kafka_consumer_lag{") {
+            assert!(text.contains("# HELP kafka_consumer_lag "), "{text}");
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no kafka_consumer_lag in claims' /metrics:\n{text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}

@@ -666,5 +666,6 @@ async fn the_scheme_end_to_end() {
     needles.push(("the health phrase", personal_data::HEALTH_PHRASE.into()));
     personal_data::assert_nothing_in_clear(&world.stack, &needles).await;
 
+    crate::edges::consumer_lag(&world.stack).await;
     eprintln!("e2e story took {:?}", started.elapsed());
 }
