@@ -44,7 +44,8 @@ where
 
     fn call(&mut self, request: http::Request<ReqBody>) -> Self::Future {
         let started = std::time::Instant::now();
-        let (service, method) = rpc_name(request.uri().path());
+        let (service, method) = crate::telemetry::rpc_name(request.uri().path());
+        let (service, method) = (service.to_owned(), method.to_owned());
         let answer = self.inner.call(request);
         Box::pin(async move {
             let mut response = answer.await?;
@@ -67,14 +68,6 @@ where
             .record(started.elapsed().as_secs_f64());
             Ok(response)
         })
-    }
-}
-
-/// `/pkg.Service/Method` as (service, method); anything else as ("", path).
-fn rpc_name(path: &str) -> (String, String) {
-    match path.trim_start_matches('/').split_once('/') {
-        Some((service, method)) => (service.to_owned(), method.to_owned()),
-        None => (String::new(), path.to_owned()),
     }
 }
 

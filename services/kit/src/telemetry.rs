@@ -163,7 +163,7 @@ pub fn set_remote_parent(span: &Span, traceparent: Option<&str>) {
 /// errors (`otel.status_code`), see [`record_grpc_status`].
 pub fn grpc_request_span(request: &http::Request<()>) -> Span {
     let path = request.uri().path().trim_start_matches('/');
-    let (service, method) = path.split_once('/').unwrap_or(("", path));
+    let (service, method) = rpc_name(path);
     let span = tracing::info_span!(
         "grpc.request",
         otel.name = %path,
@@ -180,6 +180,13 @@ pub fn grpc_request_span(request: &http::Request<()>) -> Span {
         .and_then(|v| v.to_str().ok());
     set_remote_parent(&span, parent);
     span
+}
+
+/// `/pkg.Service/Method` (or without the leading slash) as (service, method); anything else as
+/// ("", path).
+pub(crate) fn rpc_name(path: &str) -> (&str, &str) {
+    let path = path.trim_start_matches('/');
+    path.split_once('/').unwrap_or(("", path))
 }
 
 /// Records a call's gRPC status code on the current (server) span; codes the server is

@@ -653,3 +653,28 @@ pub fn as_<T>(role: &crate::Role, message: T) -> tonic::Request<T> {
     );
     request
 }
+
+/// An operator's scheme-calendar entry as enrollment publishes it (`SchemeRuleAdded`), sourced
+/// from a test notice, for services under test that replicate the calendar.
+pub fn scheme_rule_added(
+    rule: gigshield_proto::common::scheme_rule::Rule,
+) -> gigshield_proto::events::SchemeRuleAdded {
+    use gigshield_proto::common as c;
+    gigshield_proto::events::SchemeRuleAdded {
+        entry: Some(c::SchemeRuleEntry {
+            rule_id: uuid::Uuid::now_v7().to_string(),
+            rule: Some(c::SchemeRule {
+                rule: Some(rule),
+                source: Some(c::Source {
+                    document: "test notice".into(),
+                    url: String::new(),
+                    published_on: "2026-01-01".into(),
+                    confidence: c::Confidence::High as i32,
+                }),
+            }),
+            entered_by: "national-operator".into(),
+            recorded_at: Some(crate::wire::timestamp(chrono::Utc::now())),
+            shipped: false,
+        }),
+    }
+}

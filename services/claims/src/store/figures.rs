@@ -9,7 +9,7 @@ use prost::Message;
 use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 use uuid::Uuid;
 
-use gigshield_kit::replica::scheme::{CountedCache, row_count};
+use gigshield_kit::cache::{CountedCache, row_count};
 
 use crate::domain::benefit_parameters::BenefitParameters;
 
@@ -123,14 +123,10 @@ pub async fn keep_waiting(
 ) -> Result<(), DbErr> {
     execute(
         conn,
-        "DELETE FROM awaiting_assessment WHERE claim_id = $1",
-        [claim_id.into()],
-    )
-    .await?;
-    execute(
-        conn,
         "INSERT INTO awaiting_assessment (claim_id, request, requested_by, requested_at) \
-         VALUES ($1, $2, $3, $4)",
+         VALUES ($1, $2, $3, $4) ON CONFLICT (claim_id) DO UPDATE SET \
+         request = excluded.request, requested_by = excluded.requested_by, \
+         requested_at = excluded.requested_at",
         [
             claim_id.into(),
             request.into(),

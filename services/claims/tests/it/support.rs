@@ -184,23 +184,7 @@ impl TestApp {
             self.count(sql).await,
             Self::count_on(&self.premium_conn, sql).await,
         );
-        let event = events::SchemeRuleAdded {
-            entry: Some(common::SchemeRuleEntry {
-                rule_id: Uuid::now_v7().to_string(),
-                rule: Some(common::SchemeRule {
-                    rule: Some(rule),
-                    source: Some(common::Source {
-                        document: "test notice".into(),
-                        url: String::new(),
-                        published_on: "2026-01-01".into(),
-                        confidence: common::Confidence::High as i32,
-                    }),
-                }),
-                entered_by: "national-operator".into(),
-                recorded_at: Some(timestamp(Utc::now())),
-                shipped: false,
-            }),
-        };
+        let event = gigshield_kit::testing::scheme_rule_added(rule);
         self.publish_with_id(
             &self.enrollment_topic,
             &Uuid::now_v7().to_string(),

@@ -8,7 +8,7 @@ use gigshield_proto::incident as pb;
 use super::changes::about;
 use super::{IncidentApi, convert};
 use crate::domain::access;
-use crate::domain::deadline::{self, FilerKind};
+use crate::domain::deadline;
 use crate::domain::lifecycle::IncidentStatus;
 use crate::domain::text::free_text;
 use crate::events::{self, Filed};
@@ -36,7 +36,7 @@ impl IncidentApi {
         gigshield_kit::write!(self.writer, key, |txn| {
             let locked = self.locked(&acting, &txn, id).await?;
             let filer = access::filer(acting.actor(&locked.parties())?)?;
-            let filer_kind = FilerKind::of(filer.kind).ok_or_else(|| {
+            let filer_kind = deadline::filer_of(filer.kind).ok_or_else(|| {
                 ApiError::PermissionDenied("operators do not file applications".into())
             })?;
             match locked.status {

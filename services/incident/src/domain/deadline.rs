@@ -17,39 +17,22 @@ use gigshield_scheme::rules::{Filer, SchemeRules};
 
 use super::actor::ActorKind;
 
-/// Who files an application: the three parties the form provides for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilerKind {
-    Platform,
-    Worker,
-    CloseRelative,
+/// Who files an application, by the kind of actor: the three parties the form provides for.
+/// Operators act on incidents but never file in someone's name.
+pub fn filer_of(kind: ActorKind) -> Option<Filer> {
+    match kind {
+        ActorKind::Platform => Some(Filer::Platform),
+        ActorKind::Worker => Some(Filer::Worker),
+        ActorKind::CloseRelative => Some(Filer::CloseRelative),
+        ActorKind::Operator => None,
+    }
 }
 
-impl FilerKind {
-    /// Operators act on incidents but never file in someone's name.
-    pub fn of(kind: ActorKind) -> Option<Self> {
-        match kind {
-            ActorKind::Platform => Some(Self::Platform),
-            ActorKind::Worker => Some(Self::Worker),
-            ActorKind::CloseRelative => Some(Self::CloseRelative),
-            ActorKind::Operator => None,
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Self::Platform => "a platform",
-            Self::Worker => "the worker",
-            Self::CloseRelative => "a close relative",
-        }
-    }
-
-    fn filer(self) -> Filer {
-        match self {
-            Self::Platform => Filer::Platform,
-            Self::Worker => Filer::Worker,
-            Self::CloseRelative => Filer::CloseRelative,
-        }
+fn describe(filer: Filer) -> &'static str {
+    match filer {
+        Filer::Platform => "a platform",
+        Filer::Worker => "the worker",
+        Filer::CloseRelative => "a close relative",
     }
 }
 
@@ -66,12 +49,12 @@ pub struct Timeliness {
 
 impl Timeliness {
     /// The refusal text for a late filing without an explanation.
-    pub fn late_refusal(&self, filer: FilerKind) -> String {
+    pub fn late_refusal(&self, filer: Filer) -> String {
         format!(
             "the application comes {} days after the accident; {} must file within {} days \
              (by {}, Asia/Shanghai); after that a written explanation (超期说明) is required",
             self.days_after_accident,
-            filer.describe(),
+            describe(filer),
             self.deadline_days,
             self.last_timely_day
         )
@@ -80,12 +63,12 @@ impl Timeliness {
 
 pub fn assess(
     rules: &SchemeRules,
-    filer: FilerKind,
+    filer: Filer,
     occurred_at: DateTime<Utc>,
     filed_at: DateTime<Utc>,
 ) -> Timeliness {
     let accident_date = shanghai_date(occurred_at);
-    let deadline_days = rules.deadlines(accident_date).for_filer(filer.filer());
+    let deadline_days = rules.deadlines(accident_date).for_filer(filer);
     let filed_on = shanghai_date(filed_at);
     // A filing a moment "before" the accident can only come from the allowed clock skew.
     let days = (filed_on - accident_date).num_days().max(0);
@@ -119,7 +102,7 @@ mod tests {
         // 2025-07-31 23:59:59 in Shanghai: the last timely second.
         let last = assess(
             &table,
-            FilerKind::Platform,
+            Filer::Platform,
             accident,
             utc("2025-07-31T15:59:59Z"),
         );
@@ -129,7 +112,7 @@ mod tests {
         // 2025-08-01 00:00:00 in Shanghai, still 31 July in UTC: late.
         let first_late = assess(
             &table,
-            FilerKind::Platform,
+            Filer::Platform,
             accident,
             utc("2025-07-31T16:00:00Z"),
         );
@@ -142,21 +125,11 @@ mod tests {
         let table = SchemeRules::shipped();
         let filed = utc("2025-07-31T10:00:00Z"); // 31 July in Shanghai.
         // 23:59:59 on 30 June in Shanghai: the accident day is 30 June, day 31 → late.
-        let before = assess(
-            &table,
-            FilerKind::Platform,
-            utc("2025-06-30T15:59:59Z"),
-            filed,
-        );
+        let before = assess(&table, Filer::Platform, utc("2025-06-30T15:59:59Z"), filed);
         assert_eq!(before.days_after_accident, 31);
         assert!(before.late);
         // One second later it is 1 July in Shanghai: day 30 → timely.
-        let after = assess(
-            &table,
-            FilerKind::Platform,
-            utc("2025-06-30T16:00:00Z"),
-            filed,
-        );
+        let after = assess(&table, Filer::Platform, utc("2025-06-30T16:00:00Z"), filed);
         assert_eq!(after.days_after_accident, 30);
         assert!(!after.late);
     }
@@ -168,13 +141,13 @@ mod tests {
         // 29 September Shanghai = day 90.
         let day_90 = utc("2025-09-29T12:00:00Z");
         let day_91 = utc("2025-09-30T12:00:00Z");
-        for filer in [FilerKind::Worker, FilerKind::CloseRelative] {
+        for filer in [Filer::Worker, Filer::CloseRelative] {
             assert!(!assess(&table, filer, accident, day_90).late, "{filer:?}");
             let late = assess(&table, filer, accident, day_91);
             assert!(late.late, "{filer:?}");
             assert_eq!(late.deadline_days, 90);
         }
-        assert!(assess(&table, FilerKind::Platform, accident, day_90).late);
+        assert!(assess(&table, Filer::Platform, accident, day_90).late);
     }
 
     #[test]
@@ -184,7 +157,7 @@ mod tests {
         let accident = utc("2025-09-01T02:00:00Z");
         let t = assess(
             &rules,
-            FilerKind::Platform,
+            Filer::Platform,
             accident,
             utc("2025-10-09T02:00:00Z"),
         );
@@ -193,7 +166,7 @@ mod tests {
         assert!(
             assess(
                 &rules,
-                FilerKind::Platform,
+                Filer::Platform,
                 accident,
                 utc("2025-10-10T02:00:00Z")
             )
@@ -205,7 +178,7 @@ mod tests {
     fn a_filing_within_the_clock_skew_before_the_accident_counts_as_day_zero() {
         let t = assess(
             &SchemeRules::shipped(),
-            FilerKind::Worker,
+            Filer::Worker,
             utc("2025-07-01T16:01:00Z"),
             utc("2025-07-01T15:59:00Z"),
         );
@@ -217,11 +190,11 @@ mod tests {
     fn the_refusal_names_the_deadline() {
         let t = assess(
             &SchemeRules::shipped(),
-            FilerKind::Platform,
+            Filer::Platform,
             utc("2025-07-01T02:00:00Z"),
             utc("2025-08-10T02:00:00Z"),
         );
-        let text = t.late_refusal(FilerKind::Platform);
+        let text = t.late_refusal(Filer::Platform);
         assert!(
             text.contains("40 days") && text.contains("30 days") && text.contains("2025-07-31")
         );

@@ -1,6 +1,6 @@
 //! The rate table: operators add rows, nobody edits one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use gigshield_kit::idempotency::{IdempotencyKey, is_unique_violation};
@@ -153,16 +153,18 @@ impl PremiumApi {
             };
             let groups = queries::priced_groups(txn, &segment).await?;
             for change in table.reprice(row.industry, &groups) {
-                let scope = RepriceScope {
-                    platform_id: Some(change.group.platform_id),
-                    province: Some(change.group.province),
-                    ..segment
-                };
-                plan.add(scope, change, last_closed);
+                plan.add(&segment, change, last_closed);
             }
         }
-        for (scope, (old, new)) in &plan.updates {
-            queries::reprice_orders(txn, scope, *old, *new, now).await?;
+        for (start, end, platform_id, province, old, new) in &plan.updates {
+            let scope = RepriceScope {
+                industry: row.industry,
+                platform_id: Some(*platform_id),
+                province: Some(*province),
+                start: *start,
+                end: *end,
+            };
+            queries::reprice_orders(txn, &scope, *old, *new, now).await?;
         }
         for (platform_id, days) in &plan.days {
             let days: Vec<_> = days.iter().map(|(k, v)| (*k, *v)).collect();
@@ -174,7 +176,7 @@ impl PremiumApi {
         }
         let messages = plan
             .months
-            .iter()
+            .values()
             .map(|m| events::orders_repriced(&self.settings.topic, rate_id, m, now))
             .collect();
         gigshield_kit::outbox::enqueue_many(txn, messages).await?;
@@ -225,74 +227,76 @@ impl PremiumApi {
 /// What a repricing writes, gathered from its groups.
 #[derive(Default)]
 struct RepricePlan {
-    /// Per segment, platform and province: the stored rate to replace, and by what.
-    updates: Vec<(RepriceScope, (i64, i64))>,
+    /// The stored rates to replace: per segment (start, end), platform and province, the old
+    /// rate and the new one.
+    updates: BTreeSet<UpdateKey>,
     days: BTreeMap<Uuid, BTreeMap<(ProvinceCode, NaiveDate), DayDelta>>,
     fees: BTreeMap<Uuid, BTreeMap<FeeKey, i64>>,
-    months: Vec<events::RepricedMonth>,
+    /// One event per platform, province, order month and rate change.
+    months: BTreeMap<(Uuid, ProvinceCode, CalendarMonth, i64, i64), events::RepricedMonth>,
     orders: i64,
     delta_fen: i64,
 }
 
+type UpdateKey = (
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Uuid,
+    ProvinceCode,
+    i64,
+    i64,
+);
+
 impl RepricePlan {
-    fn add(&mut self, scope: RepriceScope, change: Repricing, last_closed: Option<CalendarMonth>) {
+    fn add(
+        &mut self,
+        segment: &RepriceScope,
+        change: Repricing,
+        last_closed: Option<CalendarMonth>,
+    ) {
         let group = &change.group;
         let (old, new) = (group.fen_per_order, change.new_fen_per_order);
         let delta = change.delta_fen();
-        if !self
-            .updates
-            .iter()
-            .any(|(s, rates)| same_scope(s, &scope) && *rates == (old, new))
-        {
-            self.updates.push((scope.clone(), (old, new)));
-        }
+        let (platform_id, province) = (group.platform_id, group.province);
+        self.updates
+            .insert((segment.start, segment.end, platform_id, province, old, new));
         self.orders += group.orders;
         self.delta_fen += delta;
         let day = self
             .days
-            .entry(group.platform_id)
+            .entry(platform_id)
             .or_default()
-            .entry((group.province, group.day))
+            .entry((province, group.day))
             .or_default();
         day.amount_fen += delta;
         let order_month = CalendarMonth::new(group.day.year(), group.day.month())
             .expect("a stored order's day is a real date");
         let declaration_month = declaration_month(order_month, last_closed);
         let fee = |fen_per_order| FeeKey {
-            province: group.province,
+            province,
             order_month,
             declaration_month,
-            industry: scope.industry,
+            industry: segment.industry,
             fen_per_order,
         };
-        let fees = self.fees.entry(group.platform_id).or_default();
+        let fees = self.fees.entry(platform_id).or_default();
         *fees.entry(fee(old)).or_default() -= group.billable;
         *fees.entry(fee(new)).or_default() += group.billable;
-        match self.months.iter_mut().find(|m| {
-            m.platform_id == group.platform_id
-                && m.province == group.province
-                && m.order_month == order_month
-                && (m.old_fen_per_order, m.new_fen_per_order) == (old, new)
-        }) {
-            Some(month) => {
-                month.billable_orders += group.billable;
-                month.delta_fen += delta;
-            }
-            None => self.months.push(events::RepricedMonth {
-                platform_id: group.platform_id,
-                province: group.province,
-                industry: scope.industry,
+        let month = self
+            .months
+            .entry((platform_id, province, order_month, old, new))
+            .or_insert_with(|| events::RepricedMonth {
+                platform_id,
+                province,
+                industry: segment.industry,
                 order_month,
                 declaration_month,
                 old_fen_per_order: old,
                 new_fen_per_order: new,
-                billable_orders: group.billable,
-                delta_fen: delta,
-            }),
-        }
+                billable_orders: 0,
+                delta_fen: 0,
+            });
+        month.billable_orders += group.billable;
+        month.delta_fen += delta;
     }
-}
-
-fn same_scope(a: &RepriceScope, b: &RepriceScope) -> bool {
-    (a.platform_id, a.province, a.start, a.end) == (b.platform_id, b.province, b.start, b.end)
 }

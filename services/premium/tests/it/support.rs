@@ -175,24 +175,7 @@ impl TestApp {
 
     /// An operator's entry of the scheme calendar, as enrollment publishes it.
     pub async fn scheme_rule(&mut self, rule: gigshield_proto::common::scheme_rule::Rule) {
-        use gigshield_proto::common as c;
-        let event = events::SchemeRuleAdded {
-            entry: Some(c::SchemeRuleEntry {
-                rule_id: Uuid::now_v7().to_string(),
-                rule: Some(c::SchemeRule {
-                    rule: Some(rule),
-                    source: Some(c::Source {
-                        document: "test notice".into(),
-                        url: String::new(),
-                        published_on: "2026-01-01".into(),
-                        confidence: c::Confidence::High as i32,
-                    }),
-                }),
-                entered_by: "national-operator".into(),
-                recorded_at: ts(Utc::now()),
-                shipped: false,
-            }),
-        };
+        let event = gigshield_kit::testing::scheme_rule_added(rule);
         self.publish(
             "scheme-calendar",
             "gigshield.events.v1.SchemeRuleAdded",
