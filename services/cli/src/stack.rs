@@ -116,10 +116,23 @@ pub fn binary_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// Ports the stack's services listen on: below Linux's ephemeral range (32768–60999), so that a
+/// service SIGKILLed by the chaos run finds its port free again when it restarts — inside the
+/// range any outgoing connection may have taken it meanwhile.
+const SERVICE_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    // Each call starts past the last port handed out: the service given it may not listen yet.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let span = u32::from(SERVICE_PORTS.end - SERVICE_PORTS.start);
+    let start = std::process::id().wrapping_mul(7) % span
+        + NEXT.load(std::sync::atomic::Ordering::Relaxed);
+    let (offset, port) = (0..span)
+        .map(|i| (i, SERVICE_PORTS.start + u16::try_from((start + i) % span).unwrap_or(0)))
+        .find(|(_, port)| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .with_context(|| format!("no free port in {SERVICE_PORTS:?}"))?;
+    NEXT.fetch_add(offset + 1, std::sync::atomic::Ordering::Relaxed);
+    Ok(port)
 }
 
 /// The repository root: the current directory, which must hold the development keys.

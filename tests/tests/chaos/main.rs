@@ -1,5 +1,5 @@
 //! A short chaos run: `gigshield chaos` with small sizes on its own PostgreSQL and Kafka
-//! (`.local/chaos`, ports 55432 and 19092), SIGKILLing every service and restarting the broker
+//! (`.local/chaos`, ports 15432 and 19092), SIGKILLing every service and restarting the broker
 //! and the database while the demo workload runs, then checking the invariants from outside.
 //! Needs the binaries, which `make test` builds before the tests, and the main Kafka jars
 //! (`make infra-up` fetched them).

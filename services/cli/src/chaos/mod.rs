@@ -35,8 +35,10 @@ pub struct ChaosArgs {
     /// Longest pause between two chaos events, in milliseconds (the pause is random).
     #[arg(long, default_value_t = 8000)]
     pub max_pause_ms: u64,
-    /// The chaos run's own PostgreSQL port (its cluster lives in .local/chaos).
-    #[arg(long, default_value_t = 55432)]
+    /// The chaos run's own PostgreSQL port (its cluster lives in .local/chaos). Below Linux's
+    /// ephemeral range (32768–60999): a port inside it can be held by any outgoing connection
+    /// of an earlier test, and PostgreSQL then fails to bind (it did, in CI, on 55432).
+    #[arg(long, default_value_t = 15432)]
     pub pg_port: u16,
     /// The chaos run's own Kafka broker port (and the controller's).
     #[arg(long, default_value_t = 19092)]
