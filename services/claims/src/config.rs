@@ -38,6 +38,9 @@ pub struct ClaimsConfig {
     /// `CLAIMS_MAX_WATCH_STREAMS`, default 256: WatchClaims streams one replica serves at
     /// once; beyond it `RESOURCE_EXHAUSTED`.
     pub max_watch_streams: usize,
+    /// `CLAIMS_STATS_MIN_PERSONS`, default 5 (at least 2): a statistics cell describing fewer
+    /// persons shows no figures.
+    pub stats_min_persons: u32,
     /// `CLAIMS_TOPIC_PARTITIONS`, default 12.
     pub topic_partitions: i32,
     /// `CLAIMS_TOPIC`, `CLAIMS_ENROLLMENT_TOPIC`, `CLAIMS_INCIDENT_TOPIC`,
@@ -71,6 +74,7 @@ impl ClaimsConfig {
             overdue_sweep: Duration::from_secs(env.parse_or("CLAIMS_OVERDUE_SWEEP_SECS", 300)?),
             watch_poll: env.millis_or("CLAIMS_WATCH_POLL_MS", 250)?,
             max_watch_streams: env.parse_or("CLAIMS_MAX_WATCH_STREAMS", 256)?,
+            stats_min_persons: stats_min_persons(env)?,
             topic_partitions: env.parse_or("CLAIMS_TOPIC_PARTITIONS", 12)?,
             topic: env.optional("CLAIMS_TOPIC").unwrap_or_else(|| TOPIC.into()),
             enrollment_topic: env
@@ -84,6 +88,19 @@ impl ClaimsConfig {
                 .unwrap_or_else(|| CONSUMER_GROUP.into()),
         })
     }
+}
+
+/// A threshold of 0 or 1 would publish single persons' cases.
+fn stats_min_persons(env: &Env) -> Result<u32, ConfigError> {
+    const VAR: &str = "CLAIMS_STATS_MIN_PERSONS";
+    let value: u32 = env.parse_or(VAR, 5)?;
+    if value < 2 {
+        return Err(ConfigError::Invalid {
+            var: VAR.into(),
+            reason: "must be at least 2: a smaller cell describes one person".into(),
+        });
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -124,6 +141,7 @@ mod tests {
             ("CLAIMS_FILING_DEADLINES", "30/90/90"),
             ("CLAIMS_ORDER_GRACE_MINUTES", "10"),
             ("CLAIMS_DUPLICATE_WINDOW_HOURS", "-1"),
+            ("CLAIMS_STATS_MIN_PERSONS", "1"),
         ] {
             let mut pairs = BASE.to_vec();
             pairs.push((var, value));

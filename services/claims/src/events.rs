@@ -22,6 +22,7 @@ pub const CLAIM_REFUSED: &str = "gigshield.events.v1.ClaimRefused";
 pub const APPRAISAL_RECORDED: &str = "gigshield.events.v1.AppraisalRecorded";
 pub const BENEFIT_ASSESSED: &str = "gigshield.events.v1.BenefitAssessed";
 pub const PAYOUT_ISSUED: &str = "gigshield.events.v1.PayoutIssued";
+pub const PAYOUT_STATE_CHANGED: &str = "gigshield.events.v1.PayoutStateChanged";
 pub const APPEAL_FILED: &str = "gigshield.events.v1.AppealFiled";
 pub const APPEAL_DECIDED: &str = "gigshield.events.v1.AppealDecided";
 pub const CLAIM_WITHDRAWN: &str = "gigshield.events.v1.ClaimWithdrawn";
@@ -39,6 +40,7 @@ pub enum ClaimEvent {
     AppraisalRecorded(events::AppraisalRecorded),
     BenefitAssessed(events::BenefitAssessed),
     PayoutIssued(events::PayoutIssued),
+    PayoutStateChanged(events::PayoutStateChanged),
     AppealFiled(events::AppealFiled),
     AppealDecided(events::AppealDecided),
     Withdrawn(events::ClaimWithdrawn),
@@ -56,6 +58,7 @@ impl ClaimEvent {
             Self::AppraisalRecorded(_) => APPRAISAL_RECORDED,
             Self::BenefitAssessed(_) => BENEFIT_ASSESSED,
             Self::PayoutIssued(_) => PAYOUT_ISSUED,
+            Self::PayoutStateChanged(_) => PAYOUT_STATE_CHANGED,
             Self::AppealFiled(_) => APPEAL_FILED,
             Self::AppealDecided(_) => APPEAL_DECIDED,
             Self::Withdrawn(_) => CLAIM_WITHDRAWN,
@@ -73,6 +76,7 @@ impl ClaimEvent {
             Self::AppraisalRecorded(e) => e.encode_to_vec(),
             Self::BenefitAssessed(e) => e.encode_to_vec(),
             Self::PayoutIssued(e) => e.encode_to_vec(),
+            Self::PayoutStateChanged(e) => e.encode_to_vec(),
             Self::AppealFiled(e) => e.encode_to_vec(),
             Self::AppealDecided(e) => e.encode_to_vec(),
             Self::Withdrawn(e) => e.encode_to_vec(),
@@ -138,6 +142,7 @@ pub fn decode(event_type: &str, payload: &[u8]) -> Option<StreamEvent> {
         APPRAISAL_RECORDED => StreamEvent::AppraisalRecorded(d(payload)?),
         BENEFIT_ASSESSED => StreamEvent::BenefitAssessed(d(payload)?),
         PAYOUT_ISSUED => StreamEvent::PayoutIssued(d(payload)?),
+        PAYOUT_STATE_CHANGED => StreamEvent::PayoutStateChanged(d(payload)?),
         APPEAL_FILED => StreamEvent::AppealFiled(d(payload)?),
         APPEAL_DECIDED => StreamEvent::AppealDecided(d(payload)?),
         CLAIM_WITHDRAWN => StreamEvent::ClaimWithdrawn(d(payload)?),

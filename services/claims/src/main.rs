@@ -100,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
             benefits,
             watch_poll: config.watch_poll,
             max_watch_streams: config.max_watch_streams,
+            stats_min_persons: config.stats_min_persons,
             stream,
             shutdown: service.shutdown.clone(),
         },

@@ -125,10 +125,15 @@ fn free_port() -> anyhow::Result<u16> {
     // Each call starts past the last port handed out: the service given it may not listen yet.
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let span = u32::from(SERVICE_PORTS.end - SERVICE_PORTS.start);
-    let start = std::process::id().wrapping_mul(7) % span
-        + NEXT.load(std::sync::atomic::Ordering::Relaxed);
+    let start =
+        std::process::id().wrapping_mul(7) % span + NEXT.load(std::sync::atomic::Ordering::Relaxed);
     let (offset, port) = (0..span)
-        .map(|i| (i, SERVICE_PORTS.start + u16::try_from((start + i) % span).unwrap_or(0)))
+        .map(|i| {
+            (
+                i,
+                SERVICE_PORTS.start + u16::try_from((start + i) % span).unwrap_or(0),
+            )
+        })
         .find(|(_, port)| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
         .with_context(|| format!("no free port in {SERVICE_PORTS:?}"))?;
     NEXT.fetch_add(offset + 1, std::sync::atomic::Ordering::Relaxed);

@@ -189,7 +189,7 @@ impl ClaimsApi {
             )
             .await?;
             Ok(pb::ApprovePayoutsResponse {
-                approved: views::payouts(&[], &approved),
+                approved: views::payouts(&[], &approved, &[])?,
                 claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
             })
         })?;

@@ -452,7 +452,7 @@ impl ClaimsApi {
                 .await?;
             }
             Ok(pb::IssuePayoutsResponse {
-                issued: views::payouts(&[], &issued),
+                issued: views::payouts(&[], &issued, &[])?,
                 claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
             })
         })?;

@@ -5,7 +5,9 @@
 mod accounts;
 mod appeals;
 mod benefits;
+mod delivery;
 mod figures;
+mod listings;
 mod review;
 pub mod routes;
 mod views;
@@ -43,6 +45,8 @@ pub struct Settings {
     pub watch_poll: Duration,
     /// WatchClaims streams one replica serves at once.
     pub max_watch_streams: usize,
+    /// Statistics cells describing fewer persons are suppressed.
+    pub stats_min_persons: u32,
     pub stream: StreamNotifier,
     /// Ends open WatchClaims streams on shutdown: the server's graceful stop waits for every
     /// open call, and a stream otherwise never ends by itself.
@@ -122,6 +126,20 @@ impl ClaimsService for ClaimsApi {
         request: Request<pb::GetClaimRequest>,
     ) -> Result<Response<pb::GetClaimResponse>, Status> {
         gigshield_kit::handle!(self, request, get_claim)
+    }
+
+    async fn list_claims(
+        &self,
+        request: Request<pb::ListClaimsRequest>,
+    ) -> Result<Response<pb::ListClaimsResponse>, Status> {
+        gigshield_kit::handle!(self, request, list_claims)
+    }
+
+    async fn get_claim_statistics(
+        &self,
+        request: Request<pb::GetClaimStatisticsRequest>,
+    ) -> Result<Response<pb::GetClaimStatisticsResponse>, Status> {
+        gigshield_kit::handle!(self, request, get_claim_statistics)
     }
 
     async fn list_review_queue(
@@ -206,6 +224,20 @@ impl ClaimsService for ClaimsApi {
         request: Request<pb::ApprovePayoutsRequest>,
     ) -> Result<Response<pb::ApprovePayoutsResponse>, Status> {
         gigshield_kit::handle!(self, request, approve_payouts)
+    }
+
+    async fn record_payout_outcome(
+        &self,
+        request: Request<pb::RecordPayoutOutcomeRequest>,
+    ) -> Result<Response<pb::RecordPayoutOutcomeResponse>, Status> {
+        gigshield_kit::handle!(self, request, record_payout_outcome)
+    }
+
+    async fn reinstruct_payout(
+        &self,
+        request: Request<pb::ReinstructPayoutRequest>,
+    ) -> Result<Response<pb::ReinstructPayoutResponse>, Status> {
+        gigshield_kit::handle!(self, request, reinstruct_payout)
     }
 
     async fn set_beneficiary_account(

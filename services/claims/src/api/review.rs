@@ -263,7 +263,7 @@ impl ClaimsApi {
 }
 
 /// Whose queue a caller sees: an insurer's routed claims, else the claims of the caller's area.
-fn queue_of(caller: &Caller) -> QueueOf {
+pub(super) fn queue_of(caller: &Caller) -> QueueOf {
     let role = &caller.principal.role;
     match role.insurer() {
         Some(insurer) => QueueOf::Insurer(insurer),

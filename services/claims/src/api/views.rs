@@ -9,9 +9,10 @@ use sea_orm::ConnectionTrait;
 
 use crate::domain::access::Detail;
 use crate::domain::benefits::{Amount, BenefitAssessment};
+use crate::domain::delivery::{PayoutState, ReturnReason};
 use crate::domain::determination::Verdict;
 use crate::domain::lifecycle::{AppealKind, ClaimStatus, OverturnEffect};
-use crate::store::{claim, payout_ledger, payout_schedule, queries, records};
+use crate::store::{claim, payout_ledger, payout_schedule, payout_step, queries, records};
 
 pub fn status(status: ClaimStatus) -> pb::ClaimStatus {
     match status {
@@ -85,63 +86,81 @@ pub fn appeal_kind(kind: AppealKind) -> pb::AppealKind {
     }
 }
 
-/// Scheduled payouts with what the ledger issued, plus ledger rows an older schedule had. A
-/// ledger row without an approval waits for a second person (it went to an account other than
-/// the registered one).
+/// Scheduled payouts with what the ledger issued and what became of it, plus ledger rows an
+/// older schedule had. A ledger row without an approval waits for a second person (it went to
+/// an account other than the registered one).
 pub fn payouts(
     schedule: &[payout_schedule::Model],
     ledger: &[payout_ledger::Model],
-) -> Vec<pb::Payout> {
-    let issued = |l: &payout_ledger::Model| {
-        let held = l.approved_by.is_none();
-        pb::Payout {
-            idempotency_key: l.idempotency_key.clone(),
-            kind: l.kind.clone(),
-            period: l.period.clone(),
-            due_month: l.due_month.clone(),
-            amount_fen: l.amount_fen,
-            issued: !held,
-            issued_at: Some(timestamp(l.issued_at)),
-            account_masked: l.account_masked.clone(),
-            pending_approval: held,
-        }
-    };
-    let mut out: Vec<pb::Payout> = schedule
-        .iter()
-        .map(|s| {
-            match ledger
-                .iter()
-                .find(|l| l.idempotency_key == s.idempotency_key)
-            {
-                Some(l) => issued(l),
-                None => pb::Payout {
-                    idempotency_key: s.idempotency_key.clone(),
-                    kind: s.kind.clone(),
-                    period: s.period.clone(),
-                    due_month: s.due_month.clone(),
-                    amount_fen: s.amount_fen,
-                    issued: false,
-                    issued_at: None,
-                    account_masked: String::new(),
-                    pending_approval: false,
-                },
-            }
-        })
-        .collect();
-    for l in ledger {
-        if !schedule
+    steps: &[payout_step::Model],
+) -> Result<Vec<pb::Payout>, ApiError> {
+    let mut out = Vec::with_capacity(schedule.len() + ledger.len());
+    for s in schedule {
+        if !ledger
             .iter()
-            .any(|s| s.idempotency_key == l.idempotency_key)
+            .any(|l| l.idempotency_key == s.idempotency_key)
         {
-            out.push(issued(l));
+            out.push(pb::Payout {
+                idempotency_key: s.idempotency_key.clone(),
+                kind: s.kind.clone(),
+                period: s.period.clone(),
+                due_month: s.due_month.clone(),
+                amount_fen: s.amount_fen,
+                ..Default::default()
+            });
         }
+    }
+    for l in ledger {
+        out.push(issued_payout(l, &records::delivery(l, steps)?));
     }
     out.sort_by(|a, b| {
         a.due_month
             .cmp(&b.due_month)
             .then(a.idempotency_key.cmp(&b.idempotency_key))
     });
-    out
+    Ok(out)
+}
+
+/// An issued payout as its latest instruction and step leave it.
+pub fn issued_payout(l: &payout_ledger::Model, delivery: &records::Delivery) -> pb::Payout {
+    let held = l.approved_by.is_none();
+    pb::Payout {
+        idempotency_key: l.idempotency_key.clone(),
+        kind: l.kind.clone(),
+        period: l.period.clone(),
+        due_month: l.due_month.clone(),
+        amount_fen: l.amount_fen,
+        issued: !held,
+        issued_at: Some(timestamp(l.issued_at)),
+        account_masked: delivery.account_masked.clone(),
+        pending_approval: held,
+        state: payout_state(delivery.state) as i32,
+        attempt: i32::try_from(delivery.attempt).unwrap_or(i32::MAX),
+        return_reason: match delivery.state {
+            PayoutState::Returned(reason) => return_reason(reason) as i32,
+            _ => pb::PayoutReturnReason::Unspecified as i32,
+        },
+    }
+}
+
+pub fn payout_state(state: PayoutState) -> pb::PayoutState {
+    match state {
+        PayoutState::Held => pb::PayoutState::Held,
+        PayoutState::Instructed => pb::PayoutState::Instructed,
+        PayoutState::Sent => pb::PayoutState::Sent,
+        PayoutState::Paid => pb::PayoutState::Paid,
+        PayoutState::Returned(_) => pb::PayoutState::Returned,
+    }
+}
+
+pub fn return_reason(reason: ReturnReason) -> pb::PayoutReturnReason {
+    match reason {
+        ReturnReason::AccountClosed => pb::PayoutReturnReason::AccountClosed,
+        ReturnReason::AccountNotFound => pb::PayoutReturnReason::AccountNotFound,
+        ReturnReason::NameMismatch => pb::PayoutReturnReason::NameMismatch,
+        ReturnReason::AccountFrozen => pb::PayoutReturnReason::AccountFrozen,
+        ReturnReason::Other => pb::PayoutReturnReason::Other,
+    }
 }
 
 /// The whole claim as `detail` allows.
@@ -266,7 +285,8 @@ pub async fn claim(
         };
         let schedule = queries::schedule(conn, row.id).await?;
         let ledger = queries::ledger(conn, row.id).await?;
-        (appraisals, assessment, payouts(&schedule, &ledger))
+        let steps = queries::payout_steps(conn, row.id).await?;
+        (appraisals, assessment, payouts(&schedule, &ledger, &steps)?)
     } else {
         (Vec::new(), None, Vec::new())
     };

@@ -4,12 +4,13 @@
 //! claims of their area (including those no route matched); operators read the claims of their
 //! area and keep its routes; workers and their delegates read the worker's claims, keep the
 //! beneficiary account and appeal; platforms read the claims they are liable for (or filed)
-//! without medical detail, notes or history text, and appeal.
+//! without medical detail, notes or history text, and appeal; regulators see counts of their
+//! area and nothing else.
 
 use gigshield_kit::RoleKind;
 use gigshield_kit::access::{
     AGENCY_ADJUSTER, ANYONE, AccessTable, Grant, INSURER, INSURER_ADJUSTER, OPERATOR, PLATFORM,
-    PROVINCIAL_OPERATOR, Rule, Scope, Subject, WORKER, grant,
+    PROVINCIAL_OPERATOR, REGULATOR, Rule, Scope, Subject, WORKER, grant,
 };
 use gigshield_kit::{Caller, Role};
 use uuid::Uuid;
@@ -31,6 +32,25 @@ pub const TABLE: AccessTable = AccessTable {
                 OPERATOR,
             ],
             note: "a platform without medical detail, decision notes or history text",
+        },
+        Rule {
+            rpc: "ListClaims",
+            grants: &[
+                WORKER,
+                PLATFORM,
+                INSURER,
+                INSURER_ADJUSTER,
+                AGENCY_ADJUSTER,
+                OPERATOR,
+            ],
+            note: "a worker their own or a delegator's; a platform those it is liable for; an \
+                   insurer those routed to it; an agency or operator those of its area",
+        },
+        Rule {
+            rpc: "GetClaimStatistics",
+            grants: &[REGULATOR, OPERATOR],
+            note: "counts of the caller's area, never a record; cells of fewer persons than \
+                   the threshold suppressed",
         },
         Rule {
             rpc: "ListReviewQueue",
@@ -94,6 +114,17 @@ pub const TABLE: AccessTable = AccessTable {
             rpc: "ApprovePayouts",
             grants: HANDLERS,
             note: "the claim's handlers, never the one who issued",
+        },
+        Rule {
+            rpc: "RecordPayoutOutcome",
+            grants: HANDLERS,
+            note: "the claim's handlers, as the bank answers the insurer paying it",
+        },
+        Rule {
+            rpc: "ReinstructPayout",
+            grants: HANDLERS,
+            note: "the claim's handlers; only to the person's registered account, corrected \
+                   since the return",
         },
         Rule {
             rpc: "SetBeneficiaryAccount",

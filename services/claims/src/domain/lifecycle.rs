@@ -31,16 +31,16 @@ impl ClaimStatus {
         }
     }
 
+    pub const ALL: [ClaimStatus; 5] = [
+        Self::InReview,
+        Self::InformationRequested,
+        Self::Confirmed,
+        Self::Refused,
+        Self::Withdrawn,
+    ];
+
     pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::InReview,
-            Self::InformationRequested,
-            Self::Confirmed,
-            Self::Refused,
-            Self::Withdrawn,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
     /// The statuses of the review queue: waiting for a human decision.

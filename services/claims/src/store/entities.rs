@@ -249,6 +249,44 @@ pub mod claim_event {
     no_relations!();
 }
 
+pub mod payout_step {
+    use sea_orm::entity::prelude::*;
+
+    /// One thing that happened to an issued payout (`domain::delivery::Step`); a re-instruction
+    /// carries the account it went to.
+    #[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "payout_step")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub idempotency_key: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub number: i32,
+        pub step: String,
+        pub return_reason: Option<String>,
+        pub account_key_id: Option<String>,
+        pub account_sealed: Option<Vec<u8>>,
+        pub account_masked: Option<String>,
+        pub account_index: Option<Vec<u8>>,
+        pub recorded_by: String,
+        pub recorded_at: DateTimeUtc,
+    }
+
+    // By hand: leaves the sealed account out of any log line that prints a row.
+    impl std::fmt::Debug for Model {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("payout_step::Model")
+                .field("idempotency_key", &self.idempotency_key)
+                .field("number", &self.number)
+                .field("step", &self.step)
+                .field("return_reason", &self.return_reason)
+                .field("account_masked", &self.account_masked)
+                .finish_non_exhaustive()
+        }
+    }
+
+    no_relations!();
+}
+
 pub mod beneficiary_account {
     use sea_orm::entity::prelude::*;
 

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(TrustBoundaries));
         all.push(Box::new(gigshield_kit::replica::scheme::migration()));
         all.push(Box::new(ParametersAsData));
+        all.push(Box::new(FindingAndDelivery));
         all
     }
 }
@@ -256,6 +257,55 @@ impl MigrationTrait for ParametersAsData {
             &[
                 "DROP TABLE awaiting_assessment",
                 "DROP TABLE benefit_figure",
+            ],
+        )
+        .await
+    }
+}
+
+/// Listings by platform and filing month, and what became of each payout after it was issued.
+struct FindingAndDelivery;
+
+impl MigrationName for FindingAndDelivery {
+    fn name(&self) -> &str {
+        "claims_0004_listings_payout_delivery"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for FindingAndDelivery {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "CREATE INDEX claim_platform ON claim (platform_id, id)",
+                "CREATE INDEX claim_filed ON claim (filed_at)",
+                // Steps after the ledger row (which stays as issued): SENT, PAID, RETURNED
+                // (with its reason), INSTRUCTED again (with the corrected account). Only added.
+                "CREATE TABLE payout_step (
+                    idempotency_key TEXT NOT NULL REFERENCES payout_ledger (idempotency_key),
+                    number INTEGER NOT NULL,
+                    step TEXT NOT NULL,
+                    return_reason TEXT,
+                    account_key_id TEXT,
+                    account_sealed {bytes},
+                    account_masked TEXT,
+                    account_index {bytes},
+                    recorded_by TEXT NOT NULL,
+                    recorded_at {timestamp} NOT NULL,
+                    PRIMARY KEY (idempotency_key, number))",
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        execute_ddl(
+            manager,
+            &[
+                "DROP TABLE payout_step",
+                "DROP INDEX claim_filed",
+                "DROP INDEX claim_platform",
             ],
         )
         .await

@@ -6,7 +6,7 @@ use gigshield_kit::pii::PiiVault;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use crate::domain::lifecycle::ClaimStatus;
 
 use super::entities::{
     appeal, appraisal, assessment, beneficiary_account, claim, claim_event, claim_history,
-    membership, payout_ledger, payout_schedule, route,
+    membership, payout_ledger, payout_schedule, payout_step, route,
 };
 
 // --- enrollment replica -----------------------------------------------------------------------
@@ -214,6 +214,74 @@ pub async fn awaiting_parameters(
         .await
 }
 
+/// Whose claims [`list_claims`] reads.
+#[derive(Debug, Clone)]
+pub enum ClaimsOf {
+    Person(Uuid),
+    Platform(Uuid),
+    Queue(QueueOf),
+}
+
+/// A listing's filters besides whose claims they are.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    pub person: Option<Uuid>,
+    pub incident: Option<Uuid>,
+    pub status: Option<ClaimStatus>,
+}
+
+/// Claims newest first (ids are UUIDv7), keyset-paged below `before`.
+pub async fn list_claims(
+    conn: &impl ConnectionTrait,
+    of: ClaimsOf,
+    filter: ClaimFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<claim::Model>, DbErr> {
+    let mut query = match of {
+        ClaimsOf::Person(person) => {
+            claim::Entity::find().filter(claim::Column::PersonId.eq(person))
+        }
+        ClaimsOf::Platform(platform) => {
+            claim::Entity::find().filter(claim::Column::PlatformId.eq(platform))
+        }
+        ClaimsOf::Queue(of) => in_queue_of(claim::Entity::find(), of),
+    };
+    if let Some(person) = filter.person {
+        query = query.filter(claim::Column::PersonId.eq(person));
+    }
+    if let Some(incident) = filter.incident {
+        query = query.filter(claim::Column::IncidentId.eq(incident));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(claim::Column::Status.eq(status.as_str()));
+    }
+    if let Some(before) = before {
+        query = query.filter(claim::Column::Id.lt(before));
+    }
+    query
+        .order_by_desc(claim::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Claims filed in `[from, until)` in an area (`None`: everywhere), at most `limit`.
+pub async fn filed_between(
+    conn: &impl ConnectionTrait,
+    area: Option<(String, String)>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<claim::Model>, DbErr> {
+    in_queue_of(claim::Entity::find(), QueueOf::Area(area))
+        .filter(claim::Column::FiledAt.gte(from))
+        .filter(claim::Column::FiledAt.lt(until))
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
 fn in_queue_of(
     mut query: sea_orm::Select<claim::Entity>,
     of: QueueOf,
@@ -355,6 +423,47 @@ pub async fn replace_schedule(
         return Ok(());
     }
     payout_schedule::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model()))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// The claim's ledger row with this key, locked.
+pub async fn ledger_entry_for_update(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+    key: &str,
+) -> Result<Option<payout_ledger::Model>, DbErr> {
+    payout_ledger::Entity::find_by_id(key.to_string())
+        .filter(payout_ledger::Column::ClaimId.eq(claim_id))
+        .lock_exclusive()
+        .one(conn)
+        .await
+}
+
+/// The steps recorded after the claim's payouts were issued, in order per payout.
+pub async fn payout_steps(
+    conn: &impl ConnectionTrait,
+    claim_id: Uuid,
+) -> Result<Vec<payout_step::Model>, DbErr> {
+    let keys = payout_ledger::Entity::find()
+        .select_only()
+        .column(payout_ledger::Column::IdempotencyKey)
+        .filter(payout_ledger::Column::ClaimId.eq(claim_id))
+        .into_query();
+    payout_step::Entity::find()
+        .filter(payout_step::Column::IdempotencyKey.in_subquery(keys))
+        .order_by_asc(payout_step::Column::IdempotencyKey)
+        .order_by_asc(payout_step::Column::Number)
+        .all(conn)
+        .await
+}
+
+pub async fn insert_payout_step(
+    conn: &impl ConnectionTrait,
+    row: payout_step::Model,
+) -> Result<(), DbErr> {
+    payout_step::Entity::insert(row.into_active_model())
         .exec_without_returning(conn)
         .await?;
     Ok(())

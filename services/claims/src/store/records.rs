@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use gigshield_kit::ApiError;
 use serde::{Deserialize, Serialize};
 
-use super::claim;
+use super::{claim, payout_ledger, payout_step};
+use crate::domain::delivery::{self, PayoutState, Step};
 use crate::domain::determination::{DeterminationFacts, Liability, RuleOutcome};
 use crate::domain::lifecycle::{ClaimStatus, RefusalReason};
 
@@ -87,6 +88,50 @@ pub fn reasons(row: &claim::Model) -> Vec<String> {
         .filter(|r| !r.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// Where an issued payout stands: the fold of its steps, and the account of its latest
+/// instruction (sealed, masked, blind index).
+#[derive(Clone)]
+pub struct Delivery {
+    pub state: PayoutState,
+    pub attempt: u32,
+    pub steps: usize,
+    pub account_masked: String,
+    pub account_index: Option<Vec<u8>>,
+}
+
+/// `steps` may hold other payouts' steps; only this payout's count, in their stored order.
+pub fn delivery(
+    entry: &payout_ledger::Model,
+    steps: &[payout_step::Model],
+) -> Result<Delivery, ApiError> {
+    let mine: Vec<&payout_step::Model> = steps
+        .iter()
+        .filter(|s| s.idempotency_key == entry.idempotency_key)
+        .collect();
+    let parsed = mine
+        .iter()
+        .map(|s| {
+            Step::parse(&s.step, s.return_reason.as_deref())
+                .ok_or_else(|| corrupt("payout step", &s.step))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (state, attempt) = delivery::fold(entry.approved_by.is_some(), parsed)
+        .map_err(|e| corrupt("payout steps", e))?;
+    let latest = mine.iter().rev().find(|s| s.account_masked.is_some());
+    Ok(Delivery {
+        state,
+        attempt,
+        steps: mine.len(),
+        account_masked: latest
+            .and_then(|s| s.account_masked.clone())
+            .unwrap_or_else(|| entry.account_masked.clone()),
+        account_index: match latest {
+            Some(s) => s.account_index.clone(),
+            None => entry.account_index.clone(),
+        },
+    })
 }
 
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {

@@ -29,6 +29,8 @@ struct Fixture {
     /// Confirmed; its assessment waits for a hospital meal allowance Beijing has not entered.
     awaiting: String,
     appeal_id: String,
+    /// The confirmed claim's payout held for approval.
+    payout_key: String,
 }
 
 async fn fixture(app: &mut TestApp) -> Fixture {
@@ -99,7 +101,8 @@ async fn fixture(app: &mut TestApp) -> Fixture {
         .await
         .unwrap();
     // Issued by "clerk" to an account nobody registered: held for a second person.
-    app.client
+    let held = app
+        .client
         .issue_payouts(as_user(
             "clerk",
             &clerk,
@@ -111,7 +114,9 @@ async fn fixture(app: &mut TestApp) -> Fixture {
             },
         ))
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner()
+        .issued;
     let delegate = Uuid::now_v7();
     app.delegate(world.person, delegate).await;
     Fixture {
@@ -127,6 +132,7 @@ async fn fixture(app: &mut TestApp) -> Fixture {
         appealed,
         awaiting,
         appeal_id,
+        payout_key: held[0].idempotency_key.clone(),
     }
 }
 
@@ -169,6 +175,73 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona) -> Probe 
                 r,
                 pb::GetClaimRequest {
                     claim_id: f.confirmed.clone(),
+                },
+            ))
+            .await,
+        ),
+        // Every caller names the fixture's person: a filter for most, the person a worker
+        // acts for.
+        "ListClaims" => match c
+            .list_claims(as_(
+                r,
+                pb::ListClaimsRequest {
+                    person_id: f.own.person.to_string(),
+                    ..Default::default()
+                },
+            ))
+            .await
+        {
+            Ok(list) => shows(
+                list.into_inner()
+                    .claims
+                    .iter()
+                    .any(|x| x.claim_id == f.confirmed),
+            ),
+            Err(status) => Probe::of::<()>(Err(status)),
+        },
+        "GetClaimStatistics" => {
+            let month = CalendarMonth::of(chrono::Utc::now()).to_string();
+            match c
+                .get_claim_statistics(as_(
+                    r,
+                    pb::GetClaimStatisticsRequest {
+                        from_month: month.clone(),
+                        through_month: month,
+                    },
+                ))
+                .await
+            {
+                Ok(answer) => shows(
+                    answer
+                        .into_inner()
+                        .cells
+                        .iter()
+                        .any(|cell| cell.province_code == "110000"),
+                ),
+                Err(status) => Probe::of::<()>(Err(status)),
+            }
+        }
+        // The held payout: admitted callers learn it was never sent.
+        "RecordPayoutOutcome" => Probe::of(
+            c.record_payout_outcome(as_(
+                r,
+                pb::RecordPayoutOutcomeRequest {
+                    request_id: id(),
+                    claim_id: f.confirmed.clone(),
+                    payout_key: f.payout_key.clone(),
+                    outcome: pb::PayoutState::Sent as i32,
+                    return_reason: 0,
+                },
+            ))
+            .await,
+        ),
+        "ReinstructPayout" => Probe::of(
+            c.reinstruct_payout(as_(
+                r,
+                pb::ReinstructPayoutRequest {
+                    request_id: id(),
+                    claim_id: f.confirmed.clone(),
+                    payout_key: f.payout_key.clone(),
                 },
             ))
             .await,

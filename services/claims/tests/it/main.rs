@@ -10,6 +10,7 @@ mod amendments;
 mod appeals;
 mod benefits;
 mod determination;
+mod finding;
 mod redelivery;
 mod review;
 mod trust;

@@ -39,6 +39,8 @@ use uuid::Uuid;
 pub use gigshield_kit::testing::violated_fields;
 
 /// WatchClaims streams the test service serves at once.
+/// Small, so a test fills a cell with a few persons.
+pub const STATS_MIN_PERSONS: u32 = 2;
 pub const MAX_WATCH_STREAMS: usize = 4;
 
 pub struct TestApp {
@@ -135,6 +137,7 @@ impl TestApp {
                 benefits: std::sync::Arc::new(BenefitParameters::embedded().unwrap()),
                 watch_poll: Duration::from_millis(100),
                 max_watch_streams: MAX_WATCH_STREAMS,
+                stats_min_persons: STATS_MIN_PERSONS,
                 stream,
                 shutdown: service.shutdown.clone(),
             },

@@ -1,10 +1,14 @@
-//! VerifyWorkActivity: the orders of a person around an instant, for claims.
+//! VerifyWorkActivity: the orders of a person around an instant, for claims; ListCoverageDays:
+//! the days a person was covered in a month.
 
 use chrono::Duration;
 use gigshield_kit::access::Subject;
 use gigshield_kit::replica::assignments;
-use gigshield_kit::{ApiError, Principal, Scope, wire};
+use gigshield_kit::{ApiError, Caller, Principal, Role, Scope, wire};
 use gigshield_proto::premium as pb;
+use gigshield_scheme::calendar::CalendarMonth;
+use std::collections::BTreeSet;
+use uuid::Uuid;
 
 use super::{PremiumApi, views};
 use crate::domain::activity::{earliest_acceptance, window_contains};
@@ -24,10 +28,7 @@ impl PremiumApi {
         let person_id = wire::uuid("person_id", &req.person_id)?;
         // An insurer asks only about a person with a case routed to it (read from the
         // assignments replica, not from the orders).
-        if caller.scope == Scope::Assigned {
-            let insurers = assignments::insurers_of_person(self.db(), person_id).await?;
-            caller.require(&Subject::default().person(person_id).insurers(insurers))?;
-        }
+        self.require_person(&caller, person_id).await?;
         let at = wire::datetime("at", req.at.as_ref())?
             .ok_or_else(|| ApiError::invalid("at", "is required"))?;
         let margin = req
@@ -54,6 +55,72 @@ impl PremiumApi {
                 .map(views::activity)
                 .collect(),
         })
+    }
+}
+
+impl PremiumApi {
+    pub(super) async fn list_coverage_days(
+        &self,
+        principal: Principal,
+        req: pb::ListCoverageDaysRequest,
+    ) -> Result<pb::ListCoverageDaysResponse, ApiError> {
+        let caller = self.caller("ListCoverageDays", principal)?;
+        let person_id = match (&caller.principal.role, req.person_id.is_empty()) {
+            (Role::Worker { person_id }, true) => *person_id,
+            _ => wire::uuid("person_id", &req.person_id)?,
+        };
+        self.require_person(&caller, person_id).await?;
+        let month: CalendarMonth =
+            req.month
+                .parse()
+                .map_err(|e: gigshield_scheme::calendar::MonthError| {
+                    ApiError::invalid("month", e.to_string())
+                })?;
+        let rows = queries::coverage_days_of(
+            self.db(),
+            person_id,
+            &month.first_day().to_string(),
+            &month.last_day().to_string(),
+        )
+        .await?;
+        // An agency or operator sees the days in its area.
+        let days: Vec<_> = rows
+            .into_iter()
+            .filter(|d| {
+                caller.scope != Scope::Jurisdiction
+                    || caller.sees(&Subject::default().region(d.province.as_str()))
+            })
+            .collect();
+        let covered = days
+            .iter()
+            .map(|d| d.day.as_str())
+            .collect::<BTreeSet<_>>()
+            .len();
+        Ok(pb::ListCoverageDaysResponse {
+            covered_days: i32::try_from(covered).unwrap_or(i32::MAX),
+            days: days
+                .into_iter()
+                .map(|d| pb::CoverageDay {
+                    day: d.day,
+                    platform_id: d.platform_id.to_string(),
+                    province_code: d.province,
+                    first_accepted_at: Some(wire::timestamp(d.accepted_at)),
+                })
+                .collect(),
+        })
+    }
+
+    /// A worker asks about themself; an insurer about a person with a case routed to it (the
+    /// assignments replica). Area scopes filter what they are shown instead.
+    async fn require_person(&self, caller: &Caller, person_id: Uuid) -> Result<(), ApiError> {
+        match caller.scope {
+            Scope::Myself => caller.require(&Subject::default().person(person_id)),
+            Scope::Assigned => {
+                let insurers = assignments::insurers_of_person(self.db(), person_id).await?;
+                caller.require(&Subject::default().person(person_id).insurers(insurers))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

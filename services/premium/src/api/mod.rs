@@ -154,4 +154,11 @@ impl PremiumService for PremiumApi {
     ) -> Result<Response<pb::VerifyWorkActivityResponse>, Status> {
         gigshield_kit::handle!(self, request, verify_work_activity)
     }
+
+    async fn list_coverage_days(
+        &self,
+        request: Request<pb::ListCoverageDaysRequest>,
+    ) -> Result<Response<pb::ListCoverageDaysResponse>, Status> {
+        gigshield_kit::handle!(self, request, list_coverage_days)
+    }
 }

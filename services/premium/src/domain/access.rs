@@ -4,12 +4,13 @@
 //! provinces, one close per month), so only the central operator records payments, reads
 //! accounts and closes months; an operator of a province or city reads the statements and
 //! declarations of platforms in its area and adds rates for it. `VerifyWorkActivity` answers
-//! the claims service, the insurer of a case of the person, and (orders in its area) an agency.
+//! the claims service, the insurer of a case of the person, and (orders in its area) an agency;
+//! `ListCoverageDays` also the worker, for their own days only.
 
 use gigshield_kit::RoleKind;
 use gigshield_kit::access::{
     AGENCY_ADJUSTER, AccessTable, INSURER, INSURER_ADJUSTER, NATIONAL_OPERATOR, OPERATOR, PLATFORM,
-    PROVINCIAL_OPERATOR, Rule, Scope, grant,
+    PROVINCIAL_OPERATOR, Rule, Scope, WORKER_SELF, grant,
 };
 
 pub const TABLE: AccessTable = AccessTable {
@@ -72,6 +73,18 @@ pub const TABLE: AccessTable = AccessTable {
             ],
             note: "claims; an insurer for a person with a case routed to it; an agency the \
                    orders taken in its area",
+        },
+        Rule {
+            rpc: "ListCoverageDays",
+            grants: &[
+                WORKER_SELF,
+                INSURER,
+                INSURER_ADJUSTER,
+                AGENCY_ADJUSTER,
+                OPERATOR,
+            ],
+            note: "a worker their own days; an insurer for a person with a case routed to it; \
+                   an agency or operator the days in its area",
         },
     ],
 };

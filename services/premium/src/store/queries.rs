@@ -551,6 +551,43 @@ pub async fn insert_coverage_days(
     Ok(new)
 }
 
+/// One stored coverage day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoveredDay {
+    pub day: String,
+    pub platform_id: Uuid,
+    pub province: String,
+    pub accepted_at: DateTime<Utc>,
+}
+
+/// The person's coverage days from `first` through `last` (YYYY-MM-DD), by day.
+pub async fn coverage_days_of(
+    conn: &impl ConnectionTrait,
+    person_id: Uuid,
+    first: &str,
+    last: &str,
+) -> Result<Vec<CoveredDay>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT day, platform_id, province, accepted_at FROM coverage_day \
+             WHERE person_id = $1 AND day >= $2 AND day <= $3 \
+             ORDER BY day, platform_id, province",
+            vec![person_id.into(), first.into(), last.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CoveredDay {
+                day: r.try_get("", "day")?,
+                platform_id: r.try_get("", "platform_id")?,
+                province: r.try_get("", "province")?,
+                accepted_at: r.try_get("", "accepted_at")?,
+            })
+        })
+        .collect()
+}
+
 pub async fn coverage_day_count(
     conn: &impl ConnectionTrait,
     platform_id: Uuid,

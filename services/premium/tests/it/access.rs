@@ -200,6 +200,19 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona, n: i64) -
             ),
             Err(status) => Probe::of::<()>(Err(status)),
         },
+        "ListCoverageDays" => match c
+            .list_coverage_days(as_(
+                r,
+                pb::ListCoverageDaysRequest {
+                    person_id: f.own.person.to_string(),
+                    month: gigshield_scheme::calendar::CalendarMonth::of(f.accepted_at).to_string(),
+                },
+            ))
+            .await
+        {
+            Ok(found) => shows(!found.into_inner().days.is_empty()),
+            Err(status) => Probe::of::<()>(Err(status)),
+        },
         other => panic!("no probe for {other}: add one with its rule"),
     }
 }

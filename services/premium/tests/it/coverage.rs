@@ -178,5 +178,74 @@ async fn the_first_order_of_a_shanghai_day_opens_coverage_once() {
     ];
     expected.sort();
     assert_eq!(days, expected);
+
+    // The worker asks which days of the month they were covered, by whom, where.
+    let ask = |role: gigshield_kit::Role, person: &str| {
+        as_(
+            &role,
+            gigshield_proto::premium::ListCoverageDaysRequest {
+                person_id: person.into(),
+                month: month.to_string(),
+            },
+        )
+    };
+    let rider = gigshield_kit::Role::Worker { person_id: rider1 };
+    let own = app
+        .client
+        .list_coverage_days(ask(rider.clone(), ""))
+        .await
+        .unwrap()
+        .into_inner();
+    let listed: Vec<(String, String, String)> = own
+        .days
+        .iter()
+        .map(|d| {
+            (
+                d.day.clone(),
+                d.platform_id.clone(),
+                d.province_code.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (day(fifth), p.to_string(), "310000".to_string()),
+            (day(sixth), p.to_string(), "310000".to_string()),
+            (day(sixth), p.to_string(), "440000".to_string()),
+        ]
+    );
+    assert_eq!(own.covered_days, 2, "two provinces on the 6th are one day");
+    // Not another worker's days; an operator only the days in its area.
+    let other = app
+        .client
+        .list_coverage_days(ask(rider, &rider2.to_string()))
+        .await
+        .unwrap_err();
+    assert_eq!(other.code(), tonic::Code::PermissionDenied);
+    let shanghai = app
+        .client
+        .list_coverage_days(ask(
+            gigshield_kit::Role::regional_operator("31"),
+            &rider1.to_string(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(shanghai.days.len(), 2);
+    assert!(shanghai.days.iter().all(|d| d.province_code == "310000"));
+    let bad = app
+        .client
+        .list_coverage_days(as_(
+            &gigshield_kit::Role::national_operator(),
+            gigshield_proto::premium::ListCoverageDaysRequest {
+                person_id: rider1.to_string(),
+                month: "2026-13".into(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    assert!(bad.message().contains("month"));
     app.stop().await;
 }
