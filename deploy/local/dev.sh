@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # name:grpc-port:metrics-port — a service is started when its crate exists.
-SERVICES=(enrollment:50051:9461 premium:50052:9462 incident:50053:9463 claims:50054:9464)
+SERVICES=(enrollment:50051:9461 premium:50052:9462 incident:50053:9463 claims:50054:9464 fund:50055:9465)
 
 set -a
 source "$REPO_ROOT/deploy/local/dev.env"

@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT="${GIGSHIELD_PG_PORT:-5432}"
-SERVICE_DATABASES=(enrollment premium incident claims)
+SERVICE_DATABASES=(enrollment premium incident claims fund)
 ROLE=gigshield
 PASSWORD=gigshield
 

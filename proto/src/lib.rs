@@ -23,6 +23,11 @@ pub mod gigshield {
             tonic::include_proto!("gigshield.events.v1");
         }
     }
+    pub mod fund {
+        pub mod v1 {
+            tonic::include_proto!("gigshield.fund.v1");
+        }
+    }
     pub mod incident {
         pub mod v1 {
             tonic::include_proto!("gigshield.incident.v1");
@@ -39,6 +44,7 @@ pub use gigshield::claims::v1 as claims;
 pub use gigshield::common::v1 as common;
 pub use gigshield::enrollment::v1 as enrollment;
 pub use gigshield::events::v1 as events;
+pub use gigshield::fund::v1 as fund;
 pub use gigshield::incident::v1 as incident;
 pub use gigshield::premium::v1 as premium;
 

@@ -7,11 +7,12 @@ use gigshield_kit::access::AccessTable;
 const MARKER: &str =
     "<!-- Generated from each service's domain/access.rs; do not edit below. -->\n";
 
-const TABLES: [AccessTable; 4] = [
+const TABLES: [AccessTable; 5] = [
     gigshield_enrollment::domain::access::TABLE,
     gigshield_premium::domain::access::TABLE,
     gigshield_incident::domain::access::TABLE,
     gigshield_claims::domain::access::TABLE,
+    gigshield_fund::domain::access::TABLE,
 ];
 
 fn rendered() -> String {

@@ -1,4 +1,4 @@
-//! A process supervisor for the four services: each runs as a child process from the same
+//! A process supervisor for the five services: each runs as a child process from the same
 //! target directory as the running `gigshield`, on its own freshly created PostgreSQL database
 //! and a free port, with a per-run Kafka topic prefix. A service can be SIGKILLed and started
 //! again on the same port and database, which is what the chaos run does.
@@ -19,7 +19,7 @@ use tonic_health::pb::health_client::HealthClient;
 
 /// The services, in start order: enrollment creates the topic the others follow, claims calls
 /// premium.
-pub const SERVICES: [&str; 4] = ["enrollment", "premium", "incident", "claims"];
+pub const SERVICES: [&str; 5] = ["enrollment", "premium", "incident", "claims", "fund"];
 
 /// Development-only PII keys, the values of deploy/local/dev.env (public; never real data).
 const PII_KEYS: &str = "dev1:Bl+i8zgtCzEqGdLuMIBf5lMIOZQzGQAm2PuaeF9gDr0=";

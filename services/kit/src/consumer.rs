@@ -52,6 +52,13 @@ pub trait EventHandler: Send + Sync + 'static {
     /// Runs after an event's effects committed, to wake whatever serves them (a stream of
     /// changes, say): waking it inside `handle` would race the commit.
     fn committed(&self) {}
+
+    /// Whether events of this type have any effect here. An event a handler does not want is
+    /// passed over without a transaction or an inbox row: a consumer that needs a few types of
+    /// a busy topic (the fund, of premium's coverage days) is not held up by the rest.
+    fn wants(&self, _event_type: &str) -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +68,8 @@ pub enum Outcome {
     Rejected,
     /// Not from the topic's producer: set aside in `dead_letter`, no effect.
     DeadLettered,
+    /// A type the handler does not want: no effect, nothing recorded.
+    Ignored,
 }
 
 impl Outcome {
@@ -70,6 +79,7 @@ impl Outcome {
             Outcome::Duplicate => "duplicate",
             Outcome::Rejected => "rejected",
             Outcome::DeadLettered => "dead_lettered",
+            Outcome::Ignored => "ignored",
         }
     }
 }
@@ -234,6 +244,11 @@ impl<H: EventHandler> IdempotentConsumer<H> {
                 Err(err) => Err(HandlerError::Transient(err.into())),
             };
             return self.finish(msg, &envelope, result, shutdown).await;
+        }
+        if !self.handler.wants(&envelope.event_type) {
+            return self
+                .finish(msg, &envelope, Ok(Outcome::Ignored), shutdown)
+                .await;
         }
         let span = tracing::info_span!(
             "event.consume",

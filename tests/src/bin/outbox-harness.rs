@@ -109,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
                 Outcome::Duplicate => say("DUPLICATE"),
                 Outcome::Rejected => say("REJECTED"),
                 Outcome::DeadLettered => say("DEAD_LETTERED"),
+                Outcome::Ignored => say("IGNORED"),
             });
             consumer.run(stop).await;
         }

@@ -134,6 +134,7 @@ fn own_service(process: &Process) -> &'static str {
         "premium" => gigshield_proto::premium::premium_service_server::SERVICE_NAME,
         "incident" => gigshield_proto::incident::incident_service_server::SERVICE_NAME,
         "claims" => gigshield_proto::claims::claims_service_server::SERVICE_NAME,
+        "fund" => gigshield_proto::fund::fund_service_server::SERVICE_NAME,
         other => panic!("unknown process {other}"),
     }
 }

@@ -166,19 +166,20 @@ where
     }
 }
 
-/// The four services side by side, sharing a per-run topic prefix on the real broker.
+/// The five services side by side, sharing a per-run topic prefix on the real broker.
 pub struct Stack {
     pub prefix: String,
     pub enrollment: Process,
     pub premium: Process,
     pub incident: Process,
     pub claims: Process,
+    pub fund: Process,
     _logs: tempfile::TempDir,
 }
 
 impl Stack {
     /// Starts enrollment first (it creates the topic the others subscribe to), then premium,
-    /// incident, and claims pointed at premium for `VerifyWorkActivity`.
+    /// incident, claims pointed at premium for `VerifyWorkActivity`, and fund.
     pub async fn start() -> Self {
         let logs = tempfile::tempdir().expect("log directory");
         let prefix = format!("e2e-{}.", uuid::Uuid::now_v7().simple());
@@ -198,12 +199,14 @@ impl Stack {
             ],
         )
         .await;
+        let fund = start("fund", &prefix, &logs).await;
         let stack = Self {
             prefix,
             enrollment,
             premium,
             incident,
             claims,
+            fund,
             _logs: logs,
         };
         stack.no_order_grace().await;
@@ -270,12 +273,13 @@ impl Stack {
     }
 
     /// The four processes, in start order.
-    pub fn processes(&self) -> [&Process; 4] {
+    pub fn processes(&self) -> [&Process; 5] {
         [
             &self.enrollment,
             &self.premium,
             &self.incident,
             &self.claims,
+            &self.fund,
         ]
     }
 

@@ -645,6 +645,76 @@ async fn the_scheme_end_to_end() {
         "no event carries the full payment account"
     );
 
+    // The fund, from the same events alone: Beijing's benefits this month are the payouts.
+    let paid: i64 = claim_records
+        .iter()
+        .filter(|r| r.ce_type == "gigshield.events.v1.PayoutIssued")
+        .filter_map(|r| {
+            <gigshield_proto::events::PayoutIssued as prost::Message>::decode(r.payload.as_slice())
+                .ok()
+        })
+        .map(|p| p.amount_fen)
+        .sum();
+    assert!(paid > 0, "the story paid benefits");
+    let mut fund = gigshield_proto::fund::fund_service_client::FundServiceClient::new(
+        world.stack.fund.channel.clone(),
+    );
+    let regulator = Role::Regulator {
+        jurisdiction: gigshield_kit::Jurisdiction::parse("11").expect("Beijing"),
+    };
+    let month = gigshield_scheme::calendar::CalendarMonth::of(chrono::Utc::now()).to_string();
+    let statement = stack::until_ok(CATCH_UP, || {
+        let (mut fund, regulator, month) = (fund.clone(), regulator.clone(), month.clone());
+        async move {
+            let s = fund
+                .get_fund_statement(as_(
+                    &regulator,
+                    gigshield_proto::fund::GetFundStatementRequest {
+                        province_code: "110000".into(),
+                        month,
+                    },
+                ))
+                .await?
+                .into_inner()
+                .statement
+                .unwrap_or_default();
+            if s.benefits_fen == paid {
+                Ok(s)
+            } else {
+                Err(tonic::Status::unavailable(format!(
+                    "fund at {} of {paid}",
+                    s.benefits_fen
+                )))
+            }
+        }
+    })
+    .await
+    .expect("the fund books every payout");
+    assert_eq!(
+        statement
+            .insurers
+            .iter()
+            .map(|i| i.advanced_fen)
+            .sum::<i64>(),
+        paid
+    );
+    let refused = fund
+        .list_fund_entries(as_(
+            &regulator,
+            gigshield_proto::fund::ListFundEntriesRequest {
+                province_code: "110000".into(),
+                month: month.clone(),
+                page: None,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::PermissionDenied,
+        "regulators read figures, not entries"
+    );
+
     // Resuming after any message gives exactly the messages after it.
     let middle = stream.seen.len() / 2;
     let mut resumed = Watch::open(

@@ -145,7 +145,7 @@ pub async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
     let stack = Stack::start(config).await?;
     let info = stack.info();
     eprintln!(
-        "  all four SERVING after {:.1}s",
+        "  all five SERVING after {:.1}s",
         started.elapsed().as_secs_f64()
     );
 

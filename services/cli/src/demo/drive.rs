@@ -44,6 +44,7 @@ pub struct Channels {
     pub premium: Channel,
     pub incident: Channel,
     pub claims: Channel,
+    pub fund: Channel,
 }
 
 /// Shared by every phase.
@@ -159,6 +160,9 @@ impl Driver {
     }
     fn claims(&self) -> ClaimsServiceClient<Channel> {
         ClaimsServiceClient::new(self.channels.claims.clone())
+    }
+    pub(super) fn claims_client(&self) -> ClaimsServiceClient<Channel> {
+        self.claims()
     }
 
     // ------------------------------------------------------------------ enrollment

@@ -1,9 +1,10 @@
-//! `gigshield demo`: brings up the four services on their own databases and topics, and
+//! `gigshield demo`: brings up the five services on their own databases and topics, and
 //! simulates a city-month through their public APIs — the last closed Asia/Shanghai month, so
 //! the operator can close it, declare and collect. Ends with a summary and where to look next.
 
 pub mod client;
 pub mod drive;
+pub mod fund;
 pub mod summary;
 pub mod workload;
 
@@ -81,6 +82,8 @@ pub struct Outcome {
     pub declarations: Vec<(i64, i64)>,
     /// Per platform: premium's statement (orders, billable, fen) of the month.
     pub statements: Vec<(i64, i64, i64)>,
+    /// What the fund service shows of the month.
+    pub fund: fund::FundView,
     pub failures: Vec<String>,
     pub phases: Vec<(&'static str, Duration)>,
     pub retries: u64,
@@ -121,13 +124,13 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let config = stack_config("demo", &args.pg, &args.kafka)?;
     eprintln!(
-        "starting enrollment, premium, incident and claims (databases demo_*, topics {}*, logs {})",
+        "starting enrollment, premium, incident, claims and fund (databases demo_*, topics {}*, logs {})",
         config.topic_prefix,
         config.log_dir.display()
     );
     let stack = Stack::start(config.clone()).await?;
     eprintln!(
-        "  all four SERVING after {:.1}s",
+        "  all five SERVING after {:.1}s",
         started.elapsed().as_secs_f64()
     );
     let result = simulate(&stack.info(), &args.workload).await;
@@ -193,6 +196,7 @@ pub async fn simulate(stack: &StackInfo, args: &WorkloadArgs) -> anyhow::Result<
             premium: stack.channel("premium"),
             incident: stack.channel("incident"),
             claims: stack.channel("claims"),
+            fund: stack.channel("fund"),
         },
         tokens: tokens.clone(),
         stats: stats.clone(),
@@ -314,6 +318,17 @@ pub async fn simulate(stack: &StackInfo, args: &WorkloadArgs) -> anyhow::Result<
     let declarations = driver.close_and_pay(month, &tally).await?;
     phases.push(("close the month, declare, collect", t.elapsed()));
 
+    let t = Instant::now();
+    let expected = fund::Expected {
+        declared_fen: declarations.iter().map(|(declared, _)| declared).sum(),
+        received_fen: declarations.iter().map(|(_, paid)| paid).sum(),
+        benefits_fen: benefits.paid_fen,
+    };
+    let fund = driver
+        .fund_books(month, insurer, &expected, &mut failures)
+        .await?;
+    phases.push(("the fund's books and the regulator's counts", t.elapsed()));
+
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = watcher.await;
     let book = Arc::try_unwrap(book)
@@ -330,6 +345,7 @@ pub async fn simulate(stack: &StackInfo, args: &WorkloadArgs) -> anyhow::Result<
         benefits,
         declarations,
         statements,
+        fund,
         failures,
         phases,
         retries,

@@ -185,6 +185,7 @@ pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration, still_running: 
          is added): {}",
         join(&o.benefits.awaiting_parameters)
     );
+    s.push_str(&fund_section(o));
     let _ = writeln!(
         s,
         "\nLatency — ReportOrders batch of up to 1000 orders, round trip: {}",
@@ -214,6 +215,69 @@ pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration, still_running: 
         }
     }
     let _ = writeln!(s, "{}", where_next(stack, o, still_running));
+    s
+}
+
+/// The fund's books as the fund service keeps them from premium's and claims' events alone.
+fn fund_section(o: &Outcome) -> String {
+    let f = &o.fund;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nThe fund, Guangdong pool (fund service, from events only; caught up in {:.1}s):",
+        f.caught_up_after.as_secs_f64()
+    );
+    let _ = writeln!(
+        s,
+        "| month | fees declared | received | arrears | benefits | balance |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+    for st in [&f.fees, &f.benefits] {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            st.month,
+            yuan(st.fees_declared_fen),
+            yuan(st.fees_received_fen),
+            yuan(st.arrears_fen),
+            yuan(st.benefits_fen),
+            yuan(st.balance_fen)
+        );
+    }
+    let by_type: BTreeMap<String, u64> = f
+        .benefits
+        .benefits_by_type_fen
+        .iter()
+        .map(|(k, v)| (k.clone(), u64::try_from(*v).unwrap_or(0) / 100))
+        .collect();
+    let _ = writeln!(s, "Benefits by type (yuan): {}", join(&by_type));
+    let st = &f.settlement;
+    let _ = writeln!(
+        s,
+        "Insurer settlement {}: {} payouts issued ({}), {} returned, advanced {}, service fee {} \
+         ({} bps), reimbursed {}, owed {}; records submitted: {}; approvable after the month ends.",
+        st.month,
+        st.payouts_issued,
+        yuan(st.issued_fen),
+        st.payouts_returned,
+        yuan(st.advanced_fen),
+        yuan(st.service_fee_fen),
+        st.service_fee_bps,
+        yuan(st.reimbursed_fen),
+        yuan(st.owed_fen),
+        if st.records_submitted { "yes" } else { "no" }
+    );
+    let shown: Vec<_> = f.statistics.iter().filter(|c| !c.suppressed).collect();
+    let claims: i64 = shown.iter().map(|c| c.claims).sum();
+    let auto: i64 = shown.iter().map(|c| c.confirmed_automatically).sum();
+    let _ = writeln!(
+        s,
+        "Regulator's counts (Guangdong, by filing month × platform): {} cells, {} suppressed \
+         (fewer than {} persons); {claims} claims shown, {auto} confirmed automatically.",
+        f.statistics.len(),
+        f.statistics.len() - shown.len(),
+        f.min_persons
+    );
     s
 }
 
@@ -272,7 +336,7 @@ fn persisted(mut s: String, cfg: &crate::stack::StackConfig) -> String {
     let _ = writeln!(
         s,
         "  topics: {}",
-        ["enrollment", "premium", "incident", "claims"]
+        crate::stack::SERVICES
             .iter()
             .map(|t| cfg.topic(&format!("{t}.events.v1")))
             .collect::<Vec<_>>()
@@ -280,8 +344,10 @@ fn persisted(mut s: String, cfg: &crate::stack::StackConfig) -> String {
     );
     let _ = writeln!(
         s,
-        "  databases: {}_{{enrollment,premium,incident,claims}} on {}",
-        cfg.label, cfg.pg_base_url
+        "  databases: {}_{{{}}} on {}",
+        cfg.label,
+        crate::stack::SERVICES.join(","),
+        cfg.pg_base_url
     );
     let _ = write!(s, "  logs: {}/<service>.log", cfg.log_dir.display());
     s
