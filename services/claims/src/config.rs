@@ -74,7 +74,7 @@ impl ClaimsConfig {
             overdue_sweep: Duration::from_secs(env.parse_or("CLAIMS_OVERDUE_SWEEP_SECS", 300)?),
             watch_poll: env.millis_or("CLAIMS_WATCH_POLL_MS", 250)?,
             max_watch_streams: env.parse_or("CLAIMS_MAX_WATCH_STREAMS", 256)?,
-            stats_min_persons: stats_min_persons(env)?,
+            stats_min_persons: env.suppression_threshold("CLAIMS_STATS_MIN_PERSONS")?,
             topic_partitions: env.parse_or("CLAIMS_TOPIC_PARTITIONS", 12)?,
             topic: env.optional("CLAIMS_TOPIC").unwrap_or_else(|| TOPIC.into()),
             enrollment_topic: env
@@ -88,19 +88,6 @@ impl ClaimsConfig {
                 .unwrap_or_else(|| CONSUMER_GROUP.into()),
         })
     }
-}
-
-/// A threshold of 0 or 1 would publish single persons' cases.
-fn stats_min_persons(env: &Env) -> Result<u32, ConfigError> {
-    const VAR: &str = "CLAIMS_STATS_MIN_PERSONS";
-    let value: u32 = env.parse_or(VAR, 5)?;
-    if value < 2 {
-        return Err(ConfigError::Invalid {
-            var: VAR.into(),
-            reason: "must be at least 2: a smaller cell describes one person".into(),
-        });
-    }
-    Ok(value)
 }
 
 #[cfg(test)]

@@ -68,6 +68,19 @@ impl Env {
         })
     }
 
+    /// The smallest number of persons a published statistics cell may describe: `var`,
+    /// default 5, refused below 2 (a cell of one is that person's record).
+    pub fn suppression_threshold(&self, var: &str) -> Result<u32, ConfigError> {
+        let value: u32 = self.parse_or(var, 5)?;
+        if value < 2 {
+            return Err(ConfigError::Invalid {
+                var: var.into(),
+                reason: "must be at least 2: a smaller cell describes one person".into(),
+            });
+        }
+        Ok(value)
+    }
+
     pub fn parse_or<T>(&self, var: &str, default: T) -> Result<T, ConfigError>
     where
         T: FromStr,

@@ -35,6 +35,9 @@ pub struct PremiumSettings {
     /// `PREMIUM_PAYMENT_DUE_DAY` (default 15), `PREMIUM_LATE_FEE_PPM_PER_DAY` (default 500 =
     /// 0.05 %/day), `PREMIUM_LATE_FEE_CAPPED` (default false).
     pub terms: PaymentTerms,
+    /// `PREMIUM_STATS_MIN_PERSONS`, default 5 (at least 2): a statistics cell covering fewer
+    /// persons shows no figures.
+    pub stats_min_persons: u32,
 }
 
 impl PremiumSettings {
@@ -45,6 +48,7 @@ impl PremiumSettings {
             clock_skew: Duration::minutes(5),
             max_order_span: Duration::hours(24),
             terms: PaymentTerms::default(),
+            stats_min_persons: 5,
         }
     }
 }
@@ -82,6 +86,7 @@ impl PremiumConfig {
                 clock_skew: Duration::seconds(skew_secs),
                 max_order_span: Duration::hours(max_order_hours),
                 terms,
+                stats_min_persons: env.suppression_threshold("PREMIUM_STATS_MIN_PERSONS")?,
             },
             topic_partitions: env.parse_or("PREMIUM_TOPIC_PARTITIONS", 12)?,
         })
@@ -113,5 +118,13 @@ mod tests {
             "31",
         )]));
         assert!(bad.is_err());
+        assert_eq!(cfg.settings.stats_min_persons, 5);
+        let bad = PremiumConfig::from_env(&gigshield_kit::testing::minimal_env(&[(
+            "PREMIUM_STATS_MIN_PERSONS",
+            "1",
+        )]));
+        assert!(
+            matches!(bad, Err(ConfigError::Invalid { var, .. }) if var == "PREMIUM_STATS_MIN_PERSONS")
+        );
     }
 }

@@ -136,6 +136,33 @@ impl CalendarMonth {
     }
 }
 
+/// Why a span of months asked for on the wire (`from_month` .. `through_month`) is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SpanError {
+    #[error("is before from_month")]
+    Reversed,
+    #[error("spans more than {0} months")]
+    TooLong(u32),
+}
+
+impl CalendarMonth {
+    /// Months from `self` through `through`, both included, when that is 1..=`max`: the one
+    /// check behind every "from month through month" request, so every service bounds its
+    /// aggregation the same way.
+    pub fn months_through(self, through: Self, max: u32) -> Result<u32, SpanError> {
+        let span = i64::from(through.year - self.year) * 12 + i64::from(through.month)
+            - i64::from(self.month)
+            + 1;
+        if span < 1 {
+            return Err(SpanError::Reversed);
+        }
+        u32::try_from(span)
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or(SpanError::TooLong(max))
+    }
+}
+
 impl fmt::Display for CalendarMonth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
@@ -320,5 +347,24 @@ mod tests {
             prop_assert_eq!(m.first_day() <= shanghai_date(at), true);
             prop_assert_eq!(shanghai_date(at) <= m.last_day(), true);
         }
+    }
+
+    #[test]
+    fn spans_count_both_ends_and_refuse_reversed_or_long_ones() {
+        let m = |s: &str| s.parse::<CalendarMonth>().unwrap();
+        assert_eq!(m("2026-11").months_through(m("2026-11"), 1), Ok(1));
+        assert_eq!(m("2022-07").months_through(m("2024-12"), 30), Ok(30));
+        assert_eq!(
+            m("2022-07").months_through(m("2024-12"), 29),
+            Err(SpanError::TooLong(29))
+        );
+        assert_eq!(
+            m("2026-11").months_through(m("2026-10"), 24),
+            Err(SpanError::Reversed)
+        );
+        assert_eq!(
+            m("0001-01").months_through(m("9999-12"), u32::MAX),
+            Ok(119_988)
+        );
     }
 }

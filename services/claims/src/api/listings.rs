@@ -119,21 +119,8 @@ fn month_span(from: &str, through: &str) -> Result<(CalendarMonth, CalendarMonth
             .map_err(|e| ApiError::invalid(field, e.to_string()))
     };
     let (from, through) = (parse("from_month", from)?, parse("through_month", through)?);
-    if through < from {
-        return Err(ApiError::invalid("through_month", "is before from_month"));
-    }
-    let mut months = 1;
-    let mut month = from;
-    while month < through {
-        month = month.next().unwrap_or(through);
-        months += 1;
-        if months > MAX_MONTHS {
-            return Err(ApiError::invalid(
-                "through_month",
-                format!("spans more than {MAX_MONTHS} months"),
-            ));
-        }
-    }
+    from.months_through(through, MAX_MONTHS)
+        .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
     Ok((from, through))
 }
 

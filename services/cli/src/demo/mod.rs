@@ -2,6 +2,7 @@
 //! simulates a city-month through their public APIs — the last closed Asia/Shanghai month, so
 //! the operator can close it, declare and collect. Ends with a summary and where to look next.
 
+pub mod chart;
 pub mod client;
 pub mod drive;
 pub mod fund;
@@ -136,14 +137,18 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let result = simulate(&stack.info(), &args.workload).await;
     match result {
         Ok(outcome) => {
+            let text = summary::render(
+                &outcome,
+                &stack.info(),
+                started.elapsed(),
+                args.keep_running,
+            );
+            println!("{text}");
+            let written = chart::write_beside(&text, &outcome, &config.log_dir)?;
             println!(
-                "{}",
-                summary::render(
-                    &outcome,
-                    &stack.info(),
-                    started.elapsed(),
-                    args.keep_running
-                )
+                "The summary, with pictures of the month ({}), is in {}",
+                chart::PICTURES.join(", "),
+                written.display()
             );
             if args.keep_running {
                 println!("{}", summary::running(&stack.info()));

@@ -185,6 +185,12 @@ pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration, still_running: 
          is added): {}",
         join(&o.benefits.awaiting_parameters)
     );
+    let _ = writeln!(
+        s,
+        "\n![Orders per hour]({})\n![Claim funnel]({})",
+        super::chart::PICTURES[0],
+        super::chart::PICTURES[1]
+    );
     s.push_str(&fund_section(o));
     let _ = writeln!(
         s,

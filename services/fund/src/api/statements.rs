@@ -82,16 +82,8 @@ impl FundApi {
                 month("through_month", &req.through_month)?,
             )
         };
-        match ratio::months_between(from, through) {
-            None => return Err(ApiError::invalid("through_month", "is before from_month")),
-            Some(n) if n > ratio::MAX_MONTHS => {
-                return Err(ApiError::invalid(
-                    "through_month",
-                    format!("spans more than {} months", ratio::MAX_MONTHS),
-                ));
-            }
-            Some(_) => {}
-        }
+        from.months_through(through, ratio::MAX_MONTHS)
+            .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
         let rows = queries::platform_entries(
             self.db(),
             platform,

@@ -29,13 +29,6 @@ pub fn ratio_bps(benefits_fen: i64, fees_fen: i64) -> Option<i64> {
     i64::try_from(rounded).ok()
 }
 
-/// Months from `from` through `through`, inclusive; `None` when reversed.
-pub fn months_between(from: CalendarMonth, through: CalendarMonth) -> Option<u32> {
-    let span = (through.year() - from.year()) * 12 + i32::try_from(through.month()).ok()?
-        - i32::try_from(from.month()).ok()?;
-    u32::try_from(span + 1).ok().filter(|n| *n >= 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,8 +45,6 @@ mod tests {
     #[test]
     fn the_rule_window_is_thirty_months() {
         let (from, through) = rule_window();
-        assert_eq!(months_between(from, through), Some(30));
-        assert_eq!(months_between(through, from), None);
-        assert_eq!(months_between(from, from), Some(1));
+        assert_eq!(from.months_through(through, MAX_MONTHS), Ok(30));
     }
 }

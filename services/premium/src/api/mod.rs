@@ -6,6 +6,7 @@ mod activity;
 mod declarations;
 mod orders;
 mod rates;
+mod statistics;
 mod views;
 
 use gigshield_kit::access::Subject;
@@ -160,5 +161,12 @@ impl PremiumService for PremiumApi {
         request: Request<pb::ListCoverageDaysRequest>,
     ) -> Result<Response<pb::ListCoverageDaysResponse>, Status> {
         gigshield_kit::handle!(self, request, list_coverage_days)
+    }
+
+    async fn get_premium_statistics(
+        &self,
+        request: Request<pb::GetPremiumStatisticsRequest>,
+    ) -> Result<Response<pb::GetPremiumStatisticsResponse>, Status> {
+        gigshield_kit::handle!(self, request, get_premium_statistics)
     }
 }

@@ -5,12 +5,14 @@
 //! accounts and closes months; an operator of a province or city reads the statements and
 //! declarations of platforms in its area and adds rates for it. `VerifyWorkActivity` answers
 //! the claims service, the insurer of a case of the person, and (orders in its area) an agency;
-//! `ListCoverageDays` also the worker, for their own days only.
+//! `ListCoverageDays` also the worker, for their own days only. Regulators read counts only
+//! (`GetPremiumStatistics`), and only for whole provinces in their area: premium's figures
+//! have no finer place than the province.
 
 use gigshield_kit::RoleKind;
 use gigshield_kit::access::{
     AGENCY_ADJUSTER, AccessTable, INSURER, INSURER_ADJUSTER, NATIONAL_OPERATOR, OPERATOR, PLATFORM,
-    PROVINCIAL_OPERATOR, Rule, Scope, WORKER_SELF, grant,
+    PROVINCIAL_OPERATOR, REGULATOR, Rule, Scope, WORKER_SELF, grant,
 };
 
 pub const TABLE: AccessTable = AccessTable {
@@ -85,6 +87,13 @@ pub const TABLE: AccessTable = AccessTable {
             ],
             note: "a worker their own days; an insurer for a person with a case routed to it; \
                    an agency or operator the days in its area",
+        },
+        Rule {
+            rpc: "GetPremiumStatistics",
+            grants: &[REGULATOR, PROVINCIAL_OPERATOR],
+            note: "counts for the provinces of the caller's area, never a record (a city's \
+                   regulator gets none: premium's figures are per province); cells of fewer \
+                   covered persons than the threshold suppressed",
         },
     ],
 };

@@ -14,3 +14,4 @@ pub mod coverage;
 pub mod declaration;
 pub mod orders;
 pub mod rates;
+pub mod statistics;

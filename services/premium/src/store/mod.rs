@@ -5,6 +5,7 @@
 pub mod entities;
 pub mod migrations;
 pub mod queries;
+pub mod statistics;
 
 pub use entities::{declaration, declaration_line, membership, payment, platform_scope, rate};
 pub use migrations::Migrator;

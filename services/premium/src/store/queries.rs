@@ -39,7 +39,7 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("stored data is not valid: {what}"))
 }
 
-fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+pub(super) fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
 }
 

@@ -213,6 +213,25 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona, n: i64) -
             Ok(found) => shows(!found.into_inner().days.is_empty()),
             Err(status) => Probe::of::<()>(Err(status)),
         },
+        "GetPremiumStatistics" => match c
+            .get_premium_statistics(as_(
+                r,
+                pb::GetPremiumStatisticsRequest {
+                    from_month: f.month.clone(),
+                    through_month: f.month.clone(),
+                },
+            ))
+            .await
+        {
+            Ok(answer) => shows(
+                answer
+                    .into_inner()
+                    .cells
+                    .iter()
+                    .any(|cell| cell.province_code == "440000"),
+            ),
+            Err(status) => Probe::of::<()>(Err(status)),
+        },
         other => panic!("no probe for {other}: add one with its rule"),
     }
 }

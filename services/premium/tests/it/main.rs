@@ -10,3 +10,4 @@ mod coverage;
 mod declarations;
 mod orders;
 mod payments;
+mod statistics;

@@ -1,0 +1,82 @@
+//! Regulators' counts of the order stream: aggregates only, for whole provinces in the
+//! caller's area.
+
+use gigshield_kit::ApiError;
+use gigshield_kit::Principal;
+use gigshield_proto::premium as pb;
+use gigshield_scheme::calendar::CalendarMonth;
+
+use super::PremiumApi;
+use crate::domain::statistics::{self, CellKey, Figures, MAX_CELLS, MAX_MONTHS};
+use crate::store::statistics::{self as sums, Span};
+
+impl PremiumApi {
+    pub(super) async fn get_premium_statistics(
+        &self,
+        principal: Principal,
+        req: pb::GetPremiumStatisticsRequest,
+    ) -> Result<pb::GetPremiumStatisticsResponse, ApiError> {
+        let caller = self.caller("GetPremiumStatistics", principal)?;
+        let parse = |field: &str, value: &str| {
+            value
+                .parse::<CalendarMonth>()
+                .map_err(|e| ApiError::invalid(field, e.to_string()))
+        };
+        let from = parse("from_month", &req.from_month)?;
+        let through = parse("through_month", &req.through_month)?;
+        from.months_through(through, MAX_MONTHS)
+            .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
+        // Premium's figures are per province: an area smaller than a province sees none, so
+        // only provinces wholly inside the caller's area match (a city's `4403%` matches no
+        // `440000`).
+        let provinces = caller
+            .principal
+            .role
+            .jurisdiction()
+            .and_then(|j| j.sql_patterns())
+            .map_or_else(|| "%".to_string(), |(inside, _)| inside);
+        let (first_day, last_day) = (from.first_day().to_string(), through.last_day().to_string());
+        let (from_month, through_month) = (from.to_string(), through.to_string());
+        let span = Span {
+            first_day: &first_day,
+            last_day: &last_day,
+            from_month: &from_month,
+            through_month: &through_month,
+            provinces: &provinces,
+        };
+        let rows = sums::rows(self.db(), &span, MAX_CELLS + 1).await?;
+        let min_persons = self.settings.stats_min_persons;
+        let cells = statistics::cells(rows, min_persons);
+        if cells.len() as u64 > MAX_CELLS {
+            return Err(ApiError::ResourceExhausted(format!(
+                "more than {MAX_CELLS} cells in the span: ask for fewer months"
+            )));
+        }
+        Ok(pb::GetPremiumStatisticsResponse {
+            cells: cells.into_iter().map(|(key, f)| cell(key, f)).collect(),
+            min_persons: i64::from(min_persons),
+        })
+    }
+}
+
+fn cell(key: CellKey, figures: Option<Figures>) -> pb::PremiumStatisticsCell {
+    let keys = pb::PremiumStatisticsCell {
+        month: key.month,
+        province_code: key.province,
+        platform_id: key.platform_id.to_string(),
+        suppressed: figures.is_none(),
+        ..Default::default()
+    };
+    let Some(f) = figures else {
+        return keys;
+    };
+    pb::PremiumStatisticsCell {
+        orders: f.orders,
+        billable_orders: f.billable_orders,
+        fees_accrued_fen: f.fees_accrued_fen,
+        fees_declared_fen: f.fees_declared_fen,
+        coverage_days: f.coverage_days,
+        covered_persons: f.covered_persons,
+        ..keys
+    }
+}
