@@ -3,5 +3,6 @@
 
 pub mod chaos;
 pub mod demo;
+pub mod export;
 pub mod load;
 pub mod stack;

@@ -34,6 +34,8 @@ enum Command {
     /// The demo's workload while services, Kafka and PostgreSQL are killed and restarted;
     /// checks the invariants afterwards (`make chaos`).
     Chaos(gigshield_cli::chaos::ChaosArgs),
+    /// Write the regulators' monthly statistics as CSV and Parquet (columns: docs/export.md).
+    Export(gigshield_cli::export::ExportArgs),
     /// Drive load against a running service and write its numbers to a report section.
     Load {
         #[command(subcommand)]
@@ -120,6 +122,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => gigshield_cli::demo::run(&args).await?,
         Command::Chaos(args) => gigshield_cli::chaos::run(&args).await?,
+        Command::Export(args) => gigshield_cli::export::run(&args).await?,
         Command::Load {
             target: LoadTarget::Enrollment(args),
             report,

@@ -6,6 +6,7 @@
 mod benefits;
 mod claims_flow;
 mod edges;
+mod export;
 mod personal_data;
 mod premium_flow;
 mod stack;

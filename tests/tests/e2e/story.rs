@@ -714,6 +714,7 @@ async fn the_scheme_end_to_end() {
         tonic::Code::PermissionDenied,
         "regulators read figures, not entries"
     );
+    crate::export::regulators_file(&world.stack, &month).await;
 
     // Resuming after any message gives exactly the messages after it.
     let middle = stream.seen.len() / 2;

@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod client;
 pub mod drive;
+pub mod export;
 pub mod fund;
 pub mod summary;
 pub mod workload;
@@ -136,13 +137,23 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     );
     let result = simulate(&stack.info(), &args.workload).await;
     match result {
-        Ok(outcome) => {
-            let text = summary::render(
+        Ok(mut outcome) => {
+            let export = match export::write(&stack.info(), &config, &mut outcome).await {
+                Ok(view) => export::section(&view),
+                Err(e) => {
+                    outcome
+                        .failures
+                        .push(format!("the regulators' export: {e:#}"));
+                    String::new()
+                }
+            };
+            let mut text = summary::render(
                 &outcome,
                 &stack.info(),
                 started.elapsed(),
                 args.keep_running,
             );
+            text.push_str(&export);
             println!("{text}");
             let written = chart::write_beside(&text, &outcome, &config.log_dir)?;
             println!(

@@ -211,9 +211,9 @@ pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration, still_running: 
     );
     let _ = writeln!(s, "\nPhases:");
     for (name, d) in &o.phases {
-        let _ = writeln!(s, "  {name:<40} {:>7.1}s", d.as_secs_f64());
+        let _ = writeln!(s, "  {name:<44} {:>7.1}s", d.as_secs_f64());
     }
-    let _ = writeln!(s, "  {:<40} {:>7.1}s", "total", elapsed.as_secs_f64());
+    let _ = writeln!(s, "  {:<44} {:>7.1}s", "total", elapsed.as_secs_f64());
     if !o.failures.is_empty() {
         let _ = writeln!(s, "\nFailures:");
         for f in o.failures.iter().take(20) {

@@ -1,0 +1,312 @@
+//! The export's one table: a row per Shanghai month × province × platform, premium's counts of
+//! the order stream beside claims' counts of claims. The column list below is the file format:
+//! the CSV header, the Parquet schema and the column dictionary (`docs/export.md`) all come
+//! from it.
+
+use std::collections::BTreeMap;
+
+use gigshield_proto::claims as cpb;
+use gigshield_proto::premium as ppb;
+
+/// A cell's place: month `YYYY-MM`, 6-digit province code, platform id (empty: claims
+/// without a liable platform).
+pub type Key = (String, String, String);
+
+/// What the two services said about one place.
+#[derive(Debug, Default, Clone)]
+pub struct Row {
+    pub key: Key,
+    pub premium: Option<ppb::PremiumStatisticsCell>,
+    pub claims: Option<cpb::ClaimStatisticsCell>,
+}
+
+/// Joins the cells of both services on their keys, in key order.
+pub fn join(
+    premium: Vec<ppb::PremiumStatisticsCell>,
+    claims: Vec<cpb::ClaimStatisticsCell>,
+) -> Vec<Row> {
+    fn row(rows: &mut BTreeMap<Key, Row>, key: Key) -> &mut Row {
+        rows.entry(key.clone()).or_insert_with(|| Row {
+            key,
+            ..Row::default()
+        })
+    }
+    let mut rows: BTreeMap<Key, Row> = BTreeMap::new();
+    for cell in premium {
+        let key = (
+            cell.month.clone(),
+            cell.province_code.clone(),
+            cell.platform_id.clone(),
+        );
+        row(&mut rows, key).premium = Some(cell);
+    }
+    for cell in claims {
+        let key = (
+            cell.month.clone(),
+            cell.province_code.clone(),
+            cell.platform_id.clone(),
+        );
+        row(&mut rows, key).claims = Some(cell);
+    }
+    rows.into_values().collect()
+}
+
+/// A column's type in both files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// UTF-8 text, never empty for keys.
+    Text,
+    /// A 64-bit integer, empty (CSV) or null (Parquet) where the figure is suppressed or the
+    /// service had no cell.
+    Count,
+    /// `true` / `false`.
+    Flag,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Count(Option<i64>),
+    Flag(bool),
+}
+
+pub struct Column {
+    pub name: String,
+    pub kind: Kind,
+    pub meaning: String,
+    pub value: Box<dyn Fn(&Row) -> Value + Send + Sync>,
+}
+
+fn column(
+    name: &str,
+    kind: Kind,
+    meaning: &str,
+    value: impl Fn(&Row) -> Value + Send + Sync + 'static,
+) -> Column {
+    Column {
+        name: name.into(),
+        kind,
+        meaning: meaning.into(),
+        value: Box::new(value),
+    }
+}
+
+/// A premium figure: absent when premium had no cell or suppressed it.
+fn premium(name: &str, meaning: &str, figure: fn(&ppb::PremiumStatisticsCell) -> i64) -> Column {
+    column(name, Kind::Count, meaning, move |row| {
+        Value::Count(row.premium.as_ref().filter(|c| !c.suppressed).map(figure))
+    })
+}
+
+/// A claims figure: absent when claims had no cell or suppressed it.
+fn claims(name: &str, meaning: &str, figure: fn(&cpb::ClaimStatisticsCell) -> i64) -> Column {
+    column(name, Kind::Count, meaning, move |row| {
+        Value::Count(row.claims.as_ref().filter(|c| !c.suppressed).map(figure))
+    })
+}
+
+/// Every refusal reason the contract knows, as (`FILED_LATE`, column `refused_filed_late`).
+fn refusal_reasons() -> Vec<(String, String)> {
+    (1..)
+        .map_while(|n| cpb::RefusalReason::try_from(n).ok())
+        .map(|reason| {
+            let name = reason
+                .as_str_name()
+                .trim_start_matches("REFUSAL_REASON_")
+                .to_string();
+            let column = format!("refused_{}", name.to_lowercase());
+            (name, column)
+        })
+        .collect()
+}
+
+/// The file format, in column order.
+pub fn columns() -> Vec<Column> {
+    let mut out = vec![
+        column(
+            "month",
+            Kind::Text,
+            "Shanghai calendar month, `YYYY-MM`: of acceptance for orders, of filing for claims",
+            |r| Value::Text(r.key.0.clone()),
+        ),
+        column(
+            "province_code",
+            Kind::Text,
+            "6-digit code of the province (pooling region), GB/T 2260",
+            |r| Value::Text(r.key.1.clone()),
+        ),
+        column(
+            "platform_id",
+            Kind::Text,
+            "the platform's id in gigshield; empty for claims without a liable platform",
+            |r| Value::Text(r.key.2.clone()),
+        ),
+        column(
+            "premium_suppressed",
+            Kind::Flag,
+            "premium's figures of this cell are withheld: it covers fewer persons than the \
+             threshold",
+            |r| Value::Flag(r.premium.as_ref().is_some_and(|c| c.suppressed)),
+        ),
+        premium("orders", "orders accepted in the month", |c| c.orders),
+        premium(
+            "billable_orders",
+            "of those, the orders the billable rule charges a fee for",
+            |c| c.billable_orders,
+        ),
+        premium(
+            "fees_accrued_fen",
+            "fees of the month's orders as accrued order by order, fen",
+            |c| c.fees_accrued_fen,
+        ),
+        premium(
+            "fees_declared_fen",
+            "the month's declaration total, fen (late orders of earlier months included); \
+             empty until the month is closed",
+            |c| c.fees_declared_fen,
+        ),
+        premium(
+            "coverage_days",
+            "person-days of coverage opened by the month's orders",
+            |c| c.coverage_days,
+        ),
+        premium(
+            "covered_persons",
+            "distinct persons covered at least one day of the month",
+            |c| c.covered_persons,
+        ),
+        column(
+            "claims_suppressed",
+            Kind::Flag,
+            "claims' figures of this cell are withheld: fewer injured persons than the threshold",
+            |r| Value::Flag(r.claims.as_ref().is_some_and(|c| c.suppressed)),
+        ),
+        claims("claims", "claims filed in the month", |c| c.claims),
+        claims("injured_persons", "distinct injured persons", |c| c.persons),
+        claims(
+            "claims_awaiting_decision",
+            "in review or information requested",
+            |c| c.awaiting_decision,
+        ),
+        claims("claims_confirmed", "confirmed as work injuries", |c| {
+            c.confirmed
+        }),
+        claims(
+            "claims_confirmed_automatically",
+            "confirmed by the rules without a human",
+            |c| c.confirmed_automatically,
+        ),
+        claims("claims_refused", "refused", |c| c.refused),
+        claims("claims_withdrawn", "withdrawn by the applicant", |c| {
+            c.withdrawn
+        }),
+        claims(
+            "decision_days_median",
+            "whole days from filing to the decision, median over decided claims",
+            |c| c.decision_days_median,
+        ),
+        claims(
+            "decision_days_p90",
+            "whole days from filing to the decision, 90th percentile",
+            |c| c.decision_days_p90,
+        ),
+    ];
+    for (reason, name) in refusal_reasons() {
+        let meaning = format!("refusals for {reason}");
+        out.push(column(&name, Kind::Count, &meaning, move |r| {
+            Value::Count(
+                r.claims
+                    .as_ref()
+                    .filter(|c| !c.suppressed)
+                    .map(|c| c.refusals_by_reason.get(&reason).copied().unwrap_or(0)),
+            )
+        }));
+    }
+    out
+}
+
+/// The column dictionary as a Markdown table: the section `docs/export.md` carries.
+pub fn dictionary() -> String {
+    let mut out = String::from("| Column | Type | Meaning |\n|---|---|---|\n");
+    for c in columns() {
+        let kind = match c.kind {
+            Kind::Text => "text",
+            Kind::Count => "integer (empty: suppressed or no figure)",
+            Kind::Flag => "boolean",
+        };
+        out.push_str(&format!("| `{}` | {kind} | {} |\n", c.name, c.meaning));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn premium_cell(platform: &str, suppressed: bool) -> ppb::PremiumStatisticsCell {
+        ppb::PremiumStatisticsCell {
+            month: "2026-11".into(),
+            province_code: "440000".into(),
+            platform_id: platform.into(),
+            suppressed,
+            orders: if suppressed { 0 } else { 120 },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn cells_of_both_services_meet_on_their_keys() {
+        let claims = vec![
+            cpb::ClaimStatisticsCell {
+                month: "2026-11".into(),
+                province_code: "440000".into(),
+                platform_id: "p1".into(),
+                claims: 7,
+                refused: 2,
+                refusals_by_reason: [("FILED_LATE".to_string(), 2)].into(),
+                ..Default::default()
+            },
+            cpb::ClaimStatisticsCell {
+                month: "2026-11".into(),
+                province_code: "440000".into(),
+                platform_id: String::new(),
+                suppressed: true,
+                ..Default::default()
+            },
+        ];
+        let rows = join(
+            vec![premium_cell("p1", false), premium_cell("p2", true)],
+            claims,
+        );
+        let keys: Vec<&str> = rows.iter().map(|r| r.key.2.as_str()).collect();
+        assert_eq!(keys, ["", "p1", "p2"]);
+        let cols = columns();
+        let value = |row: &Row, name: &str| {
+            let c = cols.iter().find(|c| c.name == name).unwrap();
+            (c.value)(row)
+        };
+        assert_eq!(value(&rows[1], "orders"), Value::Count(Some(120)));
+        assert_eq!(value(&rows[1], "claims"), Value::Count(Some(7)));
+        assert_eq!(value(&rows[1], "refused_filed_late"), Value::Count(Some(2)));
+        assert_eq!(value(&rows[1], "refused_self_harm"), Value::Count(Some(0)));
+        assert_eq!(value(&rows[2], "orders"), Value::Count(None), "suppressed");
+        assert_eq!(value(&rows[2], "premium_suppressed"), Value::Flag(true));
+        assert_eq!(value(&rows[2], "claims"), Value::Count(None), "no cell");
+        assert_eq!(value(&rows[0], "claims_suppressed"), Value::Flag(true));
+    }
+
+    #[test]
+    fn every_refusal_reason_has_its_column_and_names_are_unique() {
+        let cols = columns();
+        assert_eq!(
+            cols.iter()
+                .filter(|c| c.name.starts_with("refused_"))
+                .count(),
+            12
+        );
+        let mut names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), cols.len());
+    }
+}
