@@ -32,6 +32,9 @@ pub struct ClaimsConfig {
     /// `CLAIMS_OVERDUE_SWEEP_SECS`, default 300: how often claims waiting for a human are
     /// checked against their determination due date.
     pub overdue_sweep: Duration,
+    /// `CLAIMS_INSTALMENT_SWEEP_SECS`, default 3600: how often the monthly run looks for
+    /// monthly instalments due this Shanghai month (issued once each, whenever it runs).
+    pub instalment_sweep: Duration,
     /// `CLAIMS_WATCH_POLL_MS`, default 250: how often a WatchClaims stream looks for events
     /// written by other replicas (this replica's own writes wake it at once).
     pub watch_poll: Duration,
@@ -72,6 +75,9 @@ impl ClaimsConfig {
             premium_timeout: env.millis_or("CLAIMS_PREMIUM_TIMEOUT_MS", 5000)?,
             duplicate_window_hours: env.parse_or("CLAIMS_DUPLICATE_WINDOW_HOURS", 24)?,
             overdue_sweep: Duration::from_secs(env.parse_or("CLAIMS_OVERDUE_SWEEP_SECS", 300)?),
+            instalment_sweep: Duration::from_secs(
+                env.parse_or("CLAIMS_INSTALMENT_SWEEP_SECS", 3600)?,
+            ),
             watch_poll: env.millis_or("CLAIMS_WATCH_POLL_MS", 250)?,
             max_watch_streams: env.parse_or("CLAIMS_MAX_WATCH_STREAMS", 256)?,
             stats_min_persons: env.suppression_threshold("CLAIMS_STATS_MIN_PERSONS")?,

@@ -7,6 +7,7 @@ use gigshield_claims::activity::WorkActivity;
 use gigshield_claims::api::{ClaimsApi, Settings};
 use gigshield_claims::config::{ClaimsConfig, SERVICE_NAME};
 use gigshield_claims::domain::benefit_parameters::BenefitParameters;
+use gigshield_claims::instalments::InstalmentRun;
 use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
 use gigshield_claims::overdue::OverdueSweep;
 use gigshield_claims::premium_channel;
@@ -91,6 +92,21 @@ async fn main() -> anyhow::Result<()> {
             woken_stream.notify();
         }),
     );
+
+    let instalments = InstalmentRun {
+        db: service.db.clone(),
+        vault: service.vault(),
+        topic: config.topic.clone(),
+    };
+    let (writer, woken_stream) = (service.writer(), stream.clone());
+    service.spawn_task(instalments.run(
+        config.instalment_sweep,
+        service.shutdown.clone(),
+        move || {
+            writer.outbox.notify();
+            woken_stream.notify();
+        },
+    ));
 
     let api = ClaimsApi::new(
         service.writer(),

@@ -5,22 +5,16 @@
 use chrono::Utc;
 use gigshield_kit::access::Subject;
 use gigshield_kit::idempotency::IdempotencyKey;
-use gigshield_kit::pii::{self, PiiVault, Sealed};
+use gigshield_kit::pii;
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{ApiError, Principal, Role, wire};
 use gigshield_proto::claims as pb;
 
-use super::benefits::payout_issued;
 use super::{ClaimsApi, views, visible_claim};
 use crate::domain::access;
 use crate::events as ev;
+use crate::issuing::{ACCOUNT_CONTEXT, payout_issued};
 use crate::store::{beneficiary_account, queries};
-
-/// Authenticated context of sealed payout accounts (registered and paid-to alike), so a sealed
-/// account can be copied onto a payout and still open.
-pub const ACCOUNT_CONTEXT: &[u8] = b"payout_ledger.account";
-/// Who approved a payout to the registered account: nobody had to.
-pub const REGISTERED: &str = "registered account";
 
 /// A bank account or payment reference as entered: 8 to 64 letters, digits or dashes.
 pub fn account_reference(field: &str, value: &str) -> Result<String, ApiError> {
@@ -33,47 +27,6 @@ pub fn account_reference(field: &str, value: &str) -> Result<String, ApiError> {
         ));
     }
     Ok(value.to_string())
-}
-
-/// Where a batch of payouts goes, and whether that is the registered account.
-pub struct PayoutTarget {
-    pub sealed: Sealed,
-    pub masked: String,
-    pub index: Vec<u8>,
-    pub registered: bool,
-}
-
-/// The named account (held unless it is the registered one), else the registered account.
-pub fn payout_target(
-    vault: &PiiVault,
-    named: Option<String>,
-    registered: Option<&beneficiary_account::Model>,
-) -> Result<PayoutTarget, ApiError> {
-    match (named, registered) {
-        (Some(account), registered) => {
-            let index = vault.blind_index(&account);
-            Ok(PayoutTarget {
-                sealed: vault.seal(&account, ACCOUNT_CONTEXT),
-                masked: pii::mask(&account, 4, 4),
-                registered: registered.is_some_and(|r| r.account_index == index),
-                index,
-            })
-        }
-        (None, Some(r)) => Ok(PayoutTarget {
-            sealed: Sealed {
-                key_id: r.account_key_id.clone(),
-                blob: r.account_sealed.clone(),
-            },
-            masked: r.account_masked.clone(),
-            index: r.account_index.clone(),
-            registered: true,
-        }),
-        (None, None) => Err(ApiError::FailedPrecondition(
-            "account_reference: the person has registered no beneficiary account \
-             (SetBeneficiaryAccount); naming one needs a second person's approval"
-                .into(),
-        )),
-    }
 }
 
 impl ClaimsApi {

@@ -21,9 +21,8 @@ use crate::domain::benefits::{
 use crate::domain::lifecycle;
 use crate::domain::payouts::{self, SchedulePlan, Term};
 use crate::events::{self as ev, ClaimEvent};
-use crate::store::{
-    appraisal, assessment, claim, figures, payout_ledger, payout_schedule, queries, records,
-};
+use crate::issuing::{Issuer, payout_target};
+use crate::store::{appraisal, assessment, claim, figures, payout_schedule, queries, records};
 
 fn nursing_from_pb(value: i32) -> Option<(NursingLevel, &'static str)> {
     match pb::NursingLevel::try_from(value) {
@@ -380,77 +379,17 @@ impl ClaimsApi {
             lifecycle::require_confirmed(records::status(&row)?, "paid")
                 .map_err(|e| ApiError::FailedPrecondition(e.0))?;
             let registered = queries::beneficiary_account(&txn, row.person_id).await?;
-            let target = accounts::payout_target(self.vault(), named.clone(), registered.as_ref())?;
-            let now = Utc::now();
-            let actor = caller.principal.actor();
-            let through = through.to_string();
-            let mut issued = Vec::new();
-            for due in queries::schedule(&txn, id)
-                .await?
-                .into_iter()
-                .filter(|s| s.due_month <= through)
-            {
-                let entry = payout_ledger::Model {
-                    idempotency_key: due.idempotency_key.clone(),
-                    claim_id: id,
-                    kind: due.kind.clone(),
-                    period: due.period.clone(),
-                    due_month: due.due_month.clone(),
-                    amount_fen: due.amount_fen,
-                    account_key_id: target.sealed.key_id.clone(),
-                    account_sealed: target.sealed.blob.clone(),
-                    account_masked: target.masked.clone(),
-                    issued_by: actor.clone(),
-                    issued_at: now,
-                    account_index: Some(target.index.clone()),
-                    approved_by: target.registered.then(|| accounts::REGISTERED.to_string()),
-                    approved_at: target.registered.then_some(now),
-                };
-                // The ledger's key refuses a second payment of the same item and period.
-                if !queries::insert_ledger(&txn, entry.clone()).await? {
-                    continue;
-                }
-                // A payout to another account leaves only when a second person approves it.
-                if target.registered {
-                    ev::emit(
-                        &txn,
-                        &self.settings.topic,
-                        &row,
-                        payout_issued(&row, &entry),
-                        now,
-                    )
-                    .await?;
-                }
-                issued.push(entry);
-            }
-            if !issued.is_empty() {
-                row.updated_at = now;
-                queries::update_claim(&txn, row.clone()).await?;
-                queries::add_history(
-                    &txn,
-                    self.vault(),
-                    id,
-                    now,
-                    &actor,
-                    if target.registered {
-                        "PAYOUTS_ISSUED"
-                    } else {
-                        "PAYOUTS_HELD"
-                    },
-                    format!(
-                        "{} payout(s) through {through}, {} fen, to {}{}",
-                        issued.len(),
-                        issued.iter().map(|p| p.amount_fen).sum::<i64>(),
-                        target.masked,
-                        if target.registered {
-                            ""
-                        } else {
-                            " (not the registered account: waiting for a second person's approval)"
-                        }
-                    ),
-                )
+            let target = payout_target(self.vault(), named.clone(), registered.as_ref())?;
+            let issuer = Issuer {
+                vault: self.vault(),
+                topic: &self.settings.topic,
+                actor: caller.principal.actor(),
+                now: Utc::now(),
+            };
+            let due = queries::schedule(&txn, id).await?;
+            let issued = issuer
+                .issue(&txn, &mut row, due, &target, &through.to_string())
                 .await?;
-            }
             Ok(pb::IssuePayoutsResponse {
                 issued: views::payouts(&[], &issued, &[])?,
                 claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
@@ -459,24 +398,6 @@ impl ClaimsApi {
         self.committed();
         Ok(response)
     }
-}
-
-/// The event of a payout that leaves.
-pub(super) fn payout_issued(
-    row: &crate::store::claim::Model,
-    entry: &payout_ledger::Model,
-) -> ClaimEvent {
-    ClaimEvent::PayoutIssued(events::PayoutIssued {
-        claim_id: row.id.to_string(),
-        person_id: row.person_id.to_string(),
-        idempotency_key: entry.idempotency_key.clone(),
-        kind: entry.kind.clone(),
-        period: entry.period.clone(),
-        due_month: entry.due_month.clone(),
-        amount_fen: entry.amount_fen,
-        account_masked: entry.account_masked.clone(),
-        issued_at: Some(timestamp(entry.approved_at.unwrap_or(entry.issued_at))),
-    })
 }
 
 /// A validated `AssessBenefits` request.

@@ -524,6 +524,37 @@ pub async fn approve_ledger(
 }
 
 /// Records a payment; false when its key was paid before (nothing is written then).
+/// Confirmed claims of persons with a registered beneficiary account, with at least one payout
+/// issued and a monthly instalment due through `through` (`YYYY-MM`) not in the ledger yet:
+/// the monthly run's work, at most `limit` claims, in id order. (Claims it must pass over are
+/// left out here, so they never crowd out the rest.)
+pub async fn claims_with_due_instalments(
+    conn: &impl ConnectionTrait,
+    through: &str,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "SELECT DISTINCT s.claim_id FROM payout_schedule s \
+             WHERE s.period <> 'once' AND s.due_month <= $1 \
+             AND NOT EXISTS (SELECT 1 FROM payout_ledger l \
+                             WHERE l.idempotency_key = s.idempotency_key) \
+             AND EXISTS (SELECT 1 FROM payout_ledger l WHERE l.claim_id = s.claim_id) \
+             AND EXISTS (SELECT 1 FROM claim c \
+                         JOIN beneficiary_account b ON b.person_id = c.person_id \
+                         WHERE c.id = s.claim_id AND c.status = $3) \
+             ORDER BY s.claim_id LIMIT $2",
+            [
+                through.into(),
+                i64::try_from(limit).unwrap_or(i64::MAX).into(),
+                ClaimStatus::Confirmed.as_str().into(),
+            ],
+        ))
+        .await?;
+    rows.iter().map(|r| r.try_get("", "claim_id")).collect()
+}
+
 pub async fn insert_ledger(
     conn: &impl ConnectionTrait,
     row: payout_ledger::Model,

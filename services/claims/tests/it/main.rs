@@ -11,6 +11,7 @@ mod appeals;
 mod benefits;
 mod determination;
 mod finding;
+mod instalments;
 mod redelivery;
 mod review;
 mod trust;
