@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup infra-up infra-down infra-status test lint fmt dev token bench demo chaos
+.PHONY: help setup infra-up infra-down infra-status test lint fmt dev token bench demo chaos export-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -44,6 +44,11 @@ demo: setup infra-up ## bring up every service and simulate a city-month (ARGS="
 chaos: setup ## the demo workload while services, Kafka and PostgreSQL are killed; checks invariants
 	$(CARGO) build --locked --bins
 	target/debug/gigshield chaos $(ARGS)
+
+export-check: ## open the demo's export files with pyarrow and DuckDB (after `make demo`)
+	@test -x .local/pyenv/bin/python || python3 -m venv .local/pyenv
+	@.local/pyenv/bin/pip install -q pyarrow==26.0.1 duckdb==2.0.1
+	.local/pyenv/bin/python tests/export/check.py .local/demo
 
 bench: setup infra-up ## load generators against release builds; rewrites BENCHMARKS.md
 	@tests/load/bench.sh

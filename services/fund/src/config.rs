@@ -14,6 +14,9 @@ pub struct FundConfig {
     pub kit: KitConfig,
     /// `FUND_TOPIC_PARTITIONS`, default 6.
     pub topic_partitions: i32,
+    /// `FUND_STATS_MIN_CLAIMS`, default 5 (at least 2): a statistics cell whose benefits were
+    /// paid on fewer claims shows no benefit figures.
+    pub stats_min_claims: u32,
     /// `FUND_TOPIC`, `FUND_PREMIUM_TOPIC`, `FUND_CLAIMS_TOPIC`, `FUND_CONSUMER_GROUP`:
     /// overridden only by tests and side-by-side stacks.
     pub topic: String,
@@ -28,6 +31,7 @@ impl FundConfig {
         Ok(Self {
             kit: KitConfig::from_env(SERVICE_NAME, env)?,
             topic_partitions: env.parse_or("FUND_TOPIC_PARTITIONS", 6)?,
+            stats_min_claims: env.suppression_threshold("FUND_STATS_MIN_CLAIMS")?,
             topic: or("FUND_TOPIC", TOPIC),
             premium_topic: or("FUND_PREMIUM_TOPIC", PREMIUM_TOPIC),
             claims_topic: or("FUND_CLAIMS_TOPIC", CLAIMS_TOPIC),

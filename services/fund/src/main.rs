@@ -29,7 +29,11 @@ async fn main() -> anyhow::Result<()> {
         &config.premium_topic,
         &config.claims_topic,
     )?;
-    let api = FundApi::new(service.writer(), config.topic.clone());
+    let api = FundApi::new(
+        service.writer(),
+        config.topic.clone(),
+        config.stats_min_claims,
+    );
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
     let routes =
         tonic::service::Routes::new(FundServiceServer::with_interceptor(api, service.auth()));

@@ -3,12 +3,14 @@
 //! covers ([`industry`]), and the Asia/Shanghai calendar its days and months are counted in
 //! ([`calendar`]), and the scheme calendar every service applies alike — province start dates,
 //! filing deadlines, dated windows and the official working days ([`rules`]); and the
-//! identifiers of people and companies with their check characters ([`identifiers`]).
+//! identifiers of people and companies with their check characters ([`identifiers`]); the
+//! names of the benefit types the fund pays ([`benefit_types`]).
 //!
 //! Pure types and functions: no I/O, no clock. Each value has one wire form, used alike in
 //! events, APIs and databases: a region `"110105"`, a province `"110000"`, an industry
 //! `"ride_hailing"`, a month `"2025-07"`.
 
+pub mod benefit_types;
 pub mod calendar;
 pub mod identifiers;
 pub mod industry;

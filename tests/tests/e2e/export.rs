@@ -1,10 +1,11 @@
-//! `gigshield export` as an operator runs it: the command against the running premium and
-//! claims, with a regulator's token, writing what the services answer and nothing more.
+//! `gigshield export` as an operator runs it: the command against the running premium, claims
+//! and fund, with a regulator's token, writing what the services answer and nothing more.
 
 use std::path::PathBuf;
 
 use gigshield_kit::Role;
 use gigshield_kit::testing::token;
+use gigshield_proto::fund::{self as fund, fund_service_client::FundServiceClient};
 use gigshield_proto::premium::{self as prem, premium_service_client::PremiumServiceClient};
 
 use crate::stack::{Stack, as_};
@@ -37,6 +38,8 @@ async fn export(
         .arg(&stack.premium.addr)
         .arg("--claims")
         .arg(&stack.claims.addr)
+        .arg("--fund")
+        .arg(&stack.fund.addr)
         .arg("--out-dir")
         .arg(dir)
         .env("GIGSHIELD_TOKEN", token(role))
@@ -73,7 +76,7 @@ fn field<'a>(row: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// Premium's half of the file is exactly what `GetPremiumStatistics` tells the same
+/// The file holds exactly what `GetPremiumStatistics` and `GetFundStatistics` tell the same
 /// regulator, suppressed cells included; a platform's token writes nothing.
 pub async fn regulators_file(stack: &Stack, month: &str) {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -129,6 +132,39 @@ pub async fn regulators_file(stack: &Stack, month: &str) {
             cell.suppressed,
             "a suppressed cell's figures stay out of the file"
         );
+    }
+
+    let books = FundServiceClient::new(stack.fund.channel.clone())
+        .get_fund_statistics(as_(
+            &regulator,
+            fund::GetFundStatisticsRequest {
+                from_month: month.into(),
+                through_month: month.into(),
+            },
+        ))
+        .await
+        .expect("the regulator's fund figures")
+        .into_inner();
+    assert!(!books.cells.is_empty(), "the story's fees and benefits are booked");
+    for cell in &books.cells {
+        let row = rows
+            .iter()
+            .find(|r| {
+                field(r, "province_code") == cell.province_code
+                    && field(r, "platform_id") == cell.platform_id
+            })
+            .unwrap_or_else(|| panic!("no row for {cell:?}"));
+        assert_eq!(field(row, "arrears_fen"), cell.arrears_fen.to_string());
+        assert_eq!(
+            field(row, "benefits_suppressed"),
+            cell.benefits_suppressed.to_string()
+        );
+        let benefits = if cell.benefits_suppressed {
+            String::new()
+        } else {
+            cell.benefits_fen.to_string()
+        };
+        assert_eq!(field(row, "benefits_fen"), benefits, "{cell:?}");
     }
 
     let platform = Role::Platform {

@@ -764,6 +764,28 @@ fn percent(bp: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fund books and the regulators' export name benefits by the shared list: every
+    /// kind's code is a type of it, and every type a kind's.
+    #[test]
+    fn every_kind_is_a_shared_benefit_type() {
+        use gigshield_scheme::benefit_types::{ALL, of_kind};
+        let kinds = [
+            BenefitKind::MedicalAndRehabilitation,
+            BenefitKind::AssistiveDevices,
+            BenefitKind::OutOfAreaTravel,
+            BenefitKind::HospitalMealAllowance,
+            BenefitKind::NursingCare,
+            BenefitKind::DisabilitySubsidy,
+            BenefitKind::DisabilityAllowance,
+            BenefitKind::FuneralGrant,
+            BenefitKind::DeathGrant,
+            BenefitKind::DependantPension { dependant: 3 },
+        ];
+        let codes: Vec<String> = kinds.iter().map(|k| k.code()).collect();
+        let types: Vec<&str> = codes.iter().map(|c| of_kind(c)).collect();
+        assert_eq!(types, ALL);
+    }
     use crate::domain::benefit_parameters::Confidence;
     use proptest::prelude::*;
 

@@ -19,6 +19,7 @@ pub struct ExportView {
     pub suppressed: usize,
     pub orders: i64,
     pub claims: i64,
+    pub benefits_fen: i64,
 }
 
 fn summed(rows: &[Row]) -> (i64, i64, usize) {
@@ -54,6 +55,7 @@ pub async fn write(
     let sources = Sources {
         premium: stack.channel("premium"),
         claims: stack.channel("claims"),
+        fund: stack.channel("fund"),
         token: dev_token(&config.repo_root, &regulator, Duration::from_secs(3600))?,
     };
     let now = CalendarMonth::of(chrono::Utc::now());
@@ -71,12 +73,27 @@ pub async fn write(
             "the export counts {claims} claims, WatchClaims showed {opened}"
         ));
     }
+    let benefits: i64 = rows
+        .iter()
+        .filter_map(|r| r.fund.as_ref().filter(|c| !c.benefits_suppressed))
+        .map(|c| c.benefits_fen)
+        .sum();
+    let withheld = rows
+        .iter()
+        .any(|r| r.fund.as_ref().is_some_and(|c| c.benefits_suppressed));
+    if !withheld && benefits != o.benefits.paid_fen {
+        o.failures.push(format!(
+            "the export counts {benefits} fen of benefits, the demo paid {}",
+            o.benefits.paid_fen
+        ));
+    }
     Ok(ExportView {
         paths,
         rows: rows.len(),
         suppressed,
         orders,
         claims,
+        benefits_fen: benefits,
     })
 }
 
@@ -85,8 +102,12 @@ pub fn section(view: &ExportView) -> String {
     let _ = writeln!(
         s,
         "\nRegulators' export (national regulator's token; columns in docs/export.md): {} rows, \
-         {} with suppressed figures; {} orders and {} claims counted.",
-        view.rows, view.suppressed, view.orders, view.claims
+         {} with suppressed figures; {} orders, {} claims and ¥{:.2} of benefits counted.",
+        view.rows,
+        view.suppressed,
+        view.orders,
+        view.claims,
+        view.benefits_fen as f64 / 100.0
     );
     for path in &view.paths {
         let _ = writeln!(s, "  {}", path.display());

@@ -153,8 +153,8 @@ mod tests {
     use gigshield_proto::premium as ppb;
 
     fn rows() -> Vec<Row> {
-        join(
-            vec![
+        join(crate::export::table::Cells {
+            premium: vec![
                 ppb::PremiumStatisticsCell {
                     month: "2026-11".into(),
                     province_code: "440000".into(),
@@ -171,14 +171,15 @@ mod tests {
                     ..Default::default()
                 },
             ],
-            vec![cpb::ClaimStatisticsCell {
+            claims: vec![cpb::ClaimStatisticsCell {
                 month: "2026-11".into(),
                 province_code: "440000".into(),
                 platform_id: "p,1".into(),
                 claims: 9,
                 ..Default::default()
             }],
-        )
+            fund: Vec::new(),
+        })
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `gigshield export`: the monthly statistics file for the national information platform.
 //!
-//! Reads premium's and claims' regulator statistics month by month with the caller's token
+//! Reads premium's, claims' and the fund's regulator statistics month by month with the
+//! caller's token
 //! (a regulator's or a provincial operator's: the files hold what that token may see, small
 //! cells already suppressed by the services) and writes one table twice, as CSV and Parquet.
 //! The column dictionary is `docs/export.md`, generated from [`table::columns`].
@@ -14,6 +15,8 @@ use std::time::Duration;
 use anyhow::Context;
 use gigshield_proto::claims::GetClaimStatisticsRequest;
 use gigshield_proto::claims::claims_service_client::ClaimsServiceClient;
+use gigshield_proto::fund::GetFundStatisticsRequest;
+use gigshield_proto::fund::fund_service_client::FundServiceClient;
 use gigshield_proto::premium::GetPremiumStatisticsRequest;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
 use gigshield_scheme::calendar::CalendarMonth;
@@ -47,6 +50,13 @@ pub struct ExportArgs {
         default_value = "http://127.0.0.1:50054"
     )]
     pub claims: String,
+    /// The fund's gRPC endpoint.
+    #[arg(
+        long,
+        env = "GIGSHIELD_FUND_ADDR",
+        default_value = "http://127.0.0.1:50055"
+    )]
+    pub fund: String,
     /// A regulator's or provincial operator's bearer token.
     #[arg(long, env = "GIGSHIELD_TOKEN", hide_env_values = true)]
     pub token: String,
@@ -59,6 +69,7 @@ pub struct ExportArgs {
 pub struct Sources {
     pub premium: Channel,
     pub claims: Channel,
+    pub fund: Channel,
     pub token: String,
 }
 
@@ -87,14 +98,13 @@ pub fn months(from: CalendarMonth, through: CalendarMonth) -> anyhow::Result<Vec
     Ok(out)
 }
 
-/// Reads both services month by month and joins their cells.
+/// Reads the three services month by month and joins their cells.
 pub async fn collect(
     sources: &Sources,
     months: &[CalendarMonth],
     progress: &Progress,
 ) -> anyhow::Result<Vec<table::Row>> {
-    let mut premium_cells = Vec::new();
-    let mut claims_cells = Vec::new();
+    let mut cells = table::Cells::default();
     for month in months {
         let m = month.to_string();
         let answer = PremiumServiceClient::new(sources.premium.clone())
@@ -104,7 +114,7 @@ pub async fn collect(
             })?)
             .await
             .with_context(|| format!("premium's GetPremiumStatistics for {m}"))?;
-        premium_cells.extend(answer.into_inner().cells);
+        cells.premium.extend(answer.into_inner().cells);
         progress.add(1);
         let answer = ClaimsServiceClient::new(sources.claims.clone())
             .get_claim_statistics(sources.request(GetClaimStatisticsRequest {
@@ -113,10 +123,19 @@ pub async fn collect(
             })?)
             .await
             .with_context(|| format!("claims' GetClaimStatistics for {m}"))?;
-        claims_cells.extend(answer.into_inner().cells);
+        cells.claims.extend(answer.into_inner().cells);
+        progress.add(1);
+        let answer = FundServiceClient::new(sources.fund.clone())
+            .get_fund_statistics(sources.request(GetFundStatisticsRequest {
+                from_month: m.clone(),
+                through_month: m.clone(),
+            })?)
+            .await
+            .with_context(|| format!("the fund's GetFundStatistics for {m}"))?;
+        cells.fund.extend(answer.into_inner().cells);
         progress.add(1);
     }
-    Ok(table::join(premium_cells, claims_cells))
+    Ok(table::join(cells))
 }
 
 /// Reads, joins and writes both files; returns their paths and the rows written.
@@ -127,7 +146,7 @@ pub async fn export(
     dir: &Path,
 ) -> anyhow::Result<([PathBuf; 2], Vec<table::Row>)> {
     let months = months(from, through)?;
-    let progress = Progress::new("statistics exported", months.len() as u64 * 2 + 1);
+    let progress = Progress::new("statistics exported", months.len() as u64 * 3 + 1);
     let rows = collect(sources, &months, &progress).await?;
     std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     let paths = files::paths(dir, &from.to_string(), &through.to_string());
@@ -150,6 +169,7 @@ pub async fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let sources = Sources {
         premium: channel(&args.premium)?,
         claims: channel(&args.claims)?,
+        fund: channel(&args.fund)?,
         token: args.token.clone(),
     };
     let through = args.through.unwrap_or(args.from);

@@ -1,30 +1,38 @@
 //! The export's one table: a row per Shanghai month × province × platform, premium's counts of
-//! the order stream beside claims' counts of claims. The column list below is the file format:
+//! the order stream beside claims' counts of claims and the fund's money. The column list below is the file format:
 //! the CSV header, the Parquet schema and the column dictionary (`docs/export.md`) all come
 //! from it.
 
 use std::collections::BTreeMap;
 
 use gigshield_proto::claims as cpb;
+use gigshield_proto::fund as fpb;
 use gigshield_proto::premium as ppb;
+use gigshield_scheme::benefit_types;
 
 /// A cell's place: month `YYYY-MM`, 6-digit province code, platform id (empty: claims
 /// without a liable platform).
 pub type Key = (String, String, String);
 
-/// What the two services said about one place.
+/// What the three services said about one place.
 #[derive(Debug, Default, Clone)]
 pub struct Row {
     pub key: Key,
     pub premium: Option<ppb::PremiumStatisticsCell>,
     pub claims: Option<cpb::ClaimStatisticsCell>,
+    pub fund: Option<fpb::FundStatisticsCell>,
 }
 
-/// Joins the cells of both services on their keys, in key order.
-pub fn join(
-    premium: Vec<ppb::PremiumStatisticsCell>,
-    claims: Vec<cpb::ClaimStatisticsCell>,
-) -> Vec<Row> {
+/// The cells of each service, as read.
+#[derive(Debug, Default, Clone)]
+pub struct Cells {
+    pub premium: Vec<ppb::PremiumStatisticsCell>,
+    pub claims: Vec<cpb::ClaimStatisticsCell>,
+    pub fund: Vec<fpb::FundStatisticsCell>,
+}
+
+/// Joins the cells of the services on their keys, in key order.
+pub fn join(cells: Cells) -> Vec<Row> {
     fn row(rows: &mut BTreeMap<Key, Row>, key: Key) -> &mut Row {
         rows.entry(key.clone()).or_insert_with(|| Row {
             key,
@@ -32,7 +40,7 @@ pub fn join(
         })
     }
     let mut rows: BTreeMap<Key, Row> = BTreeMap::new();
-    for cell in premium {
+    for cell in cells.premium {
         let key = (
             cell.month.clone(),
             cell.province_code.clone(),
@@ -40,13 +48,21 @@ pub fn join(
         );
         row(&mut rows, key).premium = Some(cell);
     }
-    for cell in claims {
+    for cell in cells.claims {
         let key = (
             cell.month.clone(),
             cell.province_code.clone(),
             cell.platform_id.clone(),
         );
         row(&mut rows, key).claims = Some(cell);
+    }
+    for cell in cells.fund {
+        let key = (
+            cell.month.clone(),
+            cell.province_code.clone(),
+            cell.platform_id.clone(),
+        );
+        row(&mut rows, key).fund = Some(cell);
     }
     rows.into_values().collect()
 }
@@ -102,6 +118,25 @@ fn premium(name: &str, meaning: &str, figure: fn(&ppb::PremiumStatisticsCell) ->
 fn claims(name: &str, meaning: &str, figure: fn(&cpb::ClaimStatisticsCell) -> i64) -> Column {
     column(name, Kind::Count, meaning, move |row| {
         Value::Count(row.claims.as_ref().filter(|c| !c.suppressed).map(figure))
+    })
+}
+
+/// A fund figure about fees: absent only when the fund had no cell.
+fn fees(name: &str, meaning: &str, figure: fn(&fpb::FundStatisticsCell) -> i64) -> Column {
+    column(name, Kind::Count, meaning, move |row| {
+        Value::Count(row.fund.as_ref().map(figure))
+    })
+}
+
+/// A fund figure about benefits: absent when the fund had no cell or withheld its benefits.
+fn benefits(name: &str, meaning: &str, figure: fn(&fpb::FundStatisticsCell) -> i64) -> Column {
+    column(name, Kind::Count, meaning, move |row| {
+        Value::Count(
+            row.fund
+                .as_ref()
+                .filter(|c| !c.benefits_suppressed)
+                .map(figure),
+        )
     })
 }
 
@@ -211,6 +246,51 @@ pub fn columns() -> Vec<Column> {
             |c| c.decision_days_p90,
         ),
     ];
+    out.extend([
+        fees(
+            "fees_received_fen",
+            "fees received in the month (by the month the payment arrived), fen",
+            |c| c.fees_received_fen,
+        ),
+        fees(
+            "arrears_fen",
+            "fees declared and not received, all months through this one, fen",
+            |c| c.arrears_fen,
+        ),
+        column(
+            "benefits_suppressed",
+            Kind::Flag,
+            "the fund's benefit figures of this cell are withheld: paid on fewer claims than \
+             the threshold",
+            |r| Value::Flag(r.fund.as_ref().is_some_and(|c| c.benefits_suppressed)),
+        ),
+        benefits(
+            "claims_paid",
+            "distinct claims with a payout first issued in the month",
+            |c| c.claims_paid,
+        ),
+        benefits(
+            "benefits_fen",
+            "benefits booked in the month (returns negative), fen",
+            |c| c.benefits_fen,
+        ),
+    ]);
+    for benefit in benefit_types::ALL {
+        let meaning = format!("benefits of type {benefit} booked in the month, fen");
+        out.push(column(
+            &format!("benefits_{benefit}_fen"),
+            Kind::Count,
+            &meaning,
+            move |r| {
+                Value::Count(
+                    r.fund
+                        .as_ref()
+                        .filter(|c| !c.benefits_suppressed)
+                        .map(|c| c.benefits_by_type_fen.get(benefit).copied().unwrap_or(0)),
+                )
+            },
+        ));
+    }
     for (reason, name) in refusal_reasons() {
         let meaning = format!("refusals for {reason}");
         out.push(column(&name, Kind::Count, &meaning, move |r| {
@@ -274,10 +354,20 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let rows = join(
-            vec![premium_cell("p1", false), premium_cell("p2", true)],
+        let fund = vec![fpb::FundStatisticsCell {
+            month: "2026-11".into(),
+            province_code: "440000".into(),
+            platform_id: "p1".into(),
+            fees_received_fen: 700,
+            benefits_fen: 5_000,
+            benefits_by_type_fen: [("death_grant".to_string(), 5_000)].into(),
+            ..Default::default()
+        }];
+        let rows = join(Cells {
+            premium: vec![premium_cell("p1", false), premium_cell("p2", true)],
             claims,
-        );
+            fund,
+        });
         let keys: Vec<&str> = rows.iter().map(|r| r.key.2.as_str()).collect();
         assert_eq!(keys, ["", "p1", "p2"]);
         let cols = columns();
@@ -293,6 +383,23 @@ mod tests {
         assert_eq!(value(&rows[2], "premium_suppressed"), Value::Flag(true));
         assert_eq!(value(&rows[2], "claims"), Value::Count(None), "no cell");
         assert_eq!(value(&rows[0], "claims_suppressed"), Value::Flag(true));
+        assert_eq!(
+            value(&rows[1], "fees_received_fen"),
+            Value::Count(Some(700))
+        );
+        assert_eq!(
+            value(&rows[1], "benefits_death_grant_fen"),
+            Value::Count(Some(5_000))
+        );
+        assert_eq!(
+            value(&rows[1], "benefits_funeral_grant_fen"),
+            Value::Count(Some(0))
+        );
+        assert_eq!(
+            value(&rows[2], "arrears_fen"),
+            Value::Count(None),
+            "no fund cell"
+        );
     }
 
     #[test]

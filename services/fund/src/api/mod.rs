@@ -4,6 +4,7 @@
 
 mod settlements;
 mod statements;
+mod statistics;
 mod views;
 
 use gigshield_kit::write::Writer;
@@ -21,11 +22,17 @@ pub struct FundApi {
     writer: Writer,
     /// Where events go (`fund.events.v1`).
     topic: String,
+    /// Statistics cells whose benefits were paid on fewer claims withhold them.
+    stats_min_claims: u32,
 }
 
 impl FundApi {
-    pub fn new(writer: Writer, topic: String) -> Self {
-        Self { writer, topic }
+    pub fn new(writer: Writer, topic: String, stats_min_claims: u32) -> Self {
+        Self {
+            writer,
+            topic,
+            stats_min_claims,
+        }
     }
 
     fn db(&self) -> &sea_orm::DatabaseConnection {
@@ -117,5 +124,12 @@ impl FundService for FundApi {
         request: Request<pb::ApproveSettlementRequest>,
     ) -> Result<Response<pb::ApproveSettlementResponse>, Status> {
         gigshield_kit::handle!(self, request, approve_settlement)
+    }
+
+    async fn get_fund_statistics(
+        &self,
+        request: Request<pb::GetFundStatisticsRequest>,
+    ) -> Result<Response<pb::GetFundStatisticsResponse>, Status> {
+        gigshield_kit::handle!(self, request, get_fund_statistics)
     }
 }

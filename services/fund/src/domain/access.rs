@@ -54,6 +54,13 @@ pub const TABLE: AccessTable = AccessTable {
             grants: &[PROVINCIAL_OPERATOR],
             note: "settlements of a province in the operator's area; never the insurer",
         },
+        Rule {
+            rpc: "GetFundStatistics",
+            grants: &[REGULATOR, PROVINCIAL_OPERATOR],
+            note: "figures for the provinces of the caller's area (a city's regulator gets \
+                   none: the books are per province); benefits of cells of fewer claims than \
+                   the threshold withheld",
+        },
     ],
 };
 

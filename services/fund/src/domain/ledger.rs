@@ -161,7 +161,7 @@ pub fn advanced(
     let parties = Parties {
         platform_id: platform,
         insurer_id: insurer,
-        benefit_type: Some(benefit_type(kind).to_string()),
+        benefit_type: Some(gigshield_scheme::benefit_types::of_kind(kind).to_string()),
     };
     entry(
         province,
@@ -200,12 +200,6 @@ pub fn service_fee(province: &str, month: CalendarMonth, insurer: Uuid, fen: i64
         fen,
         parties,
     )
-}
-
-/// A payout kind as a benefit type: dependants' pensions are numbered per dependant
-/// (`dependant_pension.2`); the type is the part before the number.
-pub fn benefit_type(kind: &str) -> &str {
-    kind.split_once('.').map_or(kind, |(base, _)| base)
 }
 
 /// The net movement of `account` over `entries`: debits minus credits, with `filter` choosing

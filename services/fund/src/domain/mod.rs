@@ -10,3 +10,4 @@ pub mod ledger;
 pub mod ratio;
 pub mod settlement;
 pub mod statement;
+pub mod statistics;

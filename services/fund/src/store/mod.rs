@@ -3,6 +3,7 @@
 pub mod entities;
 pub mod migrations;
 pub mod queries;
+pub mod statistics;
 
 pub use entities::{
     claim_ref, declaration_ref, fund_entry, insurer_contract, payout, payout_record,

@@ -137,6 +137,26 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona) -> Probe 
             ))
             .await,
         ),
+        "GetFundStatistics" => match c
+            .get_fund_statistics(as_(
+                r,
+                pb::GetFundStatisticsRequest {
+                    from_month: f.month.clone(),
+                    through_month: f.month.clone(),
+                },
+            ))
+            .await
+        {
+            Ok(answer) => {
+                let shows = answer
+                    .into_inner()
+                    .cells
+                    .iter()
+                    .any(|cell| cell.province_code == "440000");
+                if shows { Probe::Allowed } else { Probe::Denied }
+            }
+            Err(status) => Probe::of::<()>(Err(status)),
+        },
         other => panic!("no probe for {other}: add one with its rule"),
     }
 }

@@ -19,6 +19,15 @@ const KINDS: [&str; 3] = [
     "dependant_pension.1",
 ];
 
+/// What the test expects of one province × platform cell of the regulators' statistics.
+#[derive(Debug, Default)]
+struct Cell {
+    declared: i64,
+    received: i64,
+    benefits: BTreeMap<String, i64>,
+    claims: std::collections::BTreeSet<Uuid>,
+}
+
 /// What the test expects of one province.
 #[derive(Debug, Default)]
 struct Books {
@@ -39,6 +48,7 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
     let mut books: BTreeMap<&str, Books> = BTreeMap::new();
     let mut sent = Vec::new();
     let mut national_credit = 0_i64;
+    let mut cells: BTreeMap<(&str, Uuid), Cell> = BTreeMap::new();
 
     // Fees: three platforms declare in both provinces and pay part of it, sometimes more.
     let platforms: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
@@ -52,10 +62,13 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
             b.declared += total;
             b.entries += 1;
             let paid = total * i64::try_from(rng.below(3)).unwrap() / 2;
+            let cell = cells.entry((province, *platform)).or_default();
+            cell.declared += total;
             if paid > 0 {
                 allocations.push((id, paid));
                 b.received += paid;
                 b.entries += 1;
+                cell.received += paid;
             }
         }
         let extra = i64::try_from(rng.below(2)).unwrap() * 777;
@@ -106,8 +119,11 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
                 }
                 _ => {}
             }
-            *b.benefits.entry(type_).or_default() += net;
+            *b.benefits.entry(type_.clone()).or_default() += net;
             *b.advanced.entry(insurer).or_default() += net;
+            let cell = cells.entry((province, platform)).or_default();
+            *cell.benefits.entry(type_).or_default() += net;
+            cell.claims.insert(claim);
         }
     }
 
@@ -194,6 +210,81 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
         assert_eq!(s.entries, b.entries, "{province} entries");
         before.push(s);
     }
+    // The regulators' cells: fees always, benefits where paid on enough claims.
+    let stats = app
+        .client
+        .get_fund_statistics(as_(
+            &regulator,
+            pb::GetFundStatisticsRequest {
+                from_month: month.to_string(),
+                through_month: month.to_string(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stats.min_claims, i64::from(STATS_MIN_CLAIMS));
+    assert_eq!(stats.cells.len(), cells.len(), "{:?}", stats.cells);
+    let mut withheld = 0;
+    for ((province, platform), want) in &cells {
+        let got = stats
+            .cells
+            .iter()
+            .find(|c| c.province_code == *province && c.platform_id == platform.to_string())
+            .unwrap_or_else(|| panic!("no cell for {province} {platform}"));
+        assert_eq!(got.month, month.to_string());
+        assert_eq!(got.fees_declared_fen, want.declared);
+        assert_eq!(got.fees_received_fen, want.received);
+        assert_eq!(got.arrears_fen, want.declared - want.received);
+        let claims = i64::try_from(want.claims.len()).unwrap();
+        if claims >= i64::from(STATS_MIN_CLAIMS) {
+            assert!(!got.benefits_suppressed);
+            assert_eq!(got.claims_paid, claims);
+            let by_type: BTreeMap<String, i64> = want
+                .benefits
+                .iter()
+                .filter(|(_, v)| **v != 0)
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
+            assert_eq!(
+                got.benefits_by_type_fen
+                    .clone()
+                    .into_iter()
+                    .collect::<BTreeMap<_, _>>(),
+                by_type
+            );
+            assert_eq!(got.benefits_fen, want.benefits.values().sum::<i64>());
+        } else {
+            withheld += usize::from(claims > 0);
+            assert_eq!(got.benefits_suppressed, claims > 0, "{province} {platform}");
+            assert_eq!((got.benefits_fen, got.claims_paid), (0, 0));
+            assert!(got.benefits_by_type_fen.is_empty());
+        }
+    }
+    let small = Role::Regulator {
+        jurisdiction: gigshield_kit::Jurisdiction::parse("440300").unwrap(),
+    };
+    let city = app
+        .client
+        .get_fund_statistics(as_(
+            &small,
+            pb::GetFundStatisticsRequest {
+                from_month: month.to_string(),
+                through_month: month.to_string(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        city.cells.is_empty(),
+        "a city's regulator: the books are per province"
+    );
+    eprintln!(
+        "statistics: {} cells, {withheld} with benefits withheld",
+        cells.len()
+    );
+
     // Money nobody allocated yet is held nationally, not in a province's balance.
     assert_eq!(
         app.count(

@@ -87,7 +87,7 @@ impl TestApp {
             .expect("service starts");
         consumers::spawn(&mut service, "fund", &premium_topic, &claims_topic)
             .expect("consumers start");
-        let api = FundApi::new(service.writer(), topic.clone());
+        let api = FundApi::new(service.writer(), topic.clone(), STATS_MIN_CLAIMS);
         let conn = service.db.clone();
         let routes =
             tonic::service::Routes::new(FundServiceServer::with_interceptor(api, service.auth()));
@@ -367,6 +367,10 @@ impl TestApp {
 }
 
 /// The last complete Shanghai month.
+/// The test service's suppression threshold: small enough that a generated month has cells on
+/// both sides of it.
+pub const STATS_MIN_CLAIMS: u32 = 2;
+
 pub fn last_month() -> CalendarMonth {
     CalendarMonth::of(Utc::now()).previous().unwrap()
 }

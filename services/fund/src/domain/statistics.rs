@@ -1,0 +1,215 @@
+//! The books as regulators read them: per Shanghai month × province × platform, fees declared
+//! and received, arrears carried from every earlier month, and benefits by type — withheld
+//! where a cell's benefits were paid on fewer claims than the threshold (a single claim's
+//! payouts would be that person's benefits). Fees describe platforms, not persons, and are
+//! always shown.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use super::ledger::Account;
+
+/// The longest span one request may aggregate, in months.
+pub const MAX_MONTHS: u32 = 24;
+
+/// The most grouped rows one request may read (months × provinces × platforms × account
+/// pairs, every month up to the span's end for the arrears); beyond it the request is refused.
+pub const MAX_ROWS: u64 = 200_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CellKey {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub province: String,
+    /// `None`: benefits of claims without a liable platform.
+    pub platform_id: Option<Uuid>,
+}
+
+/// The entries of one key and account pair (and benefit type), summed by the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sum {
+    pub key: CellKey,
+    pub debit: Account,
+    pub credit: Account,
+    pub benefit_type: Option<String>,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Benefits {
+    pub claims_paid: i64,
+    pub total_fen: i64,
+    pub by_type_fen: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub key: CellKey,
+    pub fees_declared_fen: i64,
+    pub fees_received_fen: i64,
+    pub arrears_fen: i64,
+    /// `None`: withheld.
+    pub benefits: Option<Benefits>,
+}
+
+/// How `sum` moves `account`: + debited, − credited, 0 untouched.
+fn movement(sum: &Sum, account: Account) -> i64 {
+    match (sum.debit == account, sum.credit == account) {
+        (true, false) => sum.amount_fen,
+        (false, true) => -sum.amount_fen,
+        _ => 0,
+    }
+}
+
+/// Cells for every key of a month from `from` through `through` (`YYYY-MM`) with a movement.
+/// `sums` must hold every month up to `through` (earlier months carry the arrears);
+/// `claims_paid` counts distinct claims per key.
+pub fn cells(
+    sums: &[Sum],
+    claims_paid: &BTreeMap<CellKey, i64>,
+    from: &str,
+    through: &str,
+    min_claims: u32,
+) -> Vec<Cell> {
+    // Only fees and benefits make a cell: a reimbursement or a service fee concerns an insurer.
+    let counted = [
+        Account::FeesReceivable,
+        Account::FeeIncome,
+        Account::BenefitExpense,
+    ];
+    let mut by_key: BTreeMap<&CellKey, Vec<&Sum>> = BTreeMap::new();
+    for sum in sums
+        .iter()
+        .filter(|s| counted.iter().any(|a| movement(s, *a) != 0))
+    {
+        by_key.entry(&sum.key).or_default().push(sum);
+    }
+    // Arrears per (province, platform), carried month by month in key order.
+    let mut receivable: BTreeMap<(&str, Option<Uuid>), i64> = BTreeMap::new();
+    let mut months: Vec<(&CellKey, Vec<&Sum>)> = by_key.into_iter().collect();
+    months.sort_by(|(a, _), (b, _)| a.month.cmp(&b.month).then(a.cmp(b)));
+    let mut out = Vec::new();
+    for (key, sums) in months {
+        let balance = receivable
+            .entry((key.province.as_str(), key.platform_id))
+            .or_default();
+        *balance += sums
+            .iter()
+            .map(|s| movement(s, Account::FeesReceivable))
+            .sum::<i64>();
+        if key.month.as_str() < from || key.month.as_str() > through {
+            continue;
+        }
+        out.push(cell(key, &sums, *balance, claims_paid, min_claims));
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+fn cell(
+    key: &CellKey,
+    sums: &[&Sum],
+    arrears_fen: i64,
+    claims_paid: &BTreeMap<CellKey, i64>,
+    min_claims: u32,
+) -> Cell {
+    let declared = -sums
+        .iter()
+        .map(|s| movement(s, Account::FeeIncome))
+        .sum::<i64>();
+    let received = sums
+        .iter()
+        .filter(|s| s.debit == Account::Cash && s.credit == Account::FeesReceivable)
+        .map(|s| s.amount_fen)
+        .sum();
+    let mut benefits = Benefits {
+        claims_paid: claims_paid.get(key).copied().unwrap_or(0),
+        ..Benefits::default()
+    };
+    for s in sums {
+        let moved = movement(s, Account::BenefitExpense);
+        if moved == 0 {
+            continue;
+        }
+        benefits.total_fen += moved;
+        let kind = s.benefit_type.clone().unwrap_or_default();
+        *benefits.by_type_fen.entry(kind).or_default() += moved;
+    }
+    benefits.by_type_fen.retain(|_, fen| *fen != 0);
+    let shown = benefits.claims_paid >= i64::from(min_claims)
+        || (benefits.claims_paid == 0 && benefits.total_fen == 0);
+    Cell {
+        key: key.clone(),
+        fees_declared_fen: declared,
+        fees_received_fen: received,
+        arrears_fen,
+        benefits: shown.then_some(benefits),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(month: &str, platform: Option<Uuid>) -> CellKey {
+        CellKey {
+            month: month.into(),
+            province: "440000".into(),
+            platform_id: platform,
+        }
+    }
+
+    fn sum(k: &CellKey, pair: (Account, Account), fen: i64, kind: Option<&str>) -> Sum {
+        Sum {
+            key: k.clone(),
+            debit: pair.0,
+            credit: pair.1,
+            benefit_type: kind.map(String::from),
+            amount_fen: fen,
+        }
+    }
+
+    #[test]
+    fn arrears_carry_from_earlier_months_and_small_benefit_cells_are_withheld() {
+        let p = Some(Uuid::now_v7());
+        let (sep, oct) = (key("2026-09", p), key("2026-10", p));
+        let declare = (Account::FeesReceivable, Account::FeeIncome);
+        let receive = (Account::Cash, Account::FeesReceivable);
+        let advance = (Account::BenefitExpense, Account::InsurerPayable);
+        let returned = (Account::InsurerPayable, Account::BenefitExpense);
+        let sums = vec![
+            sum(&sep, declare, 1_000, None),
+            sum(&sep, receive, 400, None),
+            sum(&oct, declare, 700, None),
+            sum(&oct, receive, 900, None),
+            sum(&oct, advance, 5_000, Some("death_grant")),
+            sum(&oct, advance, 300, Some("funeral_grant")),
+            sum(&oct, returned, 300, Some("funeral_grant")),
+            sum(
+                &key("2026-10", None),
+                (Account::InsurerPayable, Account::Cash),
+                800,
+                None,
+            ),
+        ];
+        let paid = BTreeMap::from([(oct.clone(), 3)]);
+        let shown = cells(&sums, &paid, "2026-10", "2026-10", 3);
+        assert_eq!(shown.len(), 1, "September only carries its arrears");
+        let c = &shown[0];
+        assert_eq!((c.fees_declared_fen, c.fees_received_fen), (700, 900));
+        assert_eq!(c.arrears_fen, 1_000 - 400 + 700 - 900);
+        let b = c.benefits.as_ref().unwrap();
+        assert_eq!(b.total_fen, 5_000);
+        assert_eq!(
+            b.by_type_fen,
+            BTreeMap::from([("death_grant".to_string(), 5_000)]),
+            "a returned payout nets to nothing"
+        );
+        let withheld = cells(&sums, &paid, "2026-10", "2026-10", 4);
+        assert_eq!(withheld[0].benefits, None);
+        assert_eq!(withheld[0].fees_received_fen, 900, "fees stay shown");
+        let fees_only = cells(&sums, &paid, "2026-09", "2026-09", 4);
+        assert_eq!(fees_only[0].benefits, Some(Benefits::default()));
+    }
+}
