@@ -32,6 +32,9 @@ pub struct IncidentConfig {
     pub evidence: EvidenceRules,
     /// `INCIDENT_TOPIC_PARTITIONS`, default 12, used when the service creates its topic.
     pub topic_partitions: i32,
+    /// `INCIDENT_STATS_MIN_PERSONS`, default 5 (at least 2): a statistics cell describing fewer
+    /// persons shows no figures.
+    pub stats_min_persons: u32,
     /// `INCIDENT_TOPIC`, default `incident.events.v1`: overridden only by tests and side-by-side
     /// stacks that must not touch the shared topics.
     pub topic: String,
@@ -95,6 +98,7 @@ impl IncidentConfig {
                     .parse_or("INCIDENT_EVIDENCE_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
             },
             topic_partitions: env.parse_or("INCIDENT_TOPIC_PARTITIONS", 12)?,
+            stats_min_persons: env.suppression_threshold("INCIDENT_STATS_MIN_PERSONS")?,
             topic: env
                 .optional("INCIDENT_TOPIC")
                 .unwrap_or_else(|| TOPIC.into()),

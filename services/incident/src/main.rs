@@ -40,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
             max_text_chars: config.max_text_chars,
         },
         evidence: config.evidence.clone(),
+        stats_min_persons: config.stats_min_persons,
     };
     let api = IncidentApi::new(service.writer(), service.vault(), settings);
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;

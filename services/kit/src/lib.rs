@@ -22,6 +22,7 @@ pub mod pii;
 pub mod replica;
 pub mod service;
 pub mod shutdown;
+pub mod statistics;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -36,6 +36,8 @@ async fn export(
     tokio::process::Command::new(command())
         .args(["export", "--from", from, "--through", through, "--premium"])
         .arg(&stack.premium.addr)
+        .arg("--incident")
+        .arg(&stack.incident.addr)
         .arg("--claims")
         .arg(&stack.claims.addr)
         .arg("--fund")
@@ -145,7 +147,10 @@ pub async fn regulators_file(stack: &Stack, month: &str) {
         .await
         .expect("the regulator's fund figures")
         .into_inner();
-    assert!(!books.cells.is_empty(), "the story's fees and benefits are booked");
+    assert!(
+        !books.cells.is_empty(),
+        "the story's fees and benefits are booked"
+    );
     for cell in &books.cells {
         let row = rows
             .iter()

@@ -68,7 +68,13 @@ impl ClaimsApi {
                 "more than {MAX_STATISTICS_CLAIMS} claims in the span: ask for fewer months"
             )));
         }
-        let facts = rows.iter().map(fact).collect::<Result<Vec<_>, _>>()?;
+        let paid =
+            queries::first_payouts_filed_between(self.db(), from.starts_at(), through.ends_at())
+                .await?;
+        let facts = rows
+            .iter()
+            .map(|row| fact(row, paid.get(&row.id).copied()))
+            .collect::<Result<Vec<_>, _>>()?;
         let min_persons = self.settings.stats_min_persons;
         Ok(pb::GetClaimStatisticsResponse {
             cells: statistics::aggregate(&facts, min_persons)
@@ -124,7 +130,10 @@ fn month_span(from: &str, through: &str) -> Result<(CalendarMonth, CalendarMonth
     Ok((from, through))
 }
 
-fn fact(row: &claim::Model) -> Result<ClaimFact, ApiError> {
+fn fact(
+    row: &claim::Model,
+    paid_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<ClaimFact, ApiError> {
     let decision = records::decision(row)?;
     Ok(ClaimFact {
         month: CalendarMonth::of(row.filed_at).to_string(),
@@ -137,6 +146,7 @@ fn fact(row: &claim::Model) -> Result<ClaimFact, ApiError> {
             .as_ref()
             .map(|d| (d.decided_at - row.filed_at).num_days().max(0)),
         refusal_reason: decision.and_then(|d| d.refusal_reason),
+        payment_days: paid_at.map(|at| (at - row.filed_at).num_days().max(0)),
     })
 }
 
@@ -165,6 +175,8 @@ fn cell(cell: Cell) -> pb::ClaimStatisticsCell {
         confirmed_automatically: f.confirmed_automatically,
         decision_days_median: f.decision_days_median,
         decision_days_p90: f.decision_days_p90,
+        payment_days_median: f.payment_days_median,
+        payment_days_p90: f.payment_days_p90,
         refusals_by_reason: f.refusals_by_reason.into_iter().collect(),
         ..keys
     }

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
+use gigshield_kit::statistics::{percentile, shown};
+
 use super::lifecycle::{ClaimStatus, RefusalReason};
 
 /// The longest span one request may aggregate, in months.
@@ -22,6 +24,9 @@ pub struct ClaimFact {
     pub automatic: bool,
     /// Whole days from filing to the decision the claim stands on.
     pub decision_days: Option<i64>,
+    /// Whole days from filing to its first payout leaving (issued to the registered account,
+    /// or approved when held).
+    pub payment_days: Option<i64>,
     pub refusal_reason: Option<RefusalReason>,
 }
 
@@ -43,6 +48,8 @@ pub struct Figures {
     pub confirmed_automatically: i64,
     pub decision_days_median: i64,
     pub decision_days_p90: i64,
+    pub payment_days_median: i64,
+    pub payment_days_p90: i64,
     pub refusals_by_reason: BTreeMap<String, i64>,
 }
 
@@ -58,6 +65,7 @@ struct Tally {
     persons: BTreeSet<Uuid>,
     figures: Figures,
     days: Vec<i64>,
+    payment_days: Vec<i64>,
 }
 
 /// One cell per month × province × platform that has claims, in key order.
@@ -100,6 +108,7 @@ fn count(tally: &mut Tally, fact: &ClaimFact) {
         }
         ClaimStatus::Withdrawn => f.withdrawn += 1,
     }
+    tally.payment_days.extend(fact.payment_days);
     if let (Some(days), ClaimStatus::Confirmed | ClaimStatus::Refused) =
         (fact.decision_days, fact.status)
     {
@@ -108,25 +117,19 @@ fn count(tally: &mut Tally, fact: &ClaimFact) {
 }
 
 fn finish(mut tally: Tally, min_persons: u32) -> Option<Figures> {
-    let persons = i64::try_from(tally.persons.len()).unwrap_or(i64::MAX);
-    if persons < i64::from(min_persons) {
+    if !shown(tally.persons.len(), min_persons) {
         return None;
     }
+    let persons = i64::try_from(tally.persons.len()).unwrap_or(i64::MAX);
     tally.days.sort_unstable();
+    tally.payment_days.sort_unstable();
     let mut figures = tally.figures;
     figures.persons = persons;
     figures.decision_days_median = percentile(&tally.days, 50);
     figures.decision_days_p90 = percentile(&tally.days, 90);
+    figures.payment_days_median = percentile(&tally.payment_days, 50);
+    figures.payment_days_p90 = percentile(&tally.payment_days, 90);
     Some(figures)
-}
-
-/// The nearest-rank percentile of sorted values (0 for none).
-fn percentile(sorted: &[i64], pct: usize) -> i64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let rank = (pct * sorted.len()).div_ceil(100).max(1);
-    sorted[rank - 1]
 }
 
 #[cfg(test)]
@@ -142,6 +145,7 @@ mod tests {
             status,
             automatic: false,
             decision_days: days,
+            payment_days: None,
             refusal_reason: None,
         }
     }
@@ -152,9 +156,13 @@ mod tests {
         let mut facts = vec![
             ClaimFact {
                 automatic: true,
+                payment_days: Some(2),
                 ..fact(people[0], ClaimStatus::Confirmed, Some(0))
             },
-            fact(people[1], ClaimStatus::Confirmed, Some(12)),
+            ClaimFact {
+                payment_days: Some(30),
+                ..fact(people[1], ClaimStatus::Confirmed, Some(12))
+            },
             ClaimFact {
                 refusal_reason: Some(RefusalReason::FiledLate),
                 ..fact(people[2], ClaimStatus::Refused, Some(20))
@@ -181,16 +189,12 @@ mod tests {
             (october.decision_days_median, october.decision_days_p90),
             (12, 20)
         );
+        assert_eq!(
+            (october.payment_days_median, october.payment_days_p90),
+            (2, 30),
+            "over the paid claims only"
+        );
         assert_eq!(cells[1].key.month, "2026-11");
         assert_eq!(cells[1].figures, None, "one person: suppressed");
-    }
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let days: Vec<i64> = (1..=10).collect();
-        assert_eq!(percentile(&days, 50), 5);
-        assert_eq!(percentile(&days, 90), 9);
-        assert_eq!(percentile(&[7], 90), 7);
-        assert_eq!(percentile(&[], 50), 0);
     }
 }

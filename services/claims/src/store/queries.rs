@@ -282,6 +282,28 @@ pub async fn filed_between(
         .await
 }
 
+/// When the first payout of each claim filed in `[from, until)` left: the earliest approval
+/// (a payout to the registered account is approved as it is issued).
+pub async fn first_payouts_filed_between(
+    conn: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<std::collections::HashMap<Uuid, DateTime<Utc>>, DbErr> {
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "SELECT l.claim_id AS claim_id, MIN(l.approved_at) AS paid_at \
+             FROM payout_ledger l JOIN claim c ON c.id = l.claim_id \
+             WHERE c.filed_at >= $1 AND c.filed_at < $2 AND l.approved_at IS NOT NULL \
+             GROUP BY l.claim_id",
+            [from.into(), until.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "claim_id")?, r.try_get("", "paid_at")?)))
+        .collect()
+}
+
 fn in_queue_of(
     mut query: sea_orm::Select<claim::Entity>,
     of: QueueOf,

@@ -406,3 +406,100 @@ async fn a_returned_payout_is_reinstructed_once_to_a_corrected_account() {
     assert_eq!(platform.code(), tonic::Code::PermissionDenied);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn regulators_see_the_days_from_filing_to_payment() {
+    use gigshield_kit::sea_orm::ConnectionTrait as _;
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    let other = colleague(&app, &world, 1).await;
+    // Filed on the 4th and the 10th of last month (noon), paid now.
+    let month = CalendarMonth::of(chrono::Utc::now()).previous().unwrap();
+    let mut filed = Vec::new();
+    for (n, (w, day)) in [(&world, 3), (&other, 9)].into_iter().enumerate() {
+        let at = hours_ago(6);
+        app.order(
+            w,
+            &format!("order-{n}"),
+            "110105",
+            at - TimeDelta::minutes(30),
+        )
+        .await;
+        let id = app.file(&application(w, at)).await.claim_id;
+        let filed_at = month.starts_at() + TimeDelta::days(day) + TimeDelta::hours(12);
+        app.conn
+            .execute_unprepared(&format!(
+                "UPDATE claim SET filed_at = '{}' WHERE id = '{id}'",
+                filed_at.to_rfc3339()
+            ))
+            .await
+            .unwrap();
+        app.client
+            .assess_benefits(as_(
+                &Role::national_adjuster(),
+                pb::AssessBenefitsRequest {
+                    request_id: Uuid::now_v7().to_string(),
+                    claim_id: id.clone(),
+                    approved_bills: vec![pb::ApprovedBill {
+                        kind: pb::BillKind::MedicalAndRehabilitation as i32,
+                        amount_fen: 100_000,
+                    }],
+                    start_month: CalendarMonth::of(chrono::Utc::now()).to_string(),
+                    monthly_instalments: 1,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap();
+        set_account(&mut app, w, "6222020200112233445").await;
+        app.client
+            .issue_payouts(as_(
+                &app.insurer_role(),
+                pb::IssuePayoutsRequest {
+                    request_id: Uuid::now_v7().to_string(),
+                    claim_id: id.clone(),
+                    through_month: CalendarMonth::of(chrono::Utc::now()).to_string(),
+                    account_reference: String::new(),
+                },
+            ))
+            .await
+            .unwrap();
+        let paid_secs = app
+            .count(&format!(
+                "SELECT EXTRACT(EPOCH FROM MIN(approved_at))::bigint FROM payout_ledger \
+                 WHERE claim_id = '{id}'"
+            ))
+            .await;
+        let paid_at = chrono::DateTime::from_timestamp(paid_secs, 0).unwrap();
+        filed.push((paid_at - filed_at).num_days());
+    }
+    let answer = app
+        .client
+        .get_claim_statistics(as_(
+            &Role::Regulator {
+                jurisdiction: gigshield_kit::Jurisdiction::National,
+            },
+            pb::GetClaimStatisticsRequest {
+                from_month: month.to_string(),
+                through_month: month.to_string(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let cell = answer
+        .cells
+        .iter()
+        .find(|c| c.platform_id == world.platform.to_string())
+        .unwrap_or_else(|| panic!("{:?}", answer.cells));
+    assert!(!cell.suppressed);
+    assert_eq!(cell.claims, 2);
+    // Nearest rank over two: the median is the shorter wait, the 90th percentile the longer.
+    filed.sort_unstable();
+    assert_eq!(
+        (cell.payment_days_median, cell.payment_days_p90),
+        (filed[0], filed[1])
+    );
+    assert!(filed[0] >= 1 && filed[0] < filed[1]);
+    app.stop().await;
+}

@@ -37,6 +37,7 @@ fn summed(rows: &[Row]) -> (i64, i64, usize) {
         .iter()
         .filter(|r| {
             r.premium.as_ref().is_some_and(|c| c.suppressed)
+                || r.incident.as_ref().is_some_and(|c| c.suppressed)
                 || r.claims.as_ref().is_some_and(|c| c.suppressed)
         })
         .count();
@@ -54,6 +55,7 @@ pub async fn write(
     };
     let sources = Sources {
         premium: stack.channel("premium"),
+        incident: stack.channel("incident"),
         claims: stack.channel("claims"),
         fund: stack.channel("fund"),
         token: dev_token(&config.repo_root, &regulator, Duration::from_secs(3600))?,
@@ -71,6 +73,17 @@ pub async fn write(
     if suppressed == 0 && claims != opened {
         o.failures.push(format!(
             "the export counts {claims} claims, WatchClaims showed {opened}"
+        ));
+    }
+    let applications: i64 = rows
+        .iter()
+        .filter_map(|r| r.incident.as_ref().filter(|c| !c.suppressed))
+        .map(|c| c.applications)
+        .sum();
+    let filed = i64::try_from(o.tally.applications.len()).unwrap_or(i64::MAX);
+    if suppressed == 0 && applications != filed {
+        o.failures.push(format!(
+            "the export counts {applications} applications, the demo filed {filed}"
         ));
     }
     let benefits: i64 = rows

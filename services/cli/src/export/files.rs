@@ -178,6 +178,7 @@ mod tests {
                 claims: 9,
                 ..Default::default()
             }],
+            incident: Vec::new(),
             fund: Vec::new(),
         })
     }

@@ -1,7 +1,7 @@
 //! `gigshield export`: the monthly statistics file for the national information platform.
 //!
-//! Reads premium's, claims' and the fund's regulator statistics month by month with the
-//! caller's token
+//! Reads premium's, incident's, claims' and the fund's regulator statistics month by month
+//! with the caller's token
 //! (a regulator's or a provincial operator's: the files hold what that token may see, small
 //! cells already suppressed by the services) and writes one table twice, as CSV and Parquet.
 //! The column dictionary is `docs/export.md`, generated from [`table::columns`].
@@ -17,6 +17,8 @@ use gigshield_proto::claims::GetClaimStatisticsRequest;
 use gigshield_proto::claims::claims_service_client::ClaimsServiceClient;
 use gigshield_proto::fund::GetFundStatisticsRequest;
 use gigshield_proto::fund::fund_service_client::FundServiceClient;
+use gigshield_proto::incident::GetIncidentStatisticsRequest;
+use gigshield_proto::incident::incident_service_client::IncidentServiceClient;
 use gigshield_proto::premium::GetPremiumStatisticsRequest;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
 use gigshield_scheme::calendar::CalendarMonth;
@@ -43,6 +45,13 @@ pub struct ExportArgs {
         default_value = "http://127.0.0.1:50052"
     )]
     pub premium: String,
+    /// Incident's gRPC endpoint.
+    #[arg(
+        long,
+        env = "GIGSHIELD_INCIDENT_ADDR",
+        default_value = "http://127.0.0.1:50053"
+    )]
+    pub incident: String,
     /// Claims' gRPC endpoint.
     #[arg(
         long,
@@ -68,6 +77,7 @@ pub struct ExportArgs {
 /// Where to read, with which token.
 pub struct Sources {
     pub premium: Channel,
+    pub incident: Channel,
     pub claims: Channel,
     pub fund: Channel,
     pub token: String,
@@ -98,7 +108,7 @@ pub fn months(from: CalendarMonth, through: CalendarMonth) -> anyhow::Result<Vec
     Ok(out)
 }
 
-/// Reads the three services month by month and joins their cells.
+/// Reads the four services month by month and joins their cells.
 pub async fn collect(
     sources: &Sources,
     months: &[CalendarMonth],
@@ -115,6 +125,15 @@ pub async fn collect(
             .await
             .with_context(|| format!("premium's GetPremiumStatistics for {m}"))?;
         cells.premium.extend(answer.into_inner().cells);
+        progress.add(1);
+        let answer = IncidentServiceClient::new(sources.incident.clone())
+            .get_incident_statistics(sources.request(GetIncidentStatisticsRequest {
+                from_month: m.clone(),
+                through_month: m.clone(),
+            })?)
+            .await
+            .with_context(|| format!("incident's GetIncidentStatistics for {m}"))?;
+        cells.incident.extend(answer.into_inner().cells);
         progress.add(1);
         let answer = ClaimsServiceClient::new(sources.claims.clone())
             .get_claim_statistics(sources.request(GetClaimStatisticsRequest {
@@ -146,7 +165,7 @@ pub async fn export(
     dir: &Path,
 ) -> anyhow::Result<([PathBuf; 2], Vec<table::Row>)> {
     let months = months(from, through)?;
-    let progress = Progress::new("statistics exported", months.len() as u64 * 3 + 1);
+    let progress = Progress::new("statistics exported", months.len() as u64 * 4 + 1);
     let rows = collect(sources, &months, &progress).await?;
     std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     let paths = files::paths(dir, &from.to_string(), &through.to_string());
@@ -168,6 +187,7 @@ fn channel(addr: &str) -> anyhow::Result<Channel> {
 pub async fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let sources = Sources {
         premium: channel(&args.premium)?,
+        incident: channel(&args.incident)?,
         claims: channel(&args.claims)?,
         fund: channel(&args.fund)?,
         token: args.token.clone(),

@@ -1,5 +1,6 @@
 //! The export's one table: a row per Shanghai month × province × platform, premium's counts of
-//! the order stream beside claims' counts of claims and the fund's money. The column list below is the file format:
+//! the order stream beside incident's counts of reports and applications, claims' counts of
+//! claims and the fund's money. The column list below is the file format:
 //! the CSV header, the Parquet schema and the column dictionary (`docs/export.md`) all come
 //! from it.
 
@@ -7,6 +8,7 @@ use std::collections::BTreeMap;
 
 use gigshield_proto::claims as cpb;
 use gigshield_proto::fund as fpb;
+use gigshield_proto::incident as ipb;
 use gigshield_proto::premium as ppb;
 use gigshield_scheme::benefit_types;
 
@@ -14,11 +16,12 @@ use gigshield_scheme::benefit_types;
 /// without a liable platform).
 pub type Key = (String, String, String);
 
-/// What the three services said about one place.
+/// What the four services said about one place.
 #[derive(Debug, Default, Clone)]
 pub struct Row {
     pub key: Key,
     pub premium: Option<ppb::PremiumStatisticsCell>,
+    pub incident: Option<ipb::IncidentStatisticsCell>,
     pub claims: Option<cpb::ClaimStatisticsCell>,
     pub fund: Option<fpb::FundStatisticsCell>,
 }
@@ -27,6 +30,7 @@ pub struct Row {
 #[derive(Debug, Default, Clone)]
 pub struct Cells {
     pub premium: Vec<ppb::PremiumStatisticsCell>,
+    pub incident: Vec<ipb::IncidentStatisticsCell>,
     pub claims: Vec<cpb::ClaimStatisticsCell>,
     pub fund: Vec<fpb::FundStatisticsCell>,
 }
@@ -47,6 +51,14 @@ pub fn join(cells: Cells) -> Vec<Row> {
             cell.platform_id.clone(),
         );
         row(&mut rows, key).premium = Some(cell);
+    }
+    for cell in cells.incident {
+        let key = (
+            cell.month.clone(),
+            cell.province_code.clone(),
+            cell.platform_id.clone(),
+        );
+        row(&mut rows, key).incident = Some(cell);
     }
     for cell in cells.claims {
         let key = (
@@ -111,6 +123,13 @@ fn column(
 fn premium(name: &str, meaning: &str, figure: fn(&ppb::PremiumStatisticsCell) -> i64) -> Column {
     column(name, Kind::Count, meaning, move |row| {
         Value::Count(row.premium.as_ref().filter(|c| !c.suppressed).map(figure))
+    })
+}
+
+/// An incident figure: absent when incident had no cell or suppressed it.
+fn incidents(name: &str, meaning: &str, figure: fn(&ipb::IncidentStatisticsCell) -> i64) -> Column {
+    column(name, Kind::Count, meaning, move |row| {
+        Value::Count(row.incident.as_ref().filter(|c| !c.suppressed).map(figure))
     })
 }
 
@@ -211,6 +230,48 @@ pub fn columns() -> Vec<Column> {
             |c| c.covered_persons,
         ),
         column(
+            "incidents_suppressed",
+            Kind::Flag,
+            "incident's figures of this cell are withheld: fewer injured persons than the \
+             threshold",
+            |r| Value::Flag(r.incident.as_ref().is_some_and(|c| c.suppressed)),
+        ),
+        incidents(
+            "incidents",
+            "accidents reported in the month (by month of report)",
+            |c| c.incidents,
+        ),
+        incidents(
+            "incident_persons",
+            "distinct injured persons among them",
+            |c| c.persons,
+        ),
+        incidents(
+            "applications",
+            "of those incidents, applications for injury determination filed so far",
+            |c| c.applications,
+        ),
+        incidents(
+            "applications_late",
+            "of those applications, filed after the filer's deadline with an explanation",
+            |c| c.applications_late,
+        ),
+        incidents(
+            "incidents_withdrawn",
+            "of those incidents, withdrawn",
+            |c| c.withdrawn,
+        ),
+        incidents(
+            "report_days_median",
+            "whole Shanghai days from the accident to its report, median",
+            |c| c.report_days_median,
+        ),
+        incidents(
+            "report_days_p90",
+            "whole Shanghai days from the accident to its report, 90th percentile",
+            |c| c.report_days_p90,
+        ),
+        column(
             "claims_suppressed",
             Kind::Flag,
             "claims' figures of this cell are withheld: fewer injured persons than the threshold",
@@ -244,6 +305,16 @@ pub fn columns() -> Vec<Column> {
             "decision_days_p90",
             "whole days from filing to the decision, 90th percentile",
             |c| c.decision_days_p90,
+        ),
+        claims(
+            "payment_days_median",
+            "whole days from filing to the first payout leaving, median over claims paid",
+            |c| c.payment_days_median,
+        ),
+        claims(
+            "payment_days_p90",
+            "whole days from filing to the first payout leaving, 90th percentile",
+            |c| c.payment_days_p90,
         ),
     ];
     out.extend([
@@ -365,6 +436,13 @@ mod tests {
         }];
         let rows = join(Cells {
             premium: vec![premium_cell("p1", false), premium_cell("p2", true)],
+            incident: vec![ipb::IncidentStatisticsCell {
+                month: "2026-11".into(),
+                province_code: "440000".into(),
+                platform_id: "p1".into(),
+                incidents: 4,
+                ..Default::default()
+            }],
             claims,
             fund,
         });

@@ -11,6 +11,7 @@ pub mod convert;
 mod reads;
 mod report;
 mod statements;
+mod statistics;
 mod views;
 
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct Settings {
     pub topic: String,
     pub facts: FactRules,
     pub evidence: EvidenceRules,
+    /// Statistics cells describing fewer persons are suppressed.
+    pub stats_min_persons: u32,
 }
 
 pub struct IncidentApi {
@@ -295,5 +298,12 @@ impl IncidentService for IncidentApi {
         request: Request<pb::ListIncidentsRequest>,
     ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
         gigshield_kit::handle!(self, request, list_incidents)
+    }
+
+    async fn get_incident_statistics(
+        &self,
+        request: Request<pb::GetIncidentStatisticsRequest>,
+    ) -> Result<Response<pb::GetIncidentStatisticsResponse>, Status> {
+        gigshield_kit::handle!(self, request, get_incident_statistics)
     }
 }

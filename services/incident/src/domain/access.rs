@@ -7,10 +7,11 @@
 //! - Insurers and their adjusters read the incidents whose claims are routed to them; agency
 //!   adjusters and operators those that happened in their area; operators also correct
 //!   (amend, attach, withdraw). Nobody files in someone else's name.
+//! - Regulators (and operators) read counts of their area's incidents, never one incident.
 
 use gigshield_kit::access::{
-    AGENCY_ADJUSTER, AccessTable, INSURER, INSURER_ADJUSTER, OPERATOR, PLATFORM, Rule, Subject,
-    WORKER,
+    AGENCY_ADJUSTER, AccessTable, INSURER, INSURER_ADJUSTER, OPERATOR, PLATFORM, REGULATOR, Rule,
+    Subject, WORKER,
 };
 use gigshield_kit::{Caller, Role};
 use uuid::Uuid;
@@ -68,6 +69,12 @@ pub const TABLE: AccessTable = AccessTable {
             rpc: "ListIncidents",
             grants: READERS,
             note: "each caller's own incidents; summaries carry no free text",
+        },
+        Rule {
+            rpc: "GetIncidentStatistics",
+            grants: &[REGULATOR, OPERATOR],
+            note: "counts of incidents located in the caller's area, never a record; cells of \
+                   fewer persons than the threshold suppressed",
         },
     ],
 };

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod facts;
 pub mod lifecycle;
 pub mod statement;
+pub mod statistics;
 pub mod subject;
 pub mod text;
 

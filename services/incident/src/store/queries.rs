@@ -162,6 +162,47 @@ pub struct ListFilter {
 }
 
 /// One page in id order (UUIDv7: reporting order) after the cursor.
+/// Incidents reported in `[from, until)` located in `area` (a `LIKE` pattern for inside and the
+/// province's own code; `None`: everywhere), at most `limit`.
+pub async fn reported_between(
+    conn: &impl ConnectionTrait,
+    area: Option<(String, String)>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<incident::Model>, DbErr> {
+    let mut query = incident::Entity::find()
+        .filter(incident::Column::ReportedAt.gte(from))
+        .filter(incident::Column::ReportedAt.lt(until))
+        .limit(limit);
+    if let Some((inside, province)) = area {
+        query = query.filter(
+            Condition::any()
+                .add(incident::Column::RegionCode.like(inside))
+                .add(incident::Column::RegionCode.eq(province)),
+        );
+    }
+    query.all(conn).await
+}
+
+/// The applications of incidents reported in `[from, until)`.
+pub async fn applications_reported_between(
+    conn: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<application::Model>, DbErr> {
+    let reported = sea_orm::sea_query::Query::select()
+        .column(incident::Column::Id)
+        .from(incident::Entity)
+        .and_where(incident::Column::ReportedAt.gte(from))
+        .and_where(incident::Column::ReportedAt.lt(until))
+        .to_owned();
+    application::Entity::find()
+        .filter(application::Column::IncidentId.in_subquery(reported))
+        .all(conn)
+        .await
+}
+
 pub async fn list(
     conn: &impl ConnectionTrait,
     visibility: Visibility,

@@ -157,6 +157,35 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona, n: u32) -
             }
             Err(status) => Probe::of::<()>(Err(status)),
         },
+        "GetIncidentStatistics" => {
+            let month =
+                gigshield_scheme::calendar::CalendarMonth::of(chrono::Utc::now()).to_string();
+            match c
+                .get_incident_statistics(as_(
+                    r,
+                    pb::GetIncidentStatisticsRequest {
+                        from_month: month.clone(),
+                        through_month: month,
+                    },
+                ))
+                .await
+            {
+                Ok(answer) => {
+                    let own = f.own.platform.to_string();
+                    if answer
+                        .into_inner()
+                        .cells
+                        .iter()
+                        .any(|cell| cell.province_code == "440000" && cell.platform_id == own)
+                    {
+                        Probe::Allowed
+                    } else {
+                        Probe::Denied
+                    }
+                }
+                Err(status) => Probe::of::<()>(Err(status)),
+            }
+        }
         other => panic!("no probe for {other}: add one with its rule"),
     }
 }

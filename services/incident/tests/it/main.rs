@@ -10,6 +10,7 @@ mod applications;
 mod flow;
 mod logs;
 mod replica;
+mod statistics;
 mod tenancy;
 mod trust;
 mod validation;

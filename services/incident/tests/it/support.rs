@@ -28,6 +28,8 @@ use uuid::Uuid;
 
 pub const MAX_TEXT: usize = 200;
 pub const MAX_EVIDENCE: usize = 5;
+/// The test service's suppression threshold.
+pub const STATS_MIN_PERSONS: u32 = 2;
 
 pub fn settings(topic: &str) -> Settings {
     Settings {
@@ -41,6 +43,7 @@ pub fn settings(topic: &str) -> Settings {
             max_per_incident: MAX_EVIDENCE,
             max_size_bytes: 100 * 1024 * 1024,
         },
+        stats_min_persons: STATS_MIN_PERSONS,
     }
 }
 
