@@ -249,6 +249,44 @@ async fn set_account(app: &mut TestApp, world: &World, account: &str) {
         .unwrap();
 }
 
+/// Assesses a medical bill only (one payout, no figure needed), registers the worker's account
+/// and issues the payout this month; returns what was issued.
+async fn pay_a_bill(app: &mut TestApp, world: &World, id: &str, fen: i64) -> Vec<pb::Payout> {
+    let this_month = CalendarMonth::of(chrono::Utc::now()).to_string();
+    app.client
+        .assess_benefits(as_(
+            &Role::national_adjuster(),
+            pb::AssessBenefitsRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: id.into(),
+                approved_bills: vec![pb::ApprovedBill {
+                    kind: pb::BillKind::MedicalAndRehabilitation as i32,
+                    amount_fen: fen,
+                }],
+                start_month: this_month.clone(),
+                monthly_instalments: 1,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap();
+    set_account(app, world, "6222020200112233445").await;
+    app.client
+        .issue_payouts(as_(
+            &app.insurer_role(),
+            pb::IssuePayoutsRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: id.into(),
+                through_month: this_month,
+                account_reference: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .issued
+}
+
 #[tokio::test]
 async fn a_returned_payout_is_reinstructed_once_to_a_corrected_account() {
     use pb::PayoutReturnReason as Reason;
@@ -259,41 +297,7 @@ async fn a_returned_payout_is_reinstructed_once_to_a_corrected_account() {
     app.order(&world, "order-1", "110105", at - TimeDelta::minutes(30))
         .await;
     let id = app.file(&application(&world, at)).await.claim_id;
-    let adjuster = Role::national_adjuster();
-    // A medical bill only: one payout, no figure needed.
-    app.client
-        .assess_benefits(as_(
-            &adjuster,
-            pb::AssessBenefitsRequest {
-                request_id: Uuid::now_v7().to_string(),
-                claim_id: id.clone(),
-                approved_bills: vec![pb::ApprovedBill {
-                    kind: pb::BillKind::MedicalAndRehabilitation as i32,
-                    amount_fen: 480_000,
-                }],
-                start_month: CalendarMonth::of(chrono::Utc::now()).to_string(),
-                monthly_instalments: 1,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap();
-    set_account(&mut app, &world, "6222020200112233445").await;
-    let issued = app
-        .client
-        .issue_payouts(as_(
-            &app.insurer_role(),
-            pb::IssuePayoutsRequest {
-                request_id: Uuid::now_v7().to_string(),
-                claim_id: id.clone(),
-                through_month: CalendarMonth::of(chrono::Utc::now()).to_string(),
-                account_reference: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .issued;
+    let issued = pay_a_bill(&mut app, &world, &id, 480_000).await;
     assert_eq!(issued.len(), 1);
     let key = issued[0].idempotency_key.clone();
     assert_eq!(issued[0].state, State::Instructed as i32);
@@ -434,36 +438,7 @@ async fn regulators_see_the_days_from_filing_to_payment() {
             ))
             .await
             .unwrap();
-        app.client
-            .assess_benefits(as_(
-                &Role::national_adjuster(),
-                pb::AssessBenefitsRequest {
-                    request_id: Uuid::now_v7().to_string(),
-                    claim_id: id.clone(),
-                    approved_bills: vec![pb::ApprovedBill {
-                        kind: pb::BillKind::MedicalAndRehabilitation as i32,
-                        amount_fen: 100_000,
-                    }],
-                    start_month: CalendarMonth::of(chrono::Utc::now()).to_string(),
-                    monthly_instalments: 1,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap();
-        set_account(&mut app, w, "6222020200112233445").await;
-        app.client
-            .issue_payouts(as_(
-                &app.insurer_role(),
-                pb::IssuePayoutsRequest {
-                    request_id: Uuid::now_v7().to_string(),
-                    claim_id: id.clone(),
-                    through_month: CalendarMonth::of(chrono::Utc::now()).to_string(),
-                    account_reference: String::new(),
-                },
-            ))
-            .await
-            .unwrap();
+        pay_a_bill(&mut app, w, &id, 100_000).await;
         let paid_secs = app
             .count(&format!(
                 "SELECT EXTRACT(EPOCH FROM MIN(approved_at))::bigint FROM payout_ledger \

@@ -78,6 +78,24 @@ pub struct Parties {
     pub benefit_type: Option<String>,
 }
 
+impl Parties {
+    /// An entry about a platform's fees.
+    fn platform(platform: Uuid) -> Self {
+        Self {
+            platform_id: Some(platform),
+            ..Self::default()
+        }
+    }
+
+    /// An entry about what the fund and an insurer owe each other.
+    fn insurer(insurer: Uuid) -> Self {
+        Self {
+            insurer_id: Some(insurer),
+            ..Self::default()
+        }
+    }
+}
+
 /// The entry moving `amount` from `credit` to `debit`; a negative amount moves it the other
 /// way, zero moves nothing.
 pub fn entry(
@@ -106,46 +124,34 @@ pub fn entry(
 
 /// Fees a platform declared for a province's month (a credit note is negative).
 pub fn declared(province: &str, month: CalendarMonth, platform: Uuid, fen: i64) -> Option<Entry> {
-    let parties = Parties {
-        platform_id: Some(platform),
-        ..Parties::default()
-    };
     entry(
         province,
         month,
         (Account::FeesReceivable, Account::FeeIncome),
         fen,
-        parties,
+        Parties::platform(platform),
     )
 }
 
 /// A payment allocated to a declaration of the province.
 pub fn received(province: &str, month: CalendarMonth, platform: Uuid, fen: i64) -> Option<Entry> {
-    let parties = Parties {
-        platform_id: Some(platform),
-        ..Parties::default()
-    };
     entry(
         province,
         month,
         (Account::Cash, Account::FeesReceivable),
         fen,
-        parties,
+        Parties::platform(platform),
     )
 }
 
 /// The part of a payment no declaration took yet: held nationally as the platform's credit.
 pub fn credit_held(month: CalendarMonth, platform: Uuid, fen: i64) -> Option<Entry> {
-    let parties = Parties {
-        platform_id: Some(platform),
-        ..Parties::default()
-    };
     entry(
         NATIONAL,
         month,
         (Account::Cash, Account::PlatformCredit),
         fen,
-        parties,
+        Parties::platform(platform),
     )
 }
 
@@ -174,31 +180,23 @@ pub fn advanced(
 
 /// The fund paid an insurer back.
 pub fn reimbursed(province: &str, month: CalendarMonth, insurer: Uuid, fen: i64) -> Option<Entry> {
-    let parties = Parties {
-        insurer_id: Some(insurer),
-        ..Parties::default()
-    };
     entry(
         province,
         month,
         (Account::InsurerPayable, Account::Cash),
         fen,
-        parties,
+        Parties::insurer(insurer),
     )
 }
 
 /// An insurer's service fee for a settled month.
 pub fn service_fee(province: &str, month: CalendarMonth, insurer: Uuid, fen: i64) -> Option<Entry> {
-    let parties = Parties {
-        insurer_id: Some(insurer),
-        ..Parties::default()
-    };
     entry(
         province,
         month,
         (Account::ServiceFeeExpense, Account::InsurerPayable),
         fen,
-        parties,
+        Parties::insurer(insurer),
     )
 }
 
