@@ -148,6 +148,11 @@ impl Issued {
         let entry = queries::ledger_entry_for_update(conn, claim_id, key)
             .await?
             .ok_or_else(|| access::hidden("payout"))?;
+        if entry.amount_fen < 0 {
+            return Err(ApiError::FailedPrecondition(
+                "payout_key: a recovery has no bank outcome and is never sent".into(),
+            ));
+        }
         let steps: Vec<_> = queries::payout_steps(conn, claim_id)
             .await?
             .into_iter()

@@ -8,6 +8,7 @@ mod benefits;
 mod delivery;
 mod figures;
 mod listings;
+mod recoveries;
 mod review;
 pub mod routes;
 mod views;
@@ -217,6 +218,13 @@ impl ClaimsService for ClaimsApi {
         request: Request<pb::IssuePayoutsRequest>,
     ) -> Result<Response<pb::IssuePayoutsResponse>, Status> {
         gigshield_kit::handle!(self, request, issue_payouts)
+    }
+
+    async fn record_recovery(
+        &self,
+        request: Request<pb::RecordRecoveryRequest>,
+    ) -> Result<Response<pb::RecordRecoveryResponse>, Status> {
+        gigshield_kit::handle!(self, request, record_recovery)
     }
 
     async fn approve_payouts(

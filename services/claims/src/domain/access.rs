@@ -116,6 +116,11 @@ pub const TABLE: AccessTable = AccessTable {
             note: "the claim's handlers, never the one who issued",
         },
         Rule {
+            rpc: "RecordRecovery",
+            grants: HANDLERS,
+            note: "the claim's handlers, as the money comes back",
+        },
+        Rule {
             rpc: "RecordPayoutOutcome",
             grants: HANDLERS,
             note: "the claim's handlers, as the bank answers the insurer paying it",

@@ -18,5 +18,6 @@ pub mod delivery;
 pub mod determination;
 pub mod lifecycle;
 pub mod payouts;
+pub mod recovery;
 pub mod routing;
 pub mod statistics;

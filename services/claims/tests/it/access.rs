@@ -235,6 +235,20 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona) -> Probe 
             ))
             .await,
         ),
+        "RecordRecovery" => Probe::of(
+            c.record_recovery(as_(
+                r,
+                pb::RecordRecoveryRequest {
+                    request_id: id(),
+                    claim_id: f.confirmed.clone(),
+                    reference: format!("RC-{}", id()),
+                    kind: "medical_and_rehabilitation".into(),
+                    amount_fen: 1,
+                    reason: pb::RecoveryReason::DuplicatePayment as i32,
+                },
+            ))
+            .await,
+        ),
         "ReinstructPayout" => Probe::of(
             c.reinstruct_payout(as_(
                 r,

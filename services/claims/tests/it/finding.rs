@@ -478,3 +478,112 @@ async fn regulators_see_the_days_from_filing_to_payment() {
     assert!(filed[0] >= 1 && filed[0] < filed[1]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_overpayment_comes_back_once_as_a_negative_line() {
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    let at = hours_ago(6);
+    app.order(&world, "order-1", "110105", at - TimeDelta::minutes(30))
+        .await;
+    let id = app.file(&application(&world, at)).await.claim_id;
+    let issued = pay_a_bill(&mut app, &world, &id, 480_000).await;
+    assert_eq!(issued.len(), 1);
+    let handler = app.insurer_role();
+    let recover = |reference: &str, kind: &str, fen: i64| pb::RecordRecoveryRequest {
+        request_id: Uuid::now_v7().to_string(),
+        claim_id: id.clone(),
+        reference: reference.into(),
+        kind: kind.into(),
+        amount_fen: fen,
+        reason: pb::RecoveryReason::DuplicatePayment as i32,
+    };
+    let mut call = async |req: pb::RecordRecoveryRequest| {
+        app.client
+            .record_recovery(as_(&handler, req))
+            .await
+            .map(|r| r.into_inner())
+    };
+    const BILL: &str = "medical_and_rehabilitation";
+
+    // Bad input names its field; nothing is written.
+    for (req, field) in [
+        (recover("x", BILL, 1), "reference"),
+        (recover("RC-20261201-01", BILL, 0), "amount_fen"),
+        (
+            pb::RecordRecoveryRequest {
+                reason: 0,
+                ..recover("RC-20261201-01", BILL, 1)
+            },
+            "reason",
+        ),
+    ] {
+        let bad = call(req).await.unwrap_err();
+        assert_eq!(bad.code(), tonic::Code::InvalidArgument, "{field}");
+        assert!(bad.message().contains(field), "{}", bad.message());
+    }
+    // Nothing of a death grant was paid; no more than the bill comes back.
+    let unpaid = call(recover("RC-20261201-01", "death_grant", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(unpaid.code(), tonic::Code::FailedPrecondition);
+    let too_much = call(recover("RC-20261201-01", BILL, 480_001))
+        .await
+        .unwrap_err();
+    assert_eq!(too_much.code(), tonic::Code::FailedPrecondition);
+
+    let first = call(recover("RC-20261201-01", BILL, 100_000))
+        .await
+        .unwrap();
+    let line = first.recovery.unwrap();
+    assert_eq!(
+        (line.amount_fen, line.period.as_str()),
+        (-100_000, "recovery")
+    );
+    // The same reference told again: the same line; with another amount: refused.
+    let again = call(recover("RC-20261201-01", BILL, 100_000))
+        .await
+        .unwrap();
+    assert_eq!(again.recovery.unwrap(), line);
+    let changed = call(recover("RC-20261201-01", BILL, 90_000))
+        .await
+        .unwrap_err();
+    assert_eq!(changed.code(), tonic::Code::AlreadyExists);
+    // What is left: 380,000 fen, not a fen more.
+    let beyond = call(recover("RC-20261201-02", BILL, 380_001))
+        .await
+        .unwrap_err();
+    assert_eq!(beyond.code(), tonic::Code::FailedPrecondition);
+    let rest = call(recover("RC-20261201-02", BILL, 380_000))
+        .await
+        .unwrap();
+    let payouts = rest.claim.unwrap().payouts;
+    assert_eq!(
+        payouts.iter().map(|p| p.amount_fen).sum::<i64>(),
+        0,
+        "{payouts:?}"
+    );
+    assert_eq!(
+        app.outbox_count("PayoutIssued").await,
+        3,
+        "the bill and two recoveries"
+    );
+
+    // A recovery has no bank outcome.
+    let no_outcome = app
+        .client
+        .record_payout_outcome(as_(
+            &app.insurer_role(),
+            pb::RecordPayoutOutcomeRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: id.clone(),
+                payout_key: line.idempotency_key.clone(),
+                outcome: pb::PayoutState::Sent as i32,
+                return_reason: 0,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(no_outcome.code(), tonic::Code::FailedPrecondition);
+    app.stop().await;
+}

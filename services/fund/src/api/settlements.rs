@@ -392,8 +392,11 @@ fn checked_records(
         let key = r.payout_key.trim();
         if key.is_empty() || key.chars().count() > MAX_PAYOUT_KEY_CHARS {
             rejected.push(reject("payout_key", "must be 1 to 128 characters"));
-        } else if !(1..=MAX_AMOUNT_FEN).contains(&r.amount_fen) {
-            rejected.push(reject("amount_fen", "must be positive"));
+        } else if r.amount_fen == 0 || r.amount_fen.unsigned_abs() > MAX_AMOUNT_FEN.unsigned_abs() {
+            rejected.push(reject(
+                "amount_fen",
+                "must not be zero (negative: a recovery) nor beyond the largest amount",
+            ));
         } else if kept.contains_key(key) {
             rejected.push(reject("payout_key", "repeats an earlier record"));
         } else {

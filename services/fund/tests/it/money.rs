@@ -1,5 +1,5 @@
 //! A generated month: fees declared and paid by several platforms in two provinces, payouts
-//! of several insurers with returns and re-instructions, a reimbursement. The test keeps its
+//! of several insurers with returns, re-instructions and recoveries, a reimbursement. The test keeps its
 //! own books from what it sent; the service's statements agree to the fen, and the whole
 //! stream sent again changes nothing.
 
@@ -118,6 +118,14 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
                     sent.push(app.payout_state(claim, &key, "PAID", amount, mid).await);
                 }
                 _ => {}
+            }
+            // Some overpayments come back: a negative line, booked like a payout.
+            if net > 0 && rng.below(4) == 0 {
+                let back = net.min(50_000);
+                let reference = format!("RC-{n}-{type_}");
+                sent.push(app.recovery(claim, kind, back, &reference, mid).await);
+                net -= back;
+                b.entries += 1;
             }
             *b.benefits.entry(type_.clone()).or_default() += net;
             *b.advanced.entry(insurer).or_default() += net;

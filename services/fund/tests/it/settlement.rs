@@ -85,9 +85,10 @@ async fn a_settlement_is_approved_once_every_mismatch_is_explained() {
                         payout_key: "claim/elsewhere/x/once".into(),
                         amount_fen: 9_900,
                     },
+                    // Zero is no payment (a negative amount would be a recovery).
                     pb::PayoutRecord {
                         payout_key: keys[2].clone(),
-                        amount_fen: -5,
+                        amount_fen: 0,
                     },
                 ],
             },

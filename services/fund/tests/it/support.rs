@@ -312,6 +312,35 @@ impl TestApp {
         (key, sent)
     }
 
+    /// Claims' negative line for an overpayment of `kind` that came back.
+    pub async fn recovery(
+        &self,
+        claim: Uuid,
+        kind: &str,
+        recovered_fen: i64,
+        reference: &str,
+        at: DateTime<Utc>,
+    ) -> Sent {
+        let event = events::PayoutIssued {
+            claim_id: claim.to_string(),
+            person_id: Uuid::now_v7().to_string(),
+            idempotency_key: format!("claim/{claim}/recovery/{reference}"),
+            kind: kind.into(),
+            period: "recovery".into(),
+            due_month: CalendarMonth::of(at).to_string(),
+            amount_fen: -recovered_fen,
+            account_masked: "6222***********3445".into(),
+            issued_at: Some(timestamp(at)),
+        };
+        self.send(
+            false,
+            &claim.to_string(),
+            "gigshield.events.v1.PayoutIssued",
+            &event,
+        )
+        .await
+    }
+
     pub async fn payout_state(
         &self,
         claim: Uuid,
