@@ -106,9 +106,17 @@ impl EventHandler for PremiumFees {
                     },
                 )
                 .await?;
-                let entry =
+                let declared =
                     ledger::declared(&e.province_code, declared_month, platform, e.total_fen);
-                book(txn, event, [entry]).await
+                // Held credit that paid it at once: received in the month it was issued.
+                let issued = CalendarMonth::of(field_instant("issued_at", e.issued_at.as_ref())?);
+                let [from_pool, received] = ledger::credit_applied(
+                    &e.province_code,
+                    issued,
+                    platform,
+                    e.paid_from_credit_fen,
+                );
+                book(txn, event, [declared, from_pool, received]).await
             }
             PAYMENT_RECORDED => {
                 let e: events::PaymentRecorded = event.decode(PAYMENT_RECORDED)?;

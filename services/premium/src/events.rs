@@ -58,6 +58,7 @@ pub fn declaration_issued(
     declaration: &Declaration,
     issued_at: DateTime<Utc>,
     due_date: NaiveDate,
+    paid_from_credit_fen: i64,
 ) -> OutboxMessage {
     let event = events::DeclarationIssued {
         declaration_id: id.to_string(),
@@ -78,6 +79,7 @@ pub fn declaration_issued(
         total_fen: declaration.total_fen,
         issued_at: Some(timestamp(issued_at)),
         due_date: due_date.to_string(),
+        paid_from_credit_fen,
     };
     message(
         topic,

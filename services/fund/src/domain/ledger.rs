@@ -155,6 +155,26 @@ pub fn credit_held(month: CalendarMonth, platform: Uuid, fen: i64) -> Option<Ent
     )
 }
 
+/// Held credit paying a declaration as it is issued: the cash leaves the national pool and is
+/// received in the declaration's province.
+pub fn credit_applied(
+    province: &str,
+    month: CalendarMonth,
+    platform: Uuid,
+    fen: i64,
+) -> [Option<Entry>; 2] {
+    [
+        entry(
+            NATIONAL,
+            month,
+            (Account::PlatformCredit, Account::Cash),
+            fen,
+            Parties::platform(platform),
+        ),
+        received(province, month, platform, fen),
+    ]
+}
+
 /// A benefit an insurer paid on the fund's behalf (negative: returned by the bank).
 pub fn advanced(
     province: &str,

@@ -362,3 +362,34 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
     }
     app.stop().await;
 }
+
+/// A payment before any declaration is held nationally as the platform's credit; when premium
+/// issues a declaration paid from it, the money lands in the declaration's province.
+#[tokio::test]
+async fn held_credit_pays_a_declaration_in_its_province_when_issued() {
+    let mut app = TestApp::spawn().await;
+    let month = last_month();
+    let platform = Uuid::now_v7();
+    app.payment(platform, 1_000, &[], month.starts_at() + Duration::days(2))
+        .await;
+    app.declaration_from_credit(platform, "440000", month, 600, 600)
+        .await;
+    // The credit held, the declaration, the credit leaving the pool, received in Guangdong.
+    app.wait_count("SELECT COUNT(*) FROM fund_entry", 4).await;
+    let national_credit = "SELECT COALESCE(SUM(CASE WHEN credit = 'PLATFORM_CREDIT' THEN amount_fen \
+                           ELSE -amount_fen END), 0)::bigint FROM fund_entry \
+                           WHERE province = '000000' AND 'PLATFORM_CREDIT' IN (debit, credit)";
+    assert_eq!(app.count(national_credit).await, 400);
+    let regulator = Role::Regulator {
+        jurisdiction: gigshield_kit::Jurisdiction::National,
+    };
+    let declared = app.statement(&regulator, "440000", month).await;
+    assert_eq!(declared.fees_declared_fen, 600);
+    // Issued at the month's end: received in the month of issue, nothing left in arrears.
+    let issued = month.next().unwrap();
+    let received = app.statement(&regulator, "440000", issued).await;
+    assert_eq!(received.fees_received_fen, 600);
+    assert_eq!(received.arrears_fen, 0);
+    assert_eq!(received.balance_fen, 600);
+    app.stop().await;
+}

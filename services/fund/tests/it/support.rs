@@ -180,6 +180,20 @@ impl TestApp {
         month: CalendarMonth,
         total_fen: i64,
     ) -> (Uuid, Sent) {
+        self.declaration_from_credit(platform, province, month, total_fen, 0)
+            .await
+    }
+
+    /// A declaration issued at the month's end, `from_credit` of it paid at once from the
+    /// platform's held credit.
+    pub async fn declaration_from_credit(
+        &self,
+        platform: Uuid,
+        province: &str,
+        month: CalendarMonth,
+        total_fen: i64,
+        from_credit: i64,
+    ) -> (Uuid, Sent) {
         let id = Uuid::now_v7();
         let event = events::DeclarationIssued {
             declaration_id: id.to_string(),
@@ -190,6 +204,7 @@ impl TestApp {
             total_fen,
             issued_at: Some(timestamp(month.ends_at())),
             due_date: String::new(),
+            paid_from_credit_fen: from_credit,
         };
         let sent = self
             .send(

@@ -11,6 +11,7 @@ use gigshield_scheme::region::ProvinceCode;
 use uuid::Uuid;
 
 use super::{PremiumApi, views};
+use crate::domain::arrears::{FundsSource, Settlement};
 use crate::domain::billing::Charge;
 use crate::domain::declaration::{DeclarationKey, build_declaration, check_close};
 use crate::events;
@@ -73,10 +74,6 @@ impl PremiumApi {
         queries::insert_month_close(&txn, month, now, &caller.principal.actor()).await?;
 
         let topic = &self.settings.topic;
-        let mut messages: Vec<_> = issued
-            .iter()
-            .map(|(id, d, at, due)| events::declaration_issued(topic, *id, d, *at, *due))
-            .collect();
         let platform_ids: Vec<Uuid> = issued
             .iter()
             .map(|(_, d, _, _)| d.key.platform_id)
@@ -84,6 +81,15 @@ impl PremiumApi {
             .into_iter()
             .collect();
         let books = self.books(&txn, &platform_ids).await?;
+        let mut messages: Vec<_> = issued
+            .iter()
+            .map(|(id, d, at, due)| {
+                let from_credit = books
+                    .get(&d.key.platform_id)
+                    .map_or(0, |b| paid_from_credit(&b.settlement, *id));
+                events::declaration_issued(topic, *id, d, *at, *due, from_credit)
+            })
+            .collect();
         let today = shanghai_date(now);
         let terms = &self.settings.terms;
         let mut declarations = Vec::with_capacity(issued.len());
@@ -157,4 +163,18 @@ impl PremiumApi {
             page: Some(next),
         })
     }
+}
+
+/// What of a declaration just issued was paid at once from the platform's held credit:
+/// payments that arrived before it existed (a credit note's offset is not counted: it moves no
+/// money).
+fn paid_from_credit(settlement: &Settlement, declaration_id: Uuid) -> i64 {
+    settlement
+        .standings
+        .iter()
+        .filter(|s| s.declaration.declaration_id == declaration_id)
+        .flat_map(|s| &s.allocations)
+        .filter(|a| matches!(a.source, FundsSource::Payment { .. }))
+        .map(|a| a.amount_fen)
+        .sum()
 }

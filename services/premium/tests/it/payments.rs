@@ -253,3 +253,73 @@ async fn a_platform_in_arrears_keeps_its_workers_covered() {
     assert_eq!(app.count("SELECT COUNT(*) FROM coverage_day").await, 2);
     app.stop().await;
 }
+
+/// A payment before any declaration is the platform's credit; the declaration issued at the
+/// next close is paid from it at once, and its event says how much, for the fund's books.
+#[tokio::test]
+async fn credit_held_before_a_declaration_pays_it_when_issued() {
+    use gigshield_kit::sea_orm::ConnectionTrait as _;
+    use prost::Message as _;
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let p = app
+        .platform(&[Industry::InstantDelivery], &["310000"])
+        .await;
+    app.worker(p, "rider").await;
+    app.synced().await;
+    let (month, _) = closed_months();
+    let t = month.starts_at() + Duration::days(1);
+    let orders: Vec<_> = (0..100)
+        .map(|i| {
+            completed(
+                &format!("c-{i}"),
+                "rider",
+                Industry::InstantDelivery,
+                "310115",
+                t + Duration::minutes(i * 30),
+            )
+        })
+        .collect();
+    app.report(p, orders).await;
+    let early = app
+        .client
+        .record_payment(as_(&Role::national_operator(), pay(p, "TAX-EARLY", 500)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(early.account.unwrap().credit_fen, 500);
+    let closed = app.close(month).await;
+    assert_eq!(closed.declarations.len(), 1);
+    let declared = closed.declarations[0].total_fen;
+    assert!(
+        declared > 500,
+        "100 orders cost more than the credit: {declared}"
+    );
+
+    let row = app
+        .conn
+        .query_one_raw(gigshield_kit::sea_orm::Statement::from_string(
+            app.conn.get_database_backend(),
+            "SELECT payload FROM outbox WHERE type = 'gigshield.events.v1.DeclarationIssued'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let payload: Vec<u8> = row.try_get("", "payload").unwrap();
+    let event = gigshield_proto::events::DeclarationIssued::decode(payload.as_slice()).unwrap();
+    assert_eq!(event.total_fen, declared);
+    assert_eq!(event.paid_from_credit_fen, 500, "the credit, all of it");
+    let account = app
+        .client
+        .get_account(as_(
+            &Role::national_operator(),
+            pb::GetAccountRequest {
+                platform_id: p.to_string(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(account.account.as_ref().unwrap().credit_fen, 0);
+    assert_eq!(account.account.unwrap().outstanding_fen, declared - 500);
+    app.stop().await;
+}
