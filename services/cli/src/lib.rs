@@ -5,4 +5,5 @@ pub mod chaos;
 pub mod demo;
 pub mod export;
 pub mod load;
+pub mod records;
 pub mod stack;

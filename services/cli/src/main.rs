@@ -36,6 +36,8 @@ enum Command {
     Chaos(gigshield_cli::chaos::ChaosArgs),
     /// Write the regulators' monthly statistics as CSV and Parquet (columns: docs/export.md).
     Export(gigshield_cli::export::ExportArgs),
+    /// Send an insurer's payout records of a province-month from a CSV file to the fund.
+    UploadPayoutRecords(gigshield_cli::records::UploadArgs),
     /// Drive load against a running service and write its numbers to a report section.
     Load {
         #[command(subcommand)]
@@ -123,6 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => gigshield_cli::demo::run(&args).await?,
         Command::Chaos(args) => gigshield_cli::chaos::run(&args).await?,
         Command::Export(args) => gigshield_cli::export::run(&args).await?,
+        Command::UploadPayoutRecords(args) => gigshield_cli::records::run(&args).await?,
         Command::Load {
             target: LoadTarget::Enrollment(args),
             report,

@@ -192,3 +192,44 @@ pub async fn regulators_file(stack: &Stack, month: &str) {
         "a refused export leaves no file"
     );
 }
+
+/// An insurer sends its payout records from a CSV file with the command; a line the fund
+/// cannot take is named by its line, the rest kept.
+pub async fn insurer_uploads_its_records(stack: &Stack, insurer: uuid::Uuid, month: &str) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("records.csv");
+    std::fs::write(
+        &file,
+        "payout_key,amount_fen\nclaim/x/death_grant/once,113004000\nclaim/x/funeral_grant/once,0\n",
+    )
+    .expect("the file is written");
+    let done = tokio::process::Command::new(command())
+        .args([
+            "upload-payout-records",
+            "--province",
+            "110000",
+            "--month",
+            month,
+        ])
+        .arg("--file")
+        .arg(&file)
+        .arg("--fund")
+        .arg(&stack.fund.addr)
+        .env(
+            "GIGSHIELD_TOKEN",
+            token(&Role::Insurer {
+                insurer_id: insurer,
+            }),
+        )
+        .output()
+        .await
+        .expect("the command runs");
+    let out = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        done.status.success(),
+        "upload failed: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(out.contains("1 record(s) kept, 1 left out"), "{out}");
+    assert!(out.contains("line 3: records[1].amount_fen"), "{out}");
+}

@@ -715,6 +715,7 @@ async fn the_scheme_end_to_end() {
         "regulators read figures, not entries"
     );
     crate::export::regulators_file(&world.stack, &month).await;
+    crate::export::insurer_uploads_its_records(&world.stack, world.beijing_insurer, &month).await;
 
     // Resuming after any message gives exactly the messages after it.
     let middle = stream.seen.len() / 2;

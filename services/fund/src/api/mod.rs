@@ -126,6 +126,13 @@ impl FundService for FundApi {
         gigshield_kit::handle!(self, request, approve_settlement)
     }
 
+    async fn upload_payout_records(
+        &self,
+        request: Request<tonic::Streaming<pb::UploadPayoutRecordsRequest>>,
+    ) -> Result<Response<pb::UploadPayoutRecordsResponse>, Status> {
+        gigshield_kit::handle!(self, request, upload_payout_records)
+    }
+
     async fn get_fund_statistics(
         &self,
         request: Request<pb::GetFundStatisticsRequest>,

@@ -12,12 +12,15 @@ use gigshield_proto::events;
 use gigshield_proto::fund as pb;
 use gigshield_scheme::calendar::CalendarMonth;
 use sea_orm::ConnectionTrait;
+use tonic::Streaming;
 use uuid::Uuid;
 
 use super::{FundApi, month, own_or_named, province, views};
 use crate::domain::access::require_province;
 use crate::domain::ledger::{self, Account};
-use crate::domain::settlement::{self, MAX_RECORDS, MAX_SERVICE_FEE_BPS, Mismatch};
+use crate::domain::settlement::{
+    self, MAX_RECORDS, MAX_REJECTED_LISTED, MAX_SERVICE_FEE_BPS, MAX_STREAMED_RECORDS, Mismatch,
+};
 use crate::events as ev;
 use crate::store::{insurer_contract, payout_record, payout_submission, queries, reimbursement};
 
@@ -173,29 +176,92 @@ impl FundApi {
         req: pb::SubmitPayoutRecordsRequest,
     ) -> Result<pb::SubmitPayoutRecordsResponse, ApiError> {
         let caller = self.caller("SubmitPayoutRecords", principal)?;
-        let insurer = own_or_named(
-            "insurer_id",
-            &req.insurer_id,
-            caller.principal.role.insurer(),
-        )?;
-        caller.require(&Subject::default().insurer(insurer))?;
-        let key = IdempotencyKey::new(
-            &caller.principal,
-            &req.request_id,
-            "SubmitPayoutRecords",
-            &req,
-        )?;
-        let province = province("province_code", &req.province_code)?;
-        let month = month("month", &req.month)?.to_string();
+        records_insurer(&caller, &req.insurer_id)?;
         if req.records.len() > MAX_RECORDS {
             return Err(ApiError::invalid(
                 "records",
-                format!(
-                    "more than {MAX_RECORDS} records: submit the month in one file of at most that many"
-                ),
+                format!("more than {MAX_RECORDS} records: stream the month (UploadPayoutRecords)"),
             ));
         }
+        self.replace_records(&caller, "SubmitPayoutRecords", req)
+            .await
+    }
+
+    pub(super) async fn upload_payout_records(
+        &self,
+        principal: Principal,
+        mut stream: Streaming<pb::UploadPayoutRecordsRequest>,
+    ) -> Result<pb::UploadPayoutRecordsResponse, ApiError> {
+        let caller = self.caller("UploadPayoutRecords", principal)?;
+        let mut head: Option<pb::UploadPayoutRecordsRequest> = None;
+        let mut records = Vec::new();
+        while let Some(mut this) = stream
+            .message()
+            .await
+            .map_err(|s| ApiError::invalid("stream", s.message().to_string()))?
+        {
+            let more = std::mem::take(&mut this.records);
+            match &head {
+                // The insurer's scope, checked before anything is held for it.
+                None => {
+                    records_insurer(&caller, &this.insurer_id)?;
+                    head = Some(this);
+                }
+                Some(first) if *first != this => {
+                    return Err(ApiError::invalid(
+                        "request_id",
+                        "every message of a stream carries the same request_id, insurer_id, \
+                         province_code and month",
+                    ));
+                }
+                Some(_) => {}
+            }
+            if more.len() > MAX_RECORDS {
+                return Err(ApiError::invalid(
+                    "records",
+                    format!("at most {MAX_RECORDS} per message"),
+                ));
+            }
+            if records.len() + more.len() > MAX_STREAMED_RECORDS {
+                return Err(ApiError::invalid(
+                    "records",
+                    format!("more than {MAX_STREAMED_RECORDS} in one stream"),
+                ));
+            }
+            records.extend(more);
+        }
+        let head = head.ok_or_else(|| ApiError::invalid("records", "the stream was empty"))?;
+        let whole = pb::SubmitPayoutRecordsRequest {
+            request_id: head.request_id,
+            insurer_id: head.insurer_id,
+            province_code: head.province_code,
+            month: head.month,
+            records,
+        };
+        let answer = self
+            .replace_records(&caller, "UploadPayoutRecords", whole)
+            .await?;
+        Ok(pb::UploadPayoutRecordsResponse {
+            accepted: answer.accepted,
+            rejected: answer.rejected,
+            rejected_total: answer.rejected_total,
+        })
+    }
+
+    /// The insurer's month of records replaced by `req`'s, once per request id.
+    async fn replace_records(
+        &self,
+        caller: &Caller,
+        rpc: &'static str,
+        req: pb::SubmitPayoutRecordsRequest,
+    ) -> Result<pb::SubmitPayoutRecordsResponse, ApiError> {
+        let insurer = records_insurer(caller, &req.insurer_id)?;
+        let key = IdempotencyKey::new(&caller.principal, &req.request_id, rpc, &req)?;
+        let province = province("province_code", &req.province_code)?;
+        let month = month("month", &req.month)?.to_string();
         let (records, rejected) = checked_records(&req.records);
+        let rejected_total = i32::try_from(rejected.len()).unwrap_or(i32::MAX);
+        let rejected: Vec<_> = rejected.into_iter().take(MAX_REJECTED_LISTED).collect();
         gigshield_kit::write!(self.writer, key, |txn| {
             if queries::settlement(&txn, insurer, &province, &month)
                 .await?
@@ -227,6 +293,7 @@ impl FundApi {
             Ok(pb::SubmitPayoutRecordsResponse {
                 accepted,
                 rejected: rejected.clone(),
+                rejected_total,
             })
         })
     }
@@ -373,6 +440,14 @@ fn reference(value: &str) -> Result<String, ApiError> {
         ));
     }
     Ok(value.to_string())
+}
+
+/// The insurer whose records a request submits (an insurer caller: empty or its own), in the
+/// caller's scope.
+fn records_insurer(caller: &Caller, named: &str) -> Result<Uuid, ApiError> {
+    let insurer = own_or_named("insurer_id", named, caller.principal.role.insurer())?;
+    caller.require(&Subject::default().insurer(insurer))?;
+    Ok(insurer)
 }
 
 /// The valid records by payout key, and each left out with its field and reason (a key given

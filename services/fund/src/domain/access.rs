@@ -45,6 +45,11 @@ pub const TABLE: AccessTable = AccessTable {
             note: "its own records",
         },
         Rule {
+            rpc: "UploadPayoutRecords",
+            grants: &[INSURER],
+            note: "its own records, as SubmitPayoutRecords, streamed",
+        },
+        Rule {
             rpc: "GetInsurerSettlement",
             grants: &[INSURER, OPERATOR],
             note: "an insurer its own; an operator a province of its area",

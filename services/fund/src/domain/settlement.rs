@@ -9,6 +9,13 @@ pub const MAX_SERVICE_FEE_BPS: i32 = 2_000;
 /// The most records one submission may carry.
 pub const MAX_RECORDS: usize = 10_000;
 
+/// The most records one streamed submission carries (`UploadPayoutRecords`): an insurer's
+/// province-month, with room; held in memory until the stream ends (~100 MB at the limit).
+pub const MAX_STREAMED_RECORDS: usize = 500_000;
+
+/// The most rejected records an answer lists; the rest are counted.
+pub const MAX_REJECTED_LISTED: usize = 1_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MismatchKind {
     MissingFromInsurer,

@@ -113,6 +113,19 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona) -> Probe 
             ))
             .await,
         ),
+        "UploadPayoutRecords" => Probe::of(
+            c.upload_payout_records(as_(
+                r,
+                tokio_stream::iter(vec![pb::UploadPayoutRecordsRequest {
+                    request_id: id(),
+                    insurer_id: f.own.insurer.to_string(),
+                    province_code: province(),
+                    month: f.month.clone(),
+                    records: Vec::new(),
+                }]),
+            ))
+            .await,
+        ),
         "GetInsurerSettlement" => Probe::of(
             c.get_insurer_settlement(as_(
                 r,

@@ -277,3 +277,114 @@ async fn a_settlement_is_approved_once_every_mismatch_is_explained() {
     assert_eq!(foreign.code(), tonic::Code::PermissionDenied);
     app.stop().await;
 }
+
+/// A month beyond one message streams: records across messages count as one submission, a bad
+/// one is left out by its index in the whole stream, and the same stream again changes nothing.
+#[tokio::test]
+async fn a_month_of_records_streams_in_several_messages() {
+    let mut app = TestApp::spawn().await;
+    let insurer = Uuid::now_v7();
+    let role = Role::Insurer {
+        insurer_id: insurer,
+    };
+    let month = last_month().to_string();
+    let request_id = Uuid::now_v7().to_string();
+    let records: Vec<pb::PayoutRecord> = (0..25_000)
+        .map(|n| pb::PayoutRecord {
+            payout_key: format!("claim/c{n}/medical_and_rehabilitation/once"),
+            // One bad line (zero), and a recovery (negative) at the end.
+            amount_fen: match n {
+                12_345 => 0,
+                24_999 => -500,
+                _ => 1_000 + n,
+            },
+        })
+        .collect();
+    let messages = |records: &[pb::PayoutRecord]| -> Vec<pb::UploadPayoutRecordsRequest> {
+        records
+            .chunks(10_000)
+            .map(|chunk| pb::UploadPayoutRecordsRequest {
+                request_id: request_id.clone(),
+                insurer_id: String::new(),
+                province_code: "440000".into(),
+                month: month.clone(),
+                records: chunk.to_vec(),
+            })
+            .collect()
+    };
+    let sent = messages(&records);
+    assert_eq!(sent.len(), 3);
+    let answer = app
+        .client
+        .upload_payout_records(as_(&role, tokio_stream::iter(sent.clone())))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((answer.accepted, answer.rejected_total), (24_999, 1));
+    assert_eq!(answer.rejected[0].field, "records[12345].amount_fen");
+    let stored = format!("SELECT COUNT(*) FROM payout_record WHERE insurer_id = '{insurer}'");
+    assert_eq!(app.count(&stored).await, 24_999);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COALESCE(SUM(amount_fen), 0)::bigint FROM payout_record \
+             WHERE insurer_id = '{insurer}' AND amount_fen < 0"
+        ))
+        .await,
+        -500,
+        "a recovery is a negative record"
+    );
+    let again = app
+        .client
+        .upload_payout_records(as_(&role, tokio_stream::iter(sent)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, answer);
+
+    // Messages that disagree on the month, or a single message over the limit, are refused
+    // and the stored records stay as they were.
+    let mut mixed = messages(&records[..12]);
+    mixed.push(pb::UploadPayoutRecordsRequest {
+        month: "2020-01".into(),
+        ..mixed[0].clone()
+    });
+    for m in &mut mixed {
+        m.request_id = Uuid::now_v7().to_string();
+    }
+    mixed[1].request_id = mixed[0].request_id.clone();
+    let refused = app
+        .client
+        .upload_payout_records(as_(&role, tokio_stream::iter(mixed)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    let too_big = pb::UploadPayoutRecordsRequest {
+        request_id: Uuid::now_v7().to_string(),
+        records: records[..10_001].to_vec(),
+        ..messages(&records[..1])[0].clone()
+    };
+    let refused = app
+        .client
+        .upload_payout_records(as_(&role, tokio_stream::iter(vec![too_big])))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert!(refused.message().contains("records"));
+    assert_eq!(app.count(&stored).await, 24_999);
+    // Another insurer's records are not this insurer's to send.
+    let foreign = app
+        .client
+        .upload_payout_records(as_(
+            &Role::Insurer {
+                insurer_id: Uuid::now_v7(),
+            },
+            tokio_stream::iter(vec![pb::UploadPayoutRecordsRequest {
+                insurer_id: insurer.to_string(),
+                ..messages(&records[..1])[0].clone()
+            }]),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(foreign.code(), tonic::Code::PermissionDenied);
+    app.stop().await;
+}
