@@ -53,6 +53,12 @@ BARMAN_CLOUD_ZIP_SHA256=adcdb1c14595740c224448cef05dbbf7dfabd97ffbc2947ddbc74c59
 #   1.2.0). Needs Maven and Java 21 or newer.
 #   STRIMZI_CLASSPATH_SHA256 covers every jar of the generator's classpath (sha256 of the
 #   sorted list of their sha256s).
+#   Prometheus Operator (ServiceMonitor, PrometheusRule of components/monitoring): its CRDs are
+#   generated from the API types of its Go module (the proxy serves pkg/apis/monitoring, not
+#   the repository with the YAML) by controller-gen, as the project's own Makefile does.
+PROMETHEUS_OPERATOR_VERSION=v0.95.2
+PROMETHEUS_OPERATOR_ZIP_SHA256=133128e79a60e6f100750946e91f686606c00d96f50257f9818f425f495173c4
+CONTROLLER_GEN_VERSION=v0.23.0
 STRIMZI_VERSION=1.2.0
 STRIMZI_API_SHA256=566961ae5e5646a001ae91312beda5cba3a5d467e740e205e1b761754335fe4e
 STRIMZI_CRD_GENERATOR_SHA256=76bb2430e702a1e6a24c071d26c865d5e9572cbc630d176d3b912033ae23ed00
@@ -232,23 +238,41 @@ POM
     die "Strimzi's CRD generator failed"
 }
 
+# prometheus_operator_crds DIR: the monitoring.coreos.com/v1 CRDs, generated into DIR by
+# controller-gen from the Prometheus Operator's API module.
+prometheus_operator_crds() {
+  local zip src
+  zip="$(go_module_zip github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring \
+    "$PROMETHEUS_OPERATOR_VERSION" "$PROMETHEUS_OPERATOR_ZIP_SHA256")"
+  go_install controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen "$CONTROLLER_GEN_VERSION"
+  src="$OUT/prometheus-operator-src"
+  rm -rf "$src" && mkdir -p "$src" "$1"
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$src"
+  (cd "$src"/github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring@"$PROMETHEUS_OPERATOR_VERSION" &&
+    "$BIN/controller-gen" crd:crdVersions=v1 paths=./v1/... output:crd:dir="$1") ||
+    die "controller-gen failed on the Prometheus Operator's API types"
+  rm -rf "$src"
+}
+
 # The operators' CRDs as strict JSON schemas for kubeconform, in
 # $CRD_SCHEMAS/<group>/<kind>_<version>.json (kubeconform's {{ .Group }}, {{ .ResourceKind }},
 # {{ .ResourceAPIVersion }}).
 install_crd_schemas() {
   local want="cnpg@$CNPG_VERSION:$CNPG_ZIP_SHA256 barman-cloud@$BARMAN_CLOUD_VERSION:$BARMAN_CLOUD_ZIP_SHA256"
   want+=" strimzi@$STRIMZI_VERSION:$STRIMZI_API_SHA256:$STRIMZI_CRD_GENERATOR_SHA256:$STRIMZI_CLASSPATH_SHA256"
+  want+=" prometheus-operator@$PROMETHEUS_OPERATOR_VERSION:$PROMETHEUS_OPERATOR_ZIP_SHA256:$CONTROLLER_GEN_VERSION"
   want+=" k8s@$K8S_VERSION"
   [[ "$(cat "$CRD_SCHEMAS/.source" 2>/dev/null)" == "$want" ]] && return
-  log "fetching the CRDs of CloudNativePG $CNPG_VERSION, Barman Cloud $BARMAN_CLOUD_VERSION, Strimzi $STRIMZI_VERSION"
+  log "fetching the CRDs of CloudNativePG $CNPG_VERSION, Barman Cloud $BARMAN_CLOUD_VERSION, Strimzi $STRIMZI_VERSION, Prometheus Operator $PROMETHEUS_OPERATOR_VERSION"
   local cnpg barman tmp
   cnpg="$(go_module_zip github.com/cloudnative-pg/cloudnative-pg "$CNPG_VERSION" "$CNPG_ZIP_SHA256")"
   barman="$(go_module_zip github.com/cloudnative-pg/plugin-barman-cloud "$BARMAN_CLOUD_VERSION" "$BARMAN_CLOUD_ZIP_SHA256")"
   tmp="$OUT/strimzi-crds"
   rm -rf "$tmp" && mkdir -p "$tmp"
   strimzi_crds "$tmp"
+  prometheus_operator_crds "$tmp/monitoring"
   rm -rf "$CRD_SCHEMAS"
-  python3 - "$CRD_SCHEMAS" "$SCHEMAS" "$cnpg" "$barman" "$tmp"/strimzi-*.yaml <<'PY'
+  python3 - "$CRD_SCHEMAS" "$SCHEMAS" "$cnpg" "$barman" "$tmp"/strimzi-*.yaml "$tmp"/monitoring/*.yaml <<'PY'
 # CustomResourceDefinitions -> JSON schemas for kubeconform, strict like the Kubernetes ones:
 # an object takes only the fields its schema names unless the CRD says otherwise
 # (additionalProperties, x-kubernetes-preserve-unknown-fields). The API server would prune

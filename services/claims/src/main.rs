@@ -80,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         },
     )?;
 
+    gigshield_claims::overdue::describe_metrics();
     let sweep = OverdueSweep {
         db: service.db.clone(),
         vault: service.vault(),

@@ -17,6 +17,17 @@ use tokio_util::sync::CancellationToken;
 use crate::events::{self as ev, ClaimEvent};
 use crate::store::queries;
 
+/// The gauge of claims waiting for a human past their determination due date.
+pub const OVERDUE_OPEN: &str = "claims_overdue_open";
+
+/// Describes the sweep's gauge for `/metrics`.
+pub fn describe_metrics() {
+    metrics::describe_gauge!(
+        OVERDUE_OPEN,
+        "Claims waiting for a human (in review, information requested) past their determination due date"
+    );
+}
+
 /// Claims flagged per transaction; a backlog takes several rounds.
 pub const MAX_FLAGGED_PER_SWEEP: u64 = 500;
 
@@ -58,6 +69,10 @@ impl OverdueSweep {
             ev::emit(&txn, &self.topic, &row, event, now).await?;
         }
         txn.commit().await?;
+        // What operators watch (the GigshieldClaimsPastDue alert): every claim still waiting
+        // past its due date, flagged now or earlier.
+        let open = queries::overdue_open(&self.db, &today).await?;
+        metrics::gauge!(OVERDUE_OPEN).set(open as f64);
         Ok(rows.len())
     }
 

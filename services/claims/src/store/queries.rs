@@ -6,7 +6,7 @@ use gigshield_kit::pii::PiiVault;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use uuid::Uuid;
 
@@ -192,6 +192,18 @@ pub async fn newly_overdue(
         .limit(limit)
         .lock_exclusive()
         .all(conn)
+        .await
+}
+
+/// Claims waiting for a human whose determination was due before `today`.
+pub async fn overdue_open(conn: &impl ConnectionTrait, today: &str) -> Result<u64, DbErr> {
+    claim::Entity::find()
+        .filter(
+            claim::Column::Status.is_in(ClaimStatus::AWAITING_DECISION.map(ClaimStatus::as_str)),
+        )
+        .filter(claim::Column::DeterminationDueOn.ne(""))
+        .filter(claim::Column::DeterminationDueOn.lt(today))
+        .count(conn)
         .await
 }
 
