@@ -301,19 +301,31 @@ pub async fn first_payouts_filed_between(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<std::collections::HashMap<Uuid, DateTime<Utc>>, DbErr> {
-    let rows = conn
-        .query_all_raw(sea_orm::Statement::from_sql_and_values(
-            conn.get_database_backend(),
-            "SELECT l.claim_id AS claim_id, MIN(l.approved_at) AS paid_at \
-             FROM payout_ledger l JOIN claim c ON c.id = l.claim_id \
-             WHERE c.filed_at >= $1 AND c.filed_at < $2 AND l.approved_at IS NOT NULL \
-             GROUP BY l.claim_id",
-            [from.into(), until.into()],
-        ))
+    let filed = sea_orm::sea_query::Query::select()
+        .column(claim::Column::Id)
+        .from(claim::Entity)
+        .and_where(claim::Column::FiledAt.gte(from))
+        .and_where(claim::Column::FiledAt.lt(until))
+        .to_owned();
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = payout_ledger::Entity::find()
+        .select_only()
+        .column(payout_ledger::Column::ClaimId)
+        .column(payout_ledger::Column::ApprovedAt)
+        .filter(payout_ledger::Column::ApprovedAt.is_not_null())
+        .filter(payout_ledger::Column::ClaimId.in_subquery(filed))
+        .into_tuple()
+        .all(conn)
         .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "claim_id")?, r.try_get("", "paid_at")?)))
-        .collect()
+    let mut first = std::collections::HashMap::new();
+    for (claim_id, at) in rows {
+        if let Some(at) = at {
+            first
+                .entry(claim_id)
+                .and_modify(|earliest: &mut DateTime<Utc>| *earliest = (*earliest).min(at))
+                .or_insert(at);
+        }
+    }
+    Ok(first)
 }
 
 fn in_queue_of(
