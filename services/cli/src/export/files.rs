@@ -192,14 +192,18 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("month,province_code,platform_id,premium_suppressed,orders,"));
         assert!(
-            lines[1].starts_with("2026-11,440000,\"p,1\",false,12345,"),
+            lines[0].starts_with(
+                "month,province_code,platform_id,industries,premium_suppressed,orders,"
+            )
+        );
+        assert!(
+            lines[1].starts_with("2026-11,440000,\"p,1\",,false,12345,"),
             "{}",
             lines[1]
         );
         assert!(
-            lines[2].starts_with("2026-11,440000,p2,true,,"),
+            lines[2].starts_with("2026-11,440000,p2,,true,,"),
             "{}",
             lines[2]
         );

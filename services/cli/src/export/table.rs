@@ -20,6 +20,8 @@ pub type Key = (String, String, String);
 #[derive(Debug, Default, Clone)]
 pub struct Row {
     pub key: Key,
+    /// The platform's industries, from premium's cells of the platform.
+    pub industries: Vec<String>,
     pub premium: Option<ppb::PremiumStatisticsCell>,
     pub incident: Option<ipb::IncidentStatisticsCell>,
     pub claims: Option<cpb::ClaimStatisticsCell>,
@@ -76,7 +78,30 @@ pub fn join(cells: Cells) -> Vec<Row> {
         );
         row(&mut rows, key).fund = Some(cell);
     }
-    rows.into_values().collect()
+    // Every row of a platform carries the industries premium knows for it: of the same month,
+    // else of the latest month premium has (claims count by filing, often a later month).
+    let mut of_month: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut latest: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in rows.values() {
+        if let Some(cell) = row.premium.as_ref().filter(|c| !c.industries.is_empty()) {
+            of_month.insert(
+                (row.key.0.clone(), row.key.2.clone()),
+                cell.industries.clone(),
+            );
+            // Rows come in month order: the last one seen is the latest.
+            latest.insert(row.key.2.clone(), cell.industries.clone());
+        }
+    }
+    rows.into_values()
+        .map(|mut row| {
+            row.industries = of_month
+                .get(&(row.key.0.clone(), row.key.2.clone()))
+                .or_else(|| latest.get(&row.key.2))
+                .cloned()
+                .unwrap_or_default();
+            row
+        })
+        .collect()
 }
 
 /// A column's type in both files.
@@ -194,6 +219,14 @@ pub fn columns() -> Vec<Column> {
             Kind::Text,
             "the platform's id in gigshield; empty for claims without a liable platform",
             |r| Value::Text(r.key.2.clone()),
+        ),
+        column(
+            "industries",
+            Kind::Text,
+            "the industries the platform was registered for at the month's end, `;`-separated \
+             (ride_hailing, instant_delivery, intra_city_freight, …), as premium knows them for \
+             the month or its latest month; empty when premium has no cell of the platform",
+            |r| Value::Text(r.industries.join(";")),
         ),
         column(
             "premium_suppressed",
@@ -400,6 +433,7 @@ mod tests {
             province_code: "440000".into(),
             platform_id: platform.into(),
             suppressed,
+            industries: vec!["instant_delivery".into()],
             orders: if suppressed { 0 } else { 120 },
             ..Default::default()
         }

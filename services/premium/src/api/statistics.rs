@@ -1,6 +1,7 @@
 //! Regulators' counts of the order stream: aggregates only, for whole provinces in the
 //! caller's area.
 
+use chrono::Duration;
 use gigshield_kit::ApiError;
 use gigshield_kit::Principal;
 use gigshield_proto::premium as pb;
@@ -8,6 +9,7 @@ use gigshield_scheme::calendar::CalendarMonth;
 
 use super::PremiumApi;
 use crate::domain::statistics::{self, CellKey, Figures, MAX_CELLS, MAX_MONTHS};
+use crate::store::queries::{self, scope_at};
 use crate::store::statistics::{self as sums, Span};
 
 impl PremiumApi {
@@ -52,8 +54,34 @@ impl PremiumApi {
                 "more than {MAX_CELLS} cells in the span: ask for fewer months"
             )));
         }
+        let scopes = queries::scopes(self.db(), None).await?;
+        let industries = |key: &CellKey| -> Vec<String> {
+            let Ok(month) = key.month.parse::<CalendarMonth>() else {
+                return Vec::new();
+            };
+            scopes
+                .get(&key.platform_id)
+                .and_then(|history| scope_at(history, month.ends_at() - Duration::nanoseconds(1)))
+                .map(|scope| {
+                    scope
+                        .industries
+                        .iter()
+                        .map(|i| i.as_str().to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         Ok(pb::GetPremiumStatisticsResponse {
-            cells: cells.into_iter().map(|(key, f)| cell(key, f)).collect(),
+            cells: cells
+                .into_iter()
+                .map(|(key, f)| {
+                    let industries = industries(&key);
+                    pb::PremiumStatisticsCell {
+                        industries,
+                        ..cell(key, f)
+                    }
+                })
+                .collect(),
             min_persons: i64::from(min_persons),
         })
     }

@@ -115,6 +115,7 @@ async fn counts_of_whole_provinces(backend: Backend) {
     assert!(!shanghai.suppressed);
     assert_eq!((shanghai.orders, shanghai.billable_orders), (13, 13));
     assert_eq!((shanghai.coverage_days, shanghai.covered_persons), (7, 6));
+    assert_eq!(shanghai.industries, ["instant_delivery"]);
     assert_eq!(shanghai.fees_declared_fen, declared("310000"));
     assert_eq!(
         shanghai.fees_accrued_fen,
@@ -125,6 +126,11 @@ async fn counts_of_whole_provinces(backend: Backend) {
     let guangdong = &answer.cells[1];
     assert_eq!(guangdong.province_code, "440000");
     assert!(guangdong.suppressed, "two persons are fewer than five");
+    assert_eq!(
+        guangdong.industries,
+        ["instant_delivery"],
+        "about the platform: shown"
+    );
     assert_eq!(
         (
             guangdong.orders,
