@@ -1,6 +1,7 @@
 //! Conversions between protobuf wire types and domain types, with errors that name the field.
 
 use chrono::{DateTime, Utc};
+use gigshield_scheme::calendar::CalendarMonth;
 use prost_types::Timestamp;
 use uuid::Uuid;
 
@@ -28,6 +29,26 @@ const MIN_TIMESTAMP_SECONDS: i64 = -62_135_596_800;
 const MAX_TIMESTAMP_SECONDS: i64 = 253_402_300_799;
 
 /// An optional timestamp field; `None` when unset.
+/// A `YYYY-MM` field as a Shanghai calendar month.
+pub fn month(field: &str, value: &str) -> Result<CalendarMonth, ApiError> {
+    value
+        .parse::<CalendarMonth>()
+        .map_err(|e| ApiError::invalid(field, e.to_string()))
+}
+
+/// The request's `from_month` .. `through_month`, both included, at most `max` months: how
+/// every statistics request names its span.
+pub fn month_span(
+    from: &str,
+    through: &str,
+    max: u32,
+) -> Result<(CalendarMonth, CalendarMonth), ApiError> {
+    let (from, through) = (month("from_month", from)?, month("through_month", through)?);
+    from.months_through(through, max)
+        .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
+    Ok((from, through))
+}
+
 pub fn datetime(field: &str, value: Option<&Timestamp>) -> Result<Option<DateTime<Utc>>, ApiError> {
     value
         .map(|t| {

@@ -49,7 +49,7 @@ impl ClaimsApi {
         req: pb::GetClaimStatisticsRequest,
     ) -> Result<pb::GetClaimStatisticsResponse, ApiError> {
         let caller = self.caller("GetClaimStatistics", principal).await?;
-        let (from, through) = month_span(&req.from_month, &req.through_month)?;
+        let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
         let area = caller
             .principal
             .role
@@ -115,19 +115,6 @@ fn status_filter(value: i32) -> Result<Option<ClaimStatus>, ApiError> {
         .find(|s| views::status(*s) as i32 == value)
         .map(Some)
         .ok_or_else(|| ApiError::invalid("status", "is not a claim status"))
-}
-
-/// The inclusive span of filing months, at most [`MAX_MONTHS`].
-fn month_span(from: &str, through: &str) -> Result<(CalendarMonth, CalendarMonth), ApiError> {
-    let parse = |field: &str, value: &str| {
-        value
-            .parse::<CalendarMonth>()
-            .map_err(|e| ApiError::invalid(field, e.to_string()))
-    };
-    let (from, through) = (parse("from_month", from)?, parse("through_month", through)?);
-    from.months_through(through, MAX_MONTHS)
-        .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
-    Ok((from, through))
 }
 
 fn fact(

@@ -1,10 +1,10 @@
 //! Regulators' figures of the books: per month × province × platform, for the provinces of
 //! the caller's area.
 
-use gigshield_kit::{ApiError, Principal};
+use gigshield_kit::{ApiError, Principal, wire};
 use gigshield_proto::fund as pb;
 
-use super::{FundApi, month};
+use super::FundApi;
 use crate::domain::statistics::{self, Cell, MAX_MONTHS, MAX_ROWS};
 use crate::store::statistics as sums;
 
@@ -15,10 +15,7 @@ impl FundApi {
         req: pb::GetFundStatisticsRequest,
     ) -> Result<pb::GetFundStatisticsResponse, ApiError> {
         let caller = self.caller("GetFundStatistics", principal)?;
-        let from = month("from_month", &req.from_month)?;
-        let through = month("through_month", &req.through_month)?;
-        from.months_through(through, MAX_MONTHS)
-            .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
+        let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
         // The books are per province: only provinces wholly inside the area match (a city's
         // `4403%` matches no `440000`).
         let provinces = caller

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use gigshield_kit::{ApiError, Principal};
+use gigshield_kit::{ApiError, Principal, wire};
 use gigshield_proto::incident as pb;
 use gigshield_scheme::calendar::{CalendarMonth, shanghai_date};
 use gigshield_scheme::region::RegionCode;
@@ -25,15 +25,7 @@ impl IncidentApi {
         req: pb::GetIncidentStatisticsRequest,
     ) -> Result<pb::GetIncidentStatisticsResponse, ApiError> {
         let caller = TABLE.caller("GetIncidentStatistics", principal, Vec::new())?;
-        let parse = |field: &str, value: &str| {
-            value
-                .parse::<CalendarMonth>()
-                .map_err(|e| ApiError::invalid(field, e.to_string()))
-        };
-        let from = parse("from_month", &req.from_month)?;
-        let through = parse("through_month", &req.through_month)?;
-        from.months_through(through, MAX_MONTHS)
-            .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
+        let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
         let area = caller
             .principal
             .role

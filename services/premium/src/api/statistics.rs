@@ -2,8 +2,8 @@
 //! caller's area.
 
 use chrono::Duration;
-use gigshield_kit::ApiError;
 use gigshield_kit::Principal;
+use gigshield_kit::{ApiError, wire};
 use gigshield_proto::premium as pb;
 use gigshield_scheme::calendar::CalendarMonth;
 
@@ -19,15 +19,7 @@ impl PremiumApi {
         req: pb::GetPremiumStatisticsRequest,
     ) -> Result<pb::GetPremiumStatisticsResponse, ApiError> {
         let caller = self.caller("GetPremiumStatistics", principal)?;
-        let parse = |field: &str, value: &str| {
-            value
-                .parse::<CalendarMonth>()
-                .map_err(|e| ApiError::invalid(field, e.to_string()))
-        };
-        let from = parse("from_month", &req.from_month)?;
-        let through = parse("through_month", &req.through_month)?;
-        from.months_through(through, MAX_MONTHS)
-            .map_err(|e| ApiError::invalid("through_month", e.to_string()))?;
+        let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
         // Premium's figures are per province: an area smaller than a province sees none, so
         // only provinces wholly inside the caller's area match (a city's `4403%` matches no
         // `440000`).
