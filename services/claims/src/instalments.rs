@@ -44,6 +44,8 @@ pub struct Swept {
     pub issued: usize,
     /// Claims passed over: not confirmed, or no registered account.
     pub passed_over: usize,
+    /// Claims whose transaction failed (retried at the next sweep).
+    pub failed: usize,
 }
 
 impl InstalmentRun {
@@ -57,9 +59,15 @@ impl InstalmentRun {
             ..Swept::default()
         };
         for claim_id in claims {
-            match self.claim(claim_id, &through, now).await? {
-                Some(n) => swept.issued += n,
-                None => swept.passed_over += 1,
+            // One claim that fails must not hold up the claims after it: it is retried at
+            // the next sweep.
+            match self.claim(claim_id, &through, now).await {
+                Ok(Some(n)) => swept.issued += n,
+                Ok(None) => swept.passed_over += 1,
+                Err(err) => {
+                    swept.failed += 1;
+                    tracing::warn!(claim_id = %claim_id, error = %err, "instalments not issued; retried next sweep");
+                }
             }
         }
         Ok(swept)

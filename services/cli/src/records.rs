@@ -47,8 +47,9 @@ pub struct UploadArgs {
     pub token: String,
 }
 
-/// The records of a file's text, or every line that is not a record.
-pub fn parse(text: &str) -> Result<Vec<PayoutRecord>, String> {
+/// The records of a file's text with the line each came from, or every line that is not a
+/// record.
+pub fn parse(text: &str) -> Result<Vec<(usize, PayoutRecord)>, String> {
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, header)) if header.trim() == HEADER => {}
@@ -68,7 +69,7 @@ pub fn parse(text: &str) -> Result<Vec<PayoutRecord>, String> {
             })
         });
         match parsed {
-            Some(record) => records.push(record),
+            Some(record) => records.push((i + 1, record)),
             None => bad.push(i + 1),
         }
     }
@@ -110,7 +111,8 @@ pub fn messages(args: &UploadArgs, records: &[PayoutRecord]) -> Vec<UploadPayout
 pub async fn run(args: &UploadArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("read {}", args.file.display()))?;
-    let records = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let parsed = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let (lines, records): (Vec<usize>, Vec<PayoutRecord>) = parsed.into_iter().unzip();
     let progress = Progress::new("payout records sent", records.len() as u64);
     let sent = messages(args, &records);
     let counted = progress.clone();
@@ -140,8 +142,11 @@ pub async fn run(args: &UploadArgs) -> anyhow::Result<()> {
         answer.accepted, answer.rejected_total
     );
     for r in &answer.rejected {
-        // records[i] is the file's line i + 2 (after the header).
-        let line = usize::try_from(r.index).map_or(0, |i| i + 2);
+        let line = usize::try_from(r.index)
+            .ok()
+            .and_then(|i| lines.get(i))
+            .copied()
+            .unwrap_or(0);
         println!("  line {line}: {} {}", r.field, r.reason);
     }
     Ok(())
@@ -156,8 +161,9 @@ mod tests {
         let good = "payout_key,amount_fen\nclaim/a/death_grant/once,113004000\n\nclaim/a/recovery/RC-1, -500\n";
         let records = parse(good).unwrap();
         assert_eq!(records.len(), 2);
-        assert_eq!(records[1].payout_key, "claim/a/recovery/RC-1");
-        assert_eq!(records[1].amount_fen, -500);
+        assert_eq!(records[1].0, 4, "its line in the file, after the blank one");
+        assert_eq!(records[1].1.payout_key, "claim/a/recovery/RC-1");
+        assert_eq!(records[1].1.amount_fen, -500);
         let bad = "payout_key,amount_fen\nclaim/a/x/once,12.5\nok,1\nno-comma\n";
         assert_eq!(
             parse(bad).unwrap_err(),

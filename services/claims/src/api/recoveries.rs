@@ -9,6 +9,7 @@ use gigshield_scheme::calendar::CalendarMonth;
 use super::{ClaimsApi, accounts, views, visible_claim};
 use crate::domain::access;
 use crate::domain::benefit_parameters::MAX_FIGURE_FEN;
+use crate::domain::delivery::PayoutState;
 use crate::domain::recovery::{self, RecoveryReason};
 use crate::events as ev;
 use crate::issuing::payout_issued;
@@ -85,8 +86,18 @@ impl ClaimsApi {
                     )));
                 }
                 None => {
-                    // Only money that left counts: a payout held for approval was never paid.
-                    let left = || ledger.iter().filter(|l| l.approved_at.is_some());
+                    // Only money that left and stayed out counts: a payout held for approval was
+                    // never paid, one the bank returned (and not sent again) came back already.
+                    let steps = queries::payout_steps(&txn, id).await?;
+                    let mut out_there = Vec::with_capacity(ledger.len());
+                    for line in &ledger {
+                        let state = records::delivery(line, &steps)?.state;
+                        if line.approved_at.is_some() && !matches!(state, PayoutState::Returned(_))
+                        {
+                            out_there.push(line);
+                        }
+                    }
+                    let left = || out_there.iter().copied();
                     recovery::check(
                         left().map(|l| (l.kind.as_str(), l.amount_fen)),
                         &r.kind,

@@ -587,3 +587,45 @@ async fn an_overpayment_comes_back_once_as_a_negative_line() {
     assert_eq!(no_outcome.code(), tonic::Code::FailedPrecondition);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_payout_the_bank_returned_cannot_be_recovered() {
+    use pb::PayoutReturnReason as Reason;
+    use pb::PayoutState as State;
+    let mut app = TestApp::spawn().await;
+    let world = app.world().await;
+    let at = hours_ago(6);
+    app.order(&world, "order-1", "110105", at - TimeDelta::minutes(30))
+        .await;
+    let id = app.file(&application(&world, at)).await.claim_id;
+    let issued = pay_a_bill(&mut app, &world, &id, 480_000).await;
+    let key = issued[0].idempotency_key.clone();
+    record(&mut app, &id, &key, State::Sent, Reason::Unspecified)
+        .await
+        .unwrap();
+    record(&mut app, &id, &key, State::Returned, Reason::AccountClosed)
+        .await
+        .unwrap();
+    let refused = app
+        .client
+        .record_recovery(as_(
+            &app.insurer_role(),
+            pb::RecordRecoveryRequest {
+                request_id: Uuid::now_v7().to_string(),
+                claim_id: id.clone(),
+                reference: "RC-20261201-09".into(),
+                kind: "medical_and_rehabilitation".into(),
+                amount_fen: 1,
+                reason: pb::RecoveryReason::DuplicatePayment as i32,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert!(
+        refused.message().contains("nothing"),
+        "{}",
+        refused.message()
+    );
+    app.stop().await;
+}
