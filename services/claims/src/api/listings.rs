@@ -50,14 +50,17 @@ impl ClaimsApi {
     ) -> Result<pb::GetClaimStatisticsResponse, ApiError> {
         let caller = self.caller("GetClaimStatistics", principal).await?;
         let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
-        let area = caller
+        // Counts of what happened inside the area: a city's regulator does not get the claims
+        // recorded only at its province's level.
+        let inside = caller
             .principal
             .role
             .jurisdiction()
-            .and_then(|j| j.sql_patterns());
+            .and_then(|j| j.sql_patterns())
+            .map(|(inside, _)| inside);
         let rows = queries::filed_between(
             self.db(),
-            area,
+            inside.clone().map(|pattern| (pattern.clone(), pattern)),
             from.starts_at(),
             through.ends_at(),
             MAX_STATISTICS_CLAIMS + 1,
@@ -68,9 +71,13 @@ impl ClaimsApi {
                 "more than {MAX_STATISTICS_CLAIMS} claims in the span: ask for fewer months"
             )));
         }
-        let paid =
-            queries::first_payouts_filed_between(self.db(), from.starts_at(), through.ends_at())
-                .await?;
+        let paid = queries::first_payouts_filed_between(
+            self.db(),
+            inside.as_deref(),
+            from.starts_at(),
+            through.ends_at(),
+        )
+        .await?;
         let facts = rows
             .iter()
             .map(|row| fact(row, paid.get(&row.id).copied()))

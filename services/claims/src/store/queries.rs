@@ -294,38 +294,38 @@ pub async fn filed_between(
         .await
 }
 
-/// When the first payout of each claim filed in `[from, until)` left: the earliest approval
-/// (a payout to the registered account is approved as it is issued).
+/// When the first payout of each claim filed in `[from, until)` in the area (`inside`, a
+/// `LIKE` pattern on the region; `None`: everywhere) left: the earliest approval (a payout to
+/// the registered account is approved as it is issued).
 pub async fn first_payouts_filed_between(
     conn: &impl ConnectionTrait,
+    inside: Option<&str>,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<std::collections::HashMap<Uuid, DateTime<Utc>>, DbErr> {
-    let filed = sea_orm::sea_query::Query::select()
+    let mut filed = sea_orm::sea_query::Query::select()
         .column(claim::Column::Id)
         .from(claim::Entity)
         .and_where(claim::Column::FiledAt.gte(from))
         .and_where(claim::Column::FiledAt.lt(until))
         .to_owned();
+    if let Some(inside) = inside {
+        filed.and_where(claim::Column::RegionCode.like(inside));
+    }
     let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = payout_ledger::Entity::find()
         .select_only()
         .column(payout_ledger::Column::ClaimId)
-        .column(payout_ledger::Column::ApprovedAt)
+        .column_as(payout_ledger::Column::ApprovedAt.min(), "paid_at")
         .filter(payout_ledger::Column::ApprovedAt.is_not_null())
         .filter(payout_ledger::Column::ClaimId.in_subquery(filed))
+        .group_by(payout_ledger::Column::ClaimId)
         .into_tuple()
         .all(conn)
         .await?;
-    let mut first = std::collections::HashMap::new();
-    for (claim_id, at) in rows {
-        if let Some(at) = at {
-            first
-                .entry(claim_id)
-                .and_modify(|earliest: &mut DateTime<Utc>| *earliest = (*earliest).min(at))
-                .or_insert(at);
-        }
-    }
-    Ok(first)
+    Ok(rows
+        .into_iter()
+        .filter_map(|(claim, at)| at.map(|at| (claim, at)))
+        .collect())
 }
 
 fn in_queue_of(

@@ -43,10 +43,11 @@ fn csv_field(value: &Value) -> String {
 pub fn write_csv(path: &Path, columns: &[Column], rows: &[Row]) -> anyhow::Result<()> {
     write_atomically(path, |mut out| {
         let header: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-        writeln!(out, "{}", header.join(","))?;
+        // RFC 4180: CRLF ends every record.
+        write!(out, "{}\r\n", header.join(","))?;
         for row in rows {
             let fields: Vec<String> = columns.iter().map(|c| csv_field(&(c.value)(row))).collect();
-            writeln!(out, "{}", fields.join(","))?;
+            write!(out, "{}\r\n", fields.join(","))?;
         }
         out.flush()?;
         Ok(())
@@ -80,6 +81,8 @@ pub fn write_parquet(path: &Path, columns: &[Column], rows: &[Row]) -> anyhow::R
     let properties = Arc::new(
         WriterProperties::builder()
             .set_created_by(format!("gigshield {}", env!("CARGO_PKG_VERSION")))
+            // Plain encoding, as docs/export.md promises: any reader, no dictionary pages.
+            .set_dictionary_enabled(false)
             .build(),
     );
     write_atomically(path, |out| {

@@ -165,10 +165,12 @@ fn claims(name: &str, meaning: &str, figure: fn(&cpb::ClaimStatisticsCell) -> i6
     })
 }
 
-/// A fund figure about fees: absent only when the fund had no cell.
+/// A fund figure about fees: absent when the fund had no cell, and where premium withholds
+/// the same cell — fees over the rate would give back the few persons' orders premium hides.
 fn fees(name: &str, meaning: &str, figure: fn(&fpb::FundStatisticsCell) -> i64) -> Column {
     column(name, Kind::Count, meaning, move |row| {
-        Value::Count(row.fund.as_ref().map(figure))
+        let withheld = row.premium.as_ref().is_some_and(|p| p.suppressed);
+        Value::Count(row.fund.as_ref().filter(|_| !withheld).map(figure))
     })
 }
 
@@ -248,8 +250,8 @@ pub fn columns() -> Vec<Column> {
         ),
         premium(
             "fees_declared_fen",
-            "the month's declaration total, fen (late orders of earlier months included); \
-             empty until the month is closed",
+            "the month's declaration total, fen (late orders of earlier months included); 0 \
+             until the month is closed",
             |c| c.fees_declared_fen,
         ),
         premium(
@@ -353,12 +355,14 @@ pub fn columns() -> Vec<Column> {
     out.extend([
         fees(
             "fees_received_fen",
-            "fees received in the month (by the month the payment arrived), fen",
+            "fees received in the month (by the month the payment arrived), fen; empty where \
+             premium's figures of the cell are withheld",
             |c| c.fees_received_fen,
         ),
         fees(
             "arrears_fen",
-            "fees declared and not received, all months through this one, fen",
+            "fees declared and not received, all months through this one, fen; empty where \
+             premium's figures of the cell are withheld",
             |c| c.arrears_fen,
         ),
         column(
@@ -370,7 +374,7 @@ pub fn columns() -> Vec<Column> {
         ),
         benefits(
             "claims_paid",
-            "distinct claims with a payout first issued in the month",
+            "distinct claims with a payout booked in the month (recoveries included)",
             |c| c.claims_paid,
         ),
         benefits(
@@ -459,15 +463,24 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let fund = vec![fpb::FundStatisticsCell {
-            month: "2026-11".into(),
-            province_code: "440000".into(),
-            platform_id: "p1".into(),
-            fees_received_fen: 700,
-            benefits_fen: 5_000,
-            benefits_by_type_fen: [("death_grant".to_string(), 5_000)].into(),
-            ..Default::default()
-        }];
+        let fund = vec![
+            fpb::FundStatisticsCell {
+                month: "2026-11".into(),
+                province_code: "440000".into(),
+                platform_id: "p1".into(),
+                fees_received_fen: 700,
+                benefits_fen: 5_000,
+                benefits_by_type_fen: [("death_grant".to_string(), 5_000)].into(),
+                ..Default::default()
+            },
+            fpb::FundStatisticsCell {
+                month: "2026-11".into(),
+                province_code: "440000".into(),
+                platform_id: "p2".into(),
+                fees_received_fen: 14,
+                ..Default::default()
+            },
+        ];
         let rows = join(Cells {
             premium: vec![premium_cell("p1", false), premium_cell("p2", true)],
             incident: vec![ipb::IncidentStatisticsCell {

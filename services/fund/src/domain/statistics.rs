@@ -64,10 +64,10 @@ fn movement(sum: &Sum, account: Account) -> i64 {
 
 /// Cells for every key of a month from `from` through `through` (`YYYY-MM`) with a movement.
 /// `sums` must hold every month up to `through` (earlier months carry the arrears);
-/// `claims_paid` counts distinct claims per key.
+/// `claims_paid` counts distinct claims per key, in all (`None`) and per benefit type.
 pub fn cells(
     sums: &[Sum],
-    claims_paid: &BTreeMap<CellKey, i64>,
+    claims_paid: &BTreeMap<(CellKey, Option<String>), i64>,
     from: &str,
     through: &str,
     min_claims: u32,
@@ -111,7 +111,7 @@ fn cell(
     key: &CellKey,
     sums: &[&Sum],
     arrears_fen: i64,
-    claims_paid: &BTreeMap<CellKey, i64>,
+    claims_paid: &BTreeMap<(CellKey, Option<String>), i64>,
     min_claims: u32,
 ) -> Cell {
     let declared = -sums
@@ -124,7 +124,7 @@ fn cell(
         .map(|s| s.amount_fen)
         .sum();
     let mut benefits = Benefits {
-        claims_paid: claims_paid.get(key).copied().unwrap_or(0),
+        claims_paid: claims_paid.get(&(key.clone(), None)).copied().unwrap_or(0),
         ..Benefits::default()
     };
     for s in sums {
@@ -137,7 +137,18 @@ fn cell(
         *benefits.by_type_fen.entry(kind).or_default() += moved;
     }
     benefits.by_type_fen.retain(|_, fen| *fen != 0);
-    let shown = benefits.claims_paid >= i64::from(min_claims)
+    // Shown only when the cell and every type in it were paid on enough claims: one claim's
+    // type on its own would be that person's benefit.
+    let enough = |claims: i64| claims >= i64::from(min_claims);
+    let every_type = benefits.by_type_fen.keys().all(|benefit| {
+        enough(
+            claims_paid
+                .get(&(key.clone(), Some(benefit.clone())))
+                .copied()
+                .unwrap_or(0),
+        )
+    });
+    let shown = (enough(benefits.claims_paid) && every_type)
         || (benefits.claims_paid == 0 && benefits.total_fen == 0);
     Cell {
         key: key.clone(),
@@ -193,7 +204,11 @@ mod tests {
                 None,
             ),
         ];
-        let paid = BTreeMap::from([(oct.clone(), 3)]);
+        let paid = BTreeMap::from([
+            ((oct.clone(), None), 3),
+            ((oct.clone(), Some("death_grant".to_string())), 3),
+            ((oct.clone(), Some("funeral_grant".to_string())), 1),
+        ]);
         let shown = cells(&sums, &paid, "2026-10", "2026-10", 3);
         assert_eq!(shown.len(), 1, "September only carries its arrears");
         let c = &shown[0];
@@ -208,6 +223,13 @@ mod tests {
         );
         let withheld = cells(&sums, &paid, "2026-10", "2026-10", 4);
         assert_eq!(withheld[0].benefits, None);
+        // A type paid on one claim alone withholds the cell, even when the cell has enough.
+        let mut one_claim_type = paid.clone();
+        one_claim_type.insert((oct.clone(), Some("death_grant".to_string())), 1);
+        assert_eq!(
+            cells(&sums, &one_claim_type, "2026-10", "2026-10", 3)[0].benefits,
+            None
+        );
         assert_eq!(withheld[0].fees_received_fen, 900, "fees stay shown");
         let fees_only = cells(&sums, &paid, "2026-09", "2026-09", 4);
         assert_eq!(fees_only[0].benefits, Some(Benefits::default()));

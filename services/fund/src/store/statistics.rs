@@ -59,26 +59,40 @@ pub async fn sums(
         .collect()
 }
 
-/// Distinct claims with a payout first issued in each key's month, from `from` through
-/// `through`.
+/// Distinct claims with a payout booked in each key's month from `from` through `through`, in
+/// all (`None`) and per benefit type (`Some(type)`).
 pub async fn claims_paid(
     conn: &impl ConnectionTrait,
     from: &str,
     through: &str,
     provinces: &str,
-) -> Result<BTreeMap<CellKey, i64>, DbErr> {
+) -> Result<BTreeMap<(CellKey, Option<String>), i64>, DbErr> {
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(
             conn.get_database_backend(),
             "SELECT p.month AS month, p.province AS province, c.platform_id AS platform_id, \
-             COUNT(DISTINCT p.claim_id) AS claims \
+             p.kind AS kind, p.claim_id AS claim_id \
              FROM payout p LEFT JOIN claim_ref c ON c.claim_id = p.claim_id \
              WHERE p.month >= $1 AND p.month <= $2 AND p.province LIKE $3 \
-             GROUP BY p.month, p.province, c.platform_id",
+             GROUP BY p.month, p.province, c.platform_id, p.kind, p.claim_id",
             [from.into(), through.into(), provinces.into()],
         ))
         .await?;
-    rows.iter()
-        .map(|r| Ok((key(r)?, r.try_get("", "claims")?)))
-        .collect()
+    let mut claims: BTreeMap<(CellKey, Option<String>), std::collections::BTreeSet<Uuid>> =
+        BTreeMap::new();
+    for r in &rows {
+        let key = key(r)?;
+        let kind: String = r.try_get("", "kind")?;
+        let claim: Uuid = r.try_get("", "claim_id")?;
+        let benefit = gigshield_scheme::benefit_types::of_kind(&kind).to_string();
+        claims.entry((key.clone(), None)).or_default().insert(claim);
+        claims
+            .entry((key, Some(benefit)))
+            .or_default()
+            .insert(claim);
+    }
+    Ok(claims
+        .into_iter()
+        .map(|(k, set)| (k, i64::try_from(set.len()).unwrap_or(i64::MAX)))
+        .collect())
 }

@@ -26,6 +26,7 @@ struct Cell {
     received: i64,
     benefits: BTreeMap<String, i64>,
     claims: std::collections::BTreeSet<Uuid>,
+    claims_by_type: BTreeMap<String, std::collections::BTreeSet<Uuid>>,
 }
 
 /// What the test expects of one province.
@@ -130,8 +131,9 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
             *b.benefits.entry(type_.clone()).or_default() += net;
             *b.advanced.entry(insurer).or_default() += net;
             let cell = cells.entry((province, platform)).or_default();
-            *cell.benefits.entry(type_).or_default() += net;
+            *cell.benefits.entry(type_.clone()).or_default() += net;
             cell.claims.insert(claim);
+            cell.claims_by_type.entry(type_).or_default().insert(claim);
         }
     }
 
@@ -245,7 +247,14 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
         assert_eq!(got.fees_received_fen, want.received);
         assert_eq!(got.arrears_fen, want.declared - want.received);
         let claims = i64::try_from(want.claims.len()).unwrap();
-        if claims >= i64::from(STATS_MIN_CLAIMS) {
+        let enough = |n: usize| n >= usize::try_from(STATS_MIN_CLAIMS).unwrap();
+        // Every type with money in the cell must have been paid on enough claims too.
+        let every_type = want
+            .benefits
+            .iter()
+            .filter(|(_, fen)| **fen != 0)
+            .all(|(t, _)| enough(want.claims_by_type.get(t).map_or(0, |c| c.len())));
+        if enough(want.claims.len()) && every_type {
             assert!(!got.benefits_suppressed);
             assert_eq!(got.claims_paid, claims);
             let by_type: BTreeMap<String, i64> = want

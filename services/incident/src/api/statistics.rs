@@ -26,11 +26,15 @@ impl IncidentApi {
     ) -> Result<pb::GetIncidentStatisticsResponse, ApiError> {
         let caller = TABLE.caller("GetIncidentStatistics", principal, Vec::new())?;
         let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
-        let area = caller
+        // What happened inside the area: a city's regulator does not get the incidents
+        // recorded only at its province's level.
+        let inside = caller
             .principal
             .role
             .jurisdiction()
-            .and_then(|j| j.sql_patterns());
+            .and_then(|j| j.sql_patterns())
+            .map(|(inside, _)| inside);
+        let area = inside.clone().map(|pattern| (pattern.clone(), pattern));
         let (start, end) = (from.starts_at(), through.ends_at());
         let rows =
             queries::reported_between(self.db(), area, start, end, MAX_STATISTICS_INCIDENTS + 1)
@@ -41,7 +45,7 @@ impl IncidentApi {
             )));
         }
         let late: HashMap<uuid::Uuid, bool> =
-            queries::applications_reported_between(self.db(), start, end)
+            queries::applications_reported_between(self.db(), inside.as_deref(), start, end)
                 .await?
                 .into_iter()
                 .map(|a| (a.incident_id, a.late))

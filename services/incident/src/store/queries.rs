@@ -185,18 +185,23 @@ pub async fn reported_between(
     query.all(conn).await
 }
 
-/// The applications of incidents reported in `[from, until)`.
+/// The applications of incidents reported in `[from, until)` inside the area (`inside`, a
+/// `LIKE` pattern on the region; `None`: everywhere).
 pub async fn applications_reported_between(
     conn: &impl ConnectionTrait,
+    inside: Option<&str>,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<application::Model>, DbErr> {
-    let reported = sea_orm::sea_query::Query::select()
+    let mut reported = sea_orm::sea_query::Query::select()
         .column(incident::Column::Id)
         .from(incident::Entity)
         .and_where(incident::Column::ReportedAt.gte(from))
         .and_where(incident::Column::ReportedAt.lt(until))
         .to_owned();
+    if let Some(inside) = inside {
+        reported.and_where(incident::Column::RegionCode.like(inside));
+    }
     application::Entity::find()
         .filter(application::Column::IncidentId.in_subquery(reported))
         .all(conn)
