@@ -17,15 +17,46 @@ use parquet::schema::types::Type;
 
 use super::table::{Column, Kind, Row, Value};
 
-/// Writes `path` through a temporary sibling, renamed once `write` succeeded.
-fn write_atomically(
+/// The temporary sibling a file is written to before it takes its name: `name.partial`.
+fn partial(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+/// Writes `path`'s temporary sibling and flushes it to disk; the caller renames it into place
+/// ([`publish`]) once every file of the set is written. On failure the sibling is removed.
+fn write_partial(
     path: &Path,
-    write: impl FnOnce(BufWriter<File>) -> anyhow::Result<()>,
+    write: impl FnOnce(BufWriter<File>) -> anyhow::Result<File>,
 ) -> anyhow::Result<()> {
-    let partial = path.with_extension("partial");
-    let file = File::create(&partial).with_context(|| format!("create {}", partial.display()))?;
-    write(BufWriter::new(file)).with_context(|| format!("write {}", partial.display()))?;
-    std::fs::rename(&partial, path).with_context(|| format!("rename to {}", path.display()))
+    let partial = partial(path);
+    let result = File::create(&partial)
+        .with_context(|| format!("create {}", partial.display()))
+        .and_then(|file| write(BufWriter::new(file)))
+        .and_then(|file| file.sync_all().context("flush to disk"))
+        .with_context(|| format!("write {}", partial.display()));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+/// Renames every written sibling into its place: a file under its final name is always whole,
+/// and the set is replaced only once all of it was written.
+pub fn publish(paths: &[PathBuf]) -> anyhow::Result<()> {
+    for path in paths {
+        std::fs::rename(partial(path), path)
+            .with_context(|| format!("rename to {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Removes the temporary siblings of a set that could not be written whole.
+pub fn discard(paths: &[PathBuf]) {
+    for path in paths {
+        let _ = std::fs::remove_file(partial(path));
+    }
 }
 
 fn csv_field(value: &Value) -> String {
@@ -40,8 +71,9 @@ fn csv_field(value: &Value) -> String {
     }
 }
 
+/// Writes the CSV beside `path` (publish it with [`publish`]).
 pub fn write_csv(path: &Path, columns: &[Column], rows: &[Row]) -> anyhow::Result<()> {
-    write_atomically(path, |mut out| {
+    write_partial(path, |mut out| {
         let header: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
         // RFC 4180: CRLF ends every record.
         write!(out, "{}\r\n", header.join(","))?;
@@ -49,8 +81,7 @@ pub fn write_csv(path: &Path, columns: &[Column], rows: &[Row]) -> anyhow::Resul
             let fields: Vec<String> = columns.iter().map(|c| csv_field(&(c.value)(row))).collect();
             write!(out, "{}\r\n", fields.join(","))?;
         }
-        out.flush()?;
-        Ok(())
+        out.into_inner().map_err(|e| e.into_error().into())
     })
 }
 
@@ -76,6 +107,7 @@ fn parquet_schema(columns: &[Column]) -> anyhow::Result<Type> {
         .build()?)
 }
 
+/// Writes the Parquet file beside `path` (publish it with [`publish`]).
 pub fn write_parquet(path: &Path, columns: &[Column], rows: &[Row]) -> anyhow::Result<()> {
     let schema = Arc::new(parquet_schema(columns)?);
     let properties = Arc::new(
@@ -85,7 +117,7 @@ pub fn write_parquet(path: &Path, columns: &[Column], rows: &[Row]) -> anyhow::R
             .set_dictionary_enabled(false)
             .build(),
     );
-    write_atomically(path, |out| {
+    write_partial(path, |out| {
         let mut writer = SerializedFileWriter::new(out, schema, properties)?;
         let mut group = writer.next_row_group()?;
         for c in columns {
@@ -131,8 +163,8 @@ pub fn write_parquet(path: &Path, columns: &[Column], rows: &[Row]) -> anyhow::R
             column.close()?;
         }
         group.close()?;
-        writer.close()?;
-        Ok(())
+        let out = writer.into_inner()?;
+        out.into_inner().map_err(|e| e.into_error().into())
     })
 }
 
@@ -192,6 +224,11 @@ mod tests {
         let path = dir.path().join("s.csv");
         let cols = columns();
         write_csv(&path, &cols, &rows()).unwrap();
+        assert!(
+            !path.exists(),
+            "not under its name before the set is published"
+        );
+        publish(std::slice::from_ref(&path)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
@@ -210,7 +247,7 @@ mod tests {
             "{}",
             lines[2]
         );
-        assert!(!dir.path().join("s.partial").exists());
+        assert!(!dir.path().join("s.csv.partial").exists());
     }
 
     #[test]
@@ -219,6 +256,7 @@ mod tests {
         let path = dir.path().join("s.parquet");
         let cols = columns();
         write_parquet(&path, &cols, &rows()).unwrap();
+        publish(std::slice::from_ref(&path)).unwrap();
         let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
         assert_eq!(reader.metadata().file_metadata().num_rows(), 2);
         let schema = reader.metadata().file_metadata().schema_descr();

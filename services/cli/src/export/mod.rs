@@ -170,8 +170,14 @@ pub async fn export(
     std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     let paths = files::paths(dir, &from.to_string(), &through.to_string());
     let columns = table::columns();
-    files::write_csv(&paths[0], &columns, &rows)?;
-    files::write_parquet(&paths[1], &columns, &rows)?;
+    // Both written, then both renamed: a reader never pairs a new CSV with an old Parquet.
+    let written = files::write_csv(&paths[0], &columns, &rows)
+        .and_then(|()| files::write_parquet(&paths[1], &columns, &rows))
+        .and_then(|()| files::publish(&paths));
+    if let Err(e) = written {
+        files::discard(&paths);
+        return Err(e);
+    }
     progress.add(1);
     progress.finish();
     Ok((paths, rows))

@@ -24,7 +24,13 @@ pub struct FundApi {
     topic: String,
     /// Statistics cells whose benefits were paid on fewer claims withhold them.
     stats_min_claims: u32,
+    /// Streamed uploads held in memory at once (each up to ~100 MB): beyond it
+    /// `RESOURCE_EXHAUSTED`, retry later.
+    uploads: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// Streamed payout-record uploads one replica holds at once.
+pub const MAX_CONCURRENT_UPLOADS: usize = 2;
 
 impl FundApi {
     pub fn new(writer: Writer, topic: String, stats_min_claims: u32) -> Self {
@@ -32,6 +38,7 @@ impl FundApi {
             writer,
             topic,
             stats_min_claims,
+            uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_UPLOADS)),
         }
     }
 

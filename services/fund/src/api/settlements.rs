@@ -193,6 +193,12 @@ impl FundApi {
         mut stream: Streaming<pb::UploadPayoutRecordsRequest>,
     ) -> Result<pb::UploadPayoutRecordsResponse, ApiError> {
         let caller = self.caller("UploadPayoutRecords", principal)?;
+        let _slot = self.uploads.try_acquire().map_err(|_| {
+            ApiError::ResourceExhausted(format!(
+                "{} uploads are in progress on this replica: retry shortly",
+                super::MAX_CONCURRENT_UPLOADS
+            ))
+        })?;
         let mut head: Option<pb::UploadPayoutRecordsRequest> = None;
         let mut records = Vec::new();
         while let Some(mut this) = stream
