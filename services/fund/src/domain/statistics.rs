@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use gigshield_scheme::calendar::CalendarMonth;
 use uuid::Uuid;
 
 use super::ledger::Account;
@@ -85,25 +86,69 @@ pub fn cells(
     {
         by_key.entry(&sum.key).or_default().push(sum);
     }
-    // Arrears per (province, platform), carried month by month in key order.
-    let mut receivable: BTreeMap<(&str, Option<Uuid>), i64> = BTreeMap::new();
-    let mut months: Vec<(&CellKey, Vec<&Sum>)> = by_key.into_iter().collect();
-    months.sort_by(|(a, _), (b, _)| a.month.cmp(&b.month).then(a.cmp(b)));
+    // Arrears per (province, platform), carried month by month: a month of the span with no
+    // movement still shows what is owed.
+    let mut by_month: BTreeMap<String, Vec<(&CellKey, Vec<&Sum>)>> = BTreeMap::new();
+    for (key, sums) in by_key {
+        by_month
+            .entry(key.month.clone())
+            .or_default()
+            .push((key, sums));
+    }
+    for month in span(from, through) {
+        by_month.entry(month).or_default();
+    }
+    let mut receivable: BTreeMap<(String, Option<Uuid>), i64> = BTreeMap::new();
     let mut out = Vec::new();
-    for (key, sums) in months {
-        let balance = receivable
-            .entry((key.province.as_str(), key.platform_id))
-            .or_default();
-        *balance += sums
-            .iter()
-            .map(|s| movement(s, Account::FeesReceivable))
-            .sum::<i64>();
-        if key.month.as_str() < from || key.month.as_str() > through {
+    for (month, moved) in &by_month {
+        let mut shown = std::collections::BTreeSet::new();
+        for (key, sums) in moved {
+            let balance = receivable
+                .entry((key.province.clone(), key.platform_id))
+                .or_default();
+            *balance += sums
+                .iter()
+                .map(|s| movement(s, Account::FeesReceivable))
+                .sum::<i64>();
+            if month.as_str() >= from && month.as_str() <= through {
+                out.push(cell(key, sums, *balance, claims_paid, min_claims));
+                shown.insert((key.province.clone(), key.platform_id));
+            }
+        }
+        if month.as_str() < from || month.as_str() > through {
             continue;
         }
-        out.push(cell(key, &sums, *balance, claims_paid, min_claims));
+        for ((province, platform_id), balance) in &receivable {
+            if *balance != 0 && !shown.contains(&(province.clone(), *platform_id)) {
+                let key = CellKey {
+                    month: month.clone(),
+                    province: province.clone(),
+                    platform_id: *platform_id,
+                };
+                out.push(cell(&key, &[], *balance, claims_paid, min_claims));
+            }
+        }
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+/// Every month from `from` through `through` (`YYYY-MM`, checked by the caller).
+fn span(from: &str, through: &str) -> Vec<String> {
+    let (Ok(mut month), Ok(last)) = (
+        from.parse::<CalendarMonth>(),
+        through.parse::<CalendarMonth>(),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while month <= last {
+        out.push(month.to_string());
+        match month.next() {
+            Some(next) => month = next,
+            None => break,
+        }
+    }
     out
 }
 
@@ -231,6 +276,14 @@ mod tests {
             None
         );
         assert_eq!(withheld[0].fees_received_fen, 900, "fees stay shown");
+        // November: nothing moved, the arrears are still owed.
+        let november = cells(&sums, &paid, "2026-11", "2026-11", 3);
+        assert_eq!(november.len(), 1);
+        assert_eq!(november[0].key.month, "2026-11");
+        assert_eq!(
+            (november[0].fees_declared_fen, november[0].arrears_fen),
+            (0, 400)
+        );
         let fees_only = cells(&sums, &paid, "2026-09", "2026-09", 4);
         assert_eq!(fees_only[0].benefits, Some(Benefits::default()));
     }
