@@ -170,7 +170,7 @@ pub async fn regulators_file(stack: &Stack, month: &str) {
             field(row, "benefits_suppressed"),
             cell.benefits_suppressed.to_string()
         );
-        let benefits = if cell.benefits_suppressed {
+        let benefits = if cell.benefits_suppressed || !cell.withheld_types.is_empty() {
             String::new()
         } else {
             cell.benefits_fen.to_string()

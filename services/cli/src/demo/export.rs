@@ -20,6 +20,8 @@ pub struct ExportView {
     pub orders: i64,
     pub claims: i64,
     pub benefits_fen: i64,
+    /// Rows where some benefit figure is withheld (a type paid on too few claims).
+    pub benefits_withheld: usize,
 }
 
 fn summed(rows: &[Row]) -> (i64, i64, usize) {
@@ -86,14 +88,25 @@ pub async fn write(
             "the export counts {applications} applications, the demo filed {filed}"
         ));
     }
+    // What the file shows of benefits: every type not withheld.
     let benefits: i64 = rows
         .iter()
         .filter_map(|r| r.fund.as_ref().filter(|c| !c.benefits_suppressed))
-        .map(|c| c.benefits_fen)
+        .flat_map(|c| c.benefits_by_type_fen.values())
         .sum();
-    let withheld = rows
+    let withheld = rows.iter().any(|r| {
+        r.fund
+            .as_ref()
+            .is_some_and(|c| c.benefits_suppressed || !c.withheld_types.is_empty())
+    });
+    let benefits_withheld = rows
         .iter()
-        .any(|r| r.fund.as_ref().is_some_and(|c| c.benefits_suppressed));
+        .filter(|r| {
+            r.fund
+                .as_ref()
+                .is_some_and(|c| c.benefits_suppressed || !c.withheld_types.is_empty())
+        })
+        .count();
     if !withheld && benefits != o.benefits.paid_fen {
         o.failures.push(format!(
             "the export counts {benefits} fen of benefits, the demo paid {}",
@@ -107,6 +120,7 @@ pub async fn write(
         orders,
         claims,
         benefits_fen: benefits,
+        benefits_withheld,
     })
 }
 
@@ -115,12 +129,14 @@ pub fn section(view: &ExportView) -> String {
     let _ = writeln!(
         s,
         "\nRegulators' export (national regulator's token; columns in docs/export.md): {} rows, \
-         {} with suppressed figures; {} orders, {} claims and ¥{:.2} of benefits counted.",
+         {} with suppressed figures; {} orders, {} claims and ¥{:.2} of benefits shown ({} \
+         rows withhold a benefit type paid on too few claims).",
         view.rows,
         view.suppressed,
         view.orders,
         view.claims,
-        view.benefits_fen as f64 / 100.0
+        view.benefits_fen as f64 / 100.0,
+        view.benefits_withheld
     );
     for path in &view.paths {
         let _ = writeln!(s, "  {}", path.display());

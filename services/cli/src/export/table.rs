@@ -377,14 +377,26 @@ pub fn columns() -> Vec<Column> {
             "distinct claims with a payout booked in the month (recoveries included)",
             |c| c.claims_paid,
         ),
-        benefits(
+        column(
             "benefits_fen",
-            "benefits booked in the month (returns negative), fen",
-            |c| c.benefits_fen,
+            Kind::Count,
+            "benefits booked in the month (returns and recoveries negative), fen; empty when a \
+             type of the cell is withheld (the total would give it back)",
+            |r| {
+                Value::Count(
+                    r.fund
+                        .as_ref()
+                        .filter(|c| !c.benefits_suppressed && c.withheld_types.is_empty())
+                        .map(|c| c.benefits_fen),
+                )
+            },
         ),
     ]);
     for benefit in benefit_types::ALL {
-        let meaning = format!("benefits of type {benefit} booked in the month, fen");
+        let meaning = format!(
+            "benefits of type {benefit} booked in the month, fen; empty when paid on fewer \
+             claims than the threshold"
+        );
         out.push(column(
             &format!("benefits_{benefit}_fen"),
             Kind::Count,
@@ -393,7 +405,9 @@ pub fn columns() -> Vec<Column> {
                 Value::Count(
                     r.fund
                         .as_ref()
-                        .filter(|c| !c.benefits_suppressed)
+                        .filter(|c| {
+                            !c.benefits_suppressed && !c.withheld_types.iter().any(|t| t == benefit)
+                        })
                         .map(|c| c.benefits_by_type_fen.get(benefit).copied().unwrap_or(0)),
                 )
             },
@@ -469,8 +483,9 @@ mod tests {
                 province_code: "440000".into(),
                 platform_id: "p1".into(),
                 fees_received_fen: 700,
-                benefits_fen: 5_000,
+                benefits_fen: 0,
                 benefits_by_type_fen: [("death_grant".to_string(), 5_000)].into(),
+                withheld_types: vec!["funeral_grant".into()],
                 ..Default::default()
             },
             fpb::FundStatisticsCell {
@@ -518,7 +533,17 @@ mod tests {
         );
         assert_eq!(
             value(&rows[1], "benefits_funeral_grant_fen"),
+            Value::Count(None),
+            "withheld: paid on too few claims"
+        );
+        assert_eq!(
+            value(&rows[1], "benefits_nursing_care_fen"),
             Value::Count(Some(0))
+        );
+        assert_eq!(
+            value(&rows[1], "benefits_fen"),
+            Value::Count(None),
+            "a withheld type withholds the total"
         );
         assert_eq!(
             value(&rows[2], "arrears_fen"),

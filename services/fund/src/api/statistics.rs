@@ -55,8 +55,9 @@ fn cell(c: Cell) -> pb::FundStatisticsCell {
         None => shown,
         Some(b) => pb::FundStatisticsCell {
             claims_paid: b.claims_paid,
-            benefits_fen: b.total_fen,
+            benefits_fen: b.total_fen.unwrap_or(0),
             benefits_by_type_fen: b.by_type_fen.into_iter().collect(),
+            withheld_types: b.withheld_types,
             ..shown
         },
     }

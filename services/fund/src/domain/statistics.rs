@@ -40,8 +40,12 @@ pub struct Sum {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Benefits {
     pub claims_paid: i64,
-    pub total_fen: i64,
+    /// `None` when a type is withheld: the total less the shown types would give it away.
+    pub total_fen: Option<i64>,
+    /// The types paid on enough claims.
     pub by_type_fen: BTreeMap<String, i64>,
+    /// The types with money in the cell paid on too few claims: their figures are withheld.
+    pub withheld_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,39 +172,44 @@ fn cell(
         .filter(|s| s.debit == Account::Cash && s.credit == Account::FeesReceivable)
         .map(|s| s.amount_fen)
         .sum();
-    let mut benefits = Benefits {
-        claims_paid: claims_paid.get(&(key.clone(), None)).copied().unwrap_or(0),
-        ..Benefits::default()
+    let paid_on = |benefit: Option<String>| {
+        claims_paid
+            .get(&(key.clone(), benefit))
+            .copied()
+            .unwrap_or(0)
     };
+    let mut total = 0_i64;
+    let mut by_type: BTreeMap<String, i64> = BTreeMap::new();
     for s in sums {
         let moved = movement(s, Account::BenefitExpense);
         if moved == 0 {
             continue;
         }
-        benefits.total_fen += moved;
+        total += moved;
         let kind = s.benefit_type.clone().unwrap_or_default();
-        *benefits.by_type_fen.entry(kind).or_default() += moved;
+        *by_type.entry(kind).or_default() += moved;
     }
-    benefits.by_type_fen.retain(|_, fen| *fen != 0);
-    // Shown only when the cell and every type in it were paid on enough claims: one claim's
-    // type on its own would be that person's benefit.
+    by_type.retain(|_, fen| *fen != 0);
+    // A cell paid on too few claims shows no benefit figure; in a cell with enough, a type paid
+    // on too few is withheld on its own (one claim's type would be that person's benefit), and
+    // then the total too (it would give the withheld type back).
     let enough = |claims: i64| claims >= i64::from(min_claims);
-    let every_type = benefits.by_type_fen.keys().all(|benefit| {
-        enough(
-            claims_paid
-                .get(&(key.clone(), Some(benefit.clone())))
-                .copied()
-                .unwrap_or(0),
-        )
+    let claims = paid_on(None);
+    let (shown, withheld): (BTreeMap<_, _>, BTreeMap<_, _>) = by_type
+        .into_iter()
+        .partition(|(benefit, _)| enough(paid_on(Some(benefit.clone()))));
+    let benefits = (enough(claims) || (claims == 0 && total == 0)).then(|| Benefits {
+        claims_paid: claims,
+        total_fen: withheld.is_empty().then_some(total),
+        by_type_fen: shown,
+        withheld_types: withheld.into_keys().collect(),
     });
-    let shown = (enough(benefits.claims_paid) && every_type)
-        || (benefits.claims_paid == 0 && benefits.total_fen == 0);
     Cell {
         key: key.clone(),
         fees_declared_fen: declared,
         fees_received_fen: received,
         arrears_fen,
-        benefits: shown.then_some(benefits),
+        benefits,
     }
 }
 
@@ -260,7 +269,7 @@ mod tests {
         assert_eq!((c.fees_declared_fen, c.fees_received_fen), (700, 900));
         assert_eq!(c.arrears_fen, 1_000 - 400 + 700 - 900);
         let b = c.benefits.as_ref().unwrap();
-        assert_eq!(b.total_fen, 5_000);
+        assert_eq!(b.total_fen, Some(5_000));
         assert_eq!(
             b.by_type_fen,
             BTreeMap::from([("death_grant".to_string(), 5_000)]),
@@ -268,14 +277,16 @@ mod tests {
         );
         let withheld = cells(&sums, &paid, "2026-10", "2026-10", 4);
         assert_eq!(withheld[0].benefits, None);
-        // A type paid on one claim alone withholds the cell, even when the cell has enough.
+        // A type paid on one claim alone is withheld, and the total with it.
         let mut one_claim_type = paid.clone();
         one_claim_type.insert((oct.clone(), Some("death_grant".to_string())), 1);
-        assert_eq!(
-            cells(&sums, &one_claim_type, "2026-10", "2026-10", 3)[0].benefits,
-            None
-        );
-        assert_eq!(withheld[0].fees_received_fen, 900, "fees stay shown");
+        let partly = cells(&sums, &one_claim_type, "2026-10", "2026-10", 3)[0]
+            .benefits
+            .clone()
+            .unwrap();
+        assert_eq!(partly.withheld_types, ["death_grant"]);
+        assert!(partly.by_type_fen.is_empty());
+        assert_eq!(partly.total_fen, None);
         // November: nothing moved, the arrears are still owed.
         let november = cells(&sums, &paid, "2026-11", "2026-11", 3);
         assert_eq!(november.len(), 1);
@@ -285,6 +296,12 @@ mod tests {
             (0, 400)
         );
         let fees_only = cells(&sums, &paid, "2026-09", "2026-09", 4);
-        assert_eq!(fees_only[0].benefits, Some(Benefits::default()));
+        assert_eq!(
+            fees_only[0].benefits,
+            Some(Benefits {
+                total_fen: Some(0),
+                ..Benefits::default()
+            })
+        );
     }
 }
