@@ -31,6 +31,9 @@ const MAX_TIMESTAMP_SECONDS: i64 = 253_402_300_799;
 /// An optional timestamp field; `None` when unset.
 /// A `YYYY-MM` field as a Shanghai calendar month.
 pub fn month(field: &str, value: &str) -> Result<CalendarMonth, ApiError> {
+    if value.is_empty() {
+        return Err(ApiError::invalid(field, "is required"));
+    }
     value
         .parse::<CalendarMonth>()
         .map_err(|e| ApiError::invalid(field, e.to_string()))

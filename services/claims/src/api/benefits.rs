@@ -40,12 +40,6 @@ fn stored_nursing(name: &str) -> Result<NursingLevel, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored nursing level {name:?}")))
 }
 
-fn month(field: &str, value: &str) -> Result<CalendarMonth, ApiError> {
-    value
-        .parse()
-        .map_err(|_| ApiError::invalid(field, "must be a month YYYY-MM"))
-}
-
 fn assessment_error(err: AssessmentError) -> ApiError {
     match err {
         AssessmentError::NegativeAmount { field, value } => {
@@ -368,7 +362,7 @@ impl ClaimsApi {
         let caller = self.caller("IssuePayouts", principal).await?;
         let key = IdempotencyKey::new(&caller.principal, &req.request_id, "IssuePayouts", &req)?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
-        let through = month("through_month", &req.through_month)?;
+        let through = wire::month("through_month", &req.through_month)?;
         let named = req.account_reference.trim();
         let named = (!named.is_empty())
             .then(|| accounts::account_reference("account_reference", named))
@@ -472,7 +466,7 @@ pub(super) fn assessment_input(
     if died_at.is_none() && !dependants.is_empty() {
         v.add("dependants", "only with died_at");
     }
-    let start = v.check("start_month", month("start_month", &req.start_month));
+    let start = v.check("start_month", wire::month("start_month", &req.start_month));
     let instalments = u32::try_from(req.monthly_instalments)
         .ok()
         .filter(|n| (1..=payouts::MAX_INSTALMENTS).contains(n));

@@ -11,7 +11,6 @@ use gigshield_kit::write::Writer;
 use gigshield_kit::{ApiError, Caller, Principal, wire};
 use gigshield_proto::fund as pb;
 use gigshield_proto::fund::fund_service_server::FundService;
-use gigshield_scheme::calendar::CalendarMonth;
 use gigshield_scheme::region::ProvinceCode;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -57,14 +56,6 @@ fn province(field: &str, value: &str) -> Result<String, ApiError> {
     ProvinceCode::parse(value)
         .map(|p| p.region_code())
         .map_err(|e| ApiError::invalid(field, e.to_string()))
-}
-
-fn month(field: &str, value: &str) -> Result<CalendarMonth, ApiError> {
-    value
-        .parse()
-        .map_err(|e: gigshield_scheme::calendar::MonthError| {
-            ApiError::invalid(field, e.to_string())
-        })
 }
 
 /// The id a request names, or the caller's own when it is that party and left it empty.

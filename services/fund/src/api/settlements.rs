@@ -15,7 +15,7 @@ use sea_orm::ConnectionTrait;
 use tonic::Streaming;
 use uuid::Uuid;
 
-use super::{FundApi, month, own_or_named, province, views};
+use super::{FundApi, own_or_named, province, views};
 use crate::domain::access::require_province;
 use crate::domain::ledger::{self, Account};
 use crate::domain::settlement::{
@@ -264,7 +264,7 @@ impl FundApi {
         let insurer = records_insurer(caller, &req.insurer_id)?;
         let key = IdempotencyKey::new(&caller.principal, &req.request_id, rpc, &req)?;
         let province = province("province_code", &req.province_code)?;
-        let month = month("month", &req.month)?.to_string();
+        let month = wire::month("month", &req.month)?.to_string();
         let (records, rejected) = checked_records(&req.records);
         let rejected_total = i32::try_from(rejected.len()).unwrap_or(i32::MAX);
         let rejected: Vec<_> = rejected.into_iter().take(MAX_REJECTED_LISTED).collect();
@@ -317,7 +317,7 @@ impl FundApi {
         )?;
         let province = province("province_code", &req.province_code)?;
         require_insurer_or_area(&caller, insurer, &province)?;
-        let month = month("month", &req.month)?;
+        let month = wire::month("month", &req.month)?;
         let (settlement, _) = settle(self.db(), insurer, &province, month).await?;
         Ok(pb::GetInsurerSettlementResponse {
             settlement: Some(settlement),
@@ -339,7 +339,7 @@ impl FundApi {
             &req,
         )?;
         let insurer = wire::uuid("insurer_id", &req.insurer_id)?;
-        let month = month("month", &req.month)?;
+        let month = wire::month("month", &req.month)?;
         let explanations = explanations(&req.explanations)?;
         if month.ends_at() > Utc::now() {
             return Err(ApiError::FailedPrecondition(format!(

@@ -3,10 +3,10 @@
 
 use gigshield_kit::access::Subject;
 use gigshield_kit::paging::PageQuery;
-use gigshield_kit::{ApiError, Principal, Role};
+use gigshield_kit::{ApiError, Principal, Role, wire};
 use gigshield_proto::fund as pb;
 
-use super::{FundApi, month, province, views};
+use super::{FundApi, province, views};
 use crate::domain::access::require_province;
 use crate::domain::ledger::{Account, net};
 use crate::domain::{ratio, statement};
@@ -21,7 +21,7 @@ impl FundApi {
         let caller = self.caller("GetFundStatement", principal)?;
         let province = province("province_code", &req.province_code)?;
         require_province(&caller, &province)?;
-        let month = month("month", &req.month)?;
+        let month = wire::month("month", &req.month)?;
         let rows = queries::entries_through(self.db(), &province, &month.to_string()).await?;
         let entries = rows
             .iter()
@@ -41,7 +41,7 @@ impl FundApi {
         let caller = self.caller("ListFundEntries", principal)?;
         let province = province("province_code", &req.province_code)?;
         require_province(&caller, &province)?;
-        let month = month("month", &req.month)?;
+        let month = wire::month("month", &req.month)?;
         let page = PageQuery::from_request(req.page.as_ref())?;
         let mut rows = queries::entries_of_month(
             self.db(),
@@ -78,8 +78,8 @@ impl FundApi {
             ratio::rule_window()
         } else {
             (
-                month("from_month", &req.from_month)?,
-                month("through_month", &req.through_month)?,
+                wire::month("from_month", &req.from_month)?,
+                wire::month("through_month", &req.through_month)?,
             )
         };
         from.months_through(through, ratio::MAX_MONTHS)

@@ -6,7 +6,6 @@ use gigshield_kit::access::Subject;
 use gigshield_kit::replica::assignments;
 use gigshield_kit::{ApiError, Caller, Principal, Role, Scope, wire};
 use gigshield_proto::premium as pb;
-use gigshield_scheme::calendar::CalendarMonth;
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
@@ -70,12 +69,7 @@ impl PremiumApi {
             _ => wire::uuid("person_id", &req.person_id)?,
         };
         self.require_person(&caller, person_id).await?;
-        let month: CalendarMonth =
-            req.month
-                .parse()
-                .map_err(|e: gigshield_scheme::calendar::MonthError| {
-                    ApiError::invalid("month", e.to_string())
-                })?;
+        let month = wire::month("month", &req.month)?;
         let rows = queries::coverage_days_of(
             self.db(),
             person_id,

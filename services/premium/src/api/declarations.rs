@@ -25,7 +25,7 @@ impl PremiumApi {
     ) -> Result<pb::CloseMonthResponse, ApiError> {
         let caller = self.caller("CloseMonth", principal)?;
         let key = IdempotencyKey::new(&caller.principal, &req.request_id, "CloseMonth", &req)?;
-        let month = views::month("month", &req.month)?;
+        let month = wire::month("month", &req.month)?;
         // Microseconds: what the database keeps, so listings show the instants answered here.
         let now = Utc::now().trunc_subsecs(6);
         let txn = gigshield_kit::db::begin_write(self.db()).await?;
@@ -134,7 +134,7 @@ impl PremiumApi {
         let month = if req.month.is_empty() {
             None
         } else {
-            Some(views::month("month", &req.month)?)
+            Some(wire::month("month", &req.month)?)
         };
         let page = paging::PageQuery::from_request(req.page.as_ref())?;
         let mut rows = queries::declarations(

@@ -478,7 +478,7 @@ impl PremiumApi {
         let caller = self.caller("GetMonthStatement", principal)?;
         let platform_id = wire::uuid("platform_id", &req.platform_id)?;
         super::require_platform(&caller, self.db(), platform_id).await?;
-        let month = views::month("month", &req.month)?;
+        let month = wire::month("month", &req.month)?;
         let rows = queries::month_statement(self.db(), platform_id, month).await?;
         let mut response = pb::GetMonthStatementResponse {
             platform_id: platform_id.to_string(),

@@ -4,22 +4,12 @@ use chrono::NaiveDate;
 use gigshield_kit::ApiError;
 use gigshield_kit::wire::timestamp;
 use gigshield_proto::premium as pb;
-use gigshield_scheme::calendar::CalendarMonth;
 
 use crate::domain::arrears::{DeclarationStanding, PaymentTerms, Settlement};
 use crate::domain::billing::{BillableRule, is_billable};
 use crate::domain::orders::{OrderStatus, OrderTimeline};
 use crate::store::queries::{StoredDeclaration, StoredOrder};
 use crate::store::rate;
-
-pub fn month(field: &str, value: &str) -> Result<CalendarMonth, ApiError> {
-    if value.is_empty() {
-        return Err(ApiError::invalid(field, "is required"));
-    }
-    value
-        .parse::<CalendarMonth>()
-        .map_err(|e| ApiError::invalid(field, e.to_string()))
-}
 
 pub fn status(timeline: &OrderTimeline) -> pb::OrderStatus {
     match timeline.status() {
