@@ -52,15 +52,10 @@ impl ClaimsApi {
         let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
         // Counts of what happened inside the area: a city's regulator does not get the claims
         // recorded only at its province's level.
-        let inside = caller
-            .principal
-            .role
-            .jurisdiction()
-            .and_then(|j| j.sql_patterns())
-            .map(|(inside, _)| inside);
+        let inside = caller.principal.role.inside_pattern();
         let rows = queries::filed_between(
             self.db(),
-            inside.clone().map(|pattern| (pattern.clone(), pattern)),
+            inside.as_deref(),
             from.starts_at(),
             through.ends_at(),
             MAX_STATISTICS_CLAIMS + 1,

@@ -278,20 +278,23 @@ pub async fn list_claims(
         .await
 }
 
-/// Claims filed in `[from, until)` in an area (`None`: everywhere), at most `limit`.
+/// Claims filed in `[from, until)` inside the area (`inside`, a `LIKE` pattern on the region;
+/// `None`: everywhere), at most `limit`.
 pub async fn filed_between(
     conn: &impl ConnectionTrait,
-    area: Option<(String, String)>,
+    inside: Option<&str>,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<claim::Model>, DbErr> {
-    in_queue_of(claim::Entity::find(), QueueOf::Area(area))
+    let mut query = claim::Entity::find()
         .filter(claim::Column::FiledAt.gte(from))
         .filter(claim::Column::FiledAt.lt(until))
-        .limit(limit)
-        .all(conn)
-        .await
+        .limit(limit);
+    if let Some(inside) = inside {
+        query = query.filter(claim::Column::RegionCode.like(inside));
+    }
+    query.all(conn).await
 }
 
 /// When the first payout of each claim filed in `[from, until)` in the area (`inside`, a

@@ -21,9 +21,8 @@ impl FundApi {
         let provinces = caller
             .principal
             .role
-            .jurisdiction()
-            .and_then(|j| j.sql_patterns())
-            .map_or_else(|| "%".to_string(), |(inside, _)| inside);
+            .inside_pattern()
+            .unwrap_or_else(|| "%".to_string());
         let (from, through) = (from.to_string(), through.to_string());
         let rows = sums::sums(self.db(), &through, &provinces, MAX_ROWS + 1).await?;
         if rows.len() as u64 > MAX_ROWS {

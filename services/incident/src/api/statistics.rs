@@ -28,17 +28,16 @@ impl IncidentApi {
         let (from, through) = wire::month_span(&req.from_month, &req.through_month, MAX_MONTHS)?;
         // What happened inside the area: a city's regulator does not get the incidents
         // recorded only at its province's level.
-        let inside = caller
-            .principal
-            .role
-            .jurisdiction()
-            .and_then(|j| j.sql_patterns())
-            .map(|(inside, _)| inside);
-        let area = inside.clone().map(|pattern| (pattern.clone(), pattern));
+        let inside = caller.principal.role.inside_pattern();
         let (start, end) = (from.starts_at(), through.ends_at());
-        let rows =
-            queries::reported_between(self.db(), area, start, end, MAX_STATISTICS_INCIDENTS + 1)
-                .await?;
+        let rows = queries::reported_between(
+            self.db(),
+            inside.as_deref(),
+            start,
+            end,
+            MAX_STATISTICS_INCIDENTS + 1,
+        )
+        .await?;
         if rows.len() as u64 > MAX_STATISTICS_INCIDENTS {
             return Err(ApiError::ResourceExhausted(format!(
                 "more than {MAX_STATISTICS_INCIDENTS} incidents in the span: ask for fewer months"

@@ -162,11 +162,11 @@ pub struct ListFilter {
 }
 
 /// One page in id order (UUIDv7: reporting order) after the cursor.
-/// Incidents reported in `[from, until)` located in `area` (a `LIKE` pattern for inside and the
-/// province's own code; `None`: everywhere), at most `limit`.
+/// Incidents reported in `[from, until)` inside the area (`inside`, a `LIKE` pattern on the
+/// region; `None`: everywhere), at most `limit`.
 pub async fn reported_between(
     conn: &impl ConnectionTrait,
-    area: Option<(String, String)>,
+    inside: Option<&str>,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: u64,
@@ -175,12 +175,8 @@ pub async fn reported_between(
         .filter(incident::Column::ReportedAt.gte(from))
         .filter(incident::Column::ReportedAt.lt(until))
         .limit(limit);
-    if let Some((inside, province)) = area {
-        query = query.filter(
-            Condition::any()
-                .add(incident::Column::RegionCode.like(inside))
-                .add(incident::Column::RegionCode.eq(province)),
-        );
+    if let Some(inside) = inside {
+        query = query.filter(incident::Column::RegionCode.like(inside));
     }
     query.all(conn).await
 }

@@ -157,6 +157,15 @@ impl Role {
         }
     }
 
+    /// The `LIKE` pattern of the region codes inside the role's area (`None`: national, or a
+    /// role without an area): what statistics count, as opposed to the province-level records
+    /// an area also sees ([`Jurisdiction::sql_patterns`]).
+    pub fn inside_pattern(&self) -> Option<String> {
+        self.jurisdiction()
+            .and_then(|j| j.sql_patterns())
+            .map(|(inside, _)| inside)
+    }
+
     /// The area an agency-side role answers for: operators, agency adjusters, regulators.
     pub fn jurisdiction(&self) -> Option<&Jurisdiction> {
         match self {

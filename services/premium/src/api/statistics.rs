@@ -26,9 +26,8 @@ impl PremiumApi {
         let provinces = caller
             .principal
             .role
-            .jurisdiction()
-            .and_then(|j| j.sql_patterns())
-            .map_or_else(|| "%".to_string(), |(inside, _)| inside);
+            .inside_pattern()
+            .unwrap_or_else(|| "%".to_string());
         let (first_day, last_day) = (from.first_day().to_string(), through.last_day().to_string());
         let (from_month, through_month) = (from.to_string(), through.to_string());
         let span = Span {
