@@ -117,8 +117,9 @@ impl InstalmentRun {
         shutdown: CancellationToken,
         woke: impl Fn() + Send + 'static,
     ) {
-        loop {
-            match self.once(Utc::now()).await {
+        let (this, woke) = (&self, &woke);
+        crate::sweep::every(period, shutdown, || async move {
+            match this.once(Utc::now()).await {
                 Ok(swept) if swept.issued > 0 => {
                     tracing::info!(
                         claims = swept.claims,
@@ -126,19 +127,15 @@ impl InstalmentRun {
                         "monthly instalments issued"
                     );
                     woke();
-                    if swept.claims as u64 == MAX_CLAIMS_PER_SWEEP {
-                        continue;
-                    }
+                    swept.claims as u64 == MAX_CLAIMS_PER_SWEEP
                 }
-                Ok(_) => {}
+                Ok(_) => false,
                 Err(err) => {
-                    tracing::warn!(error = %err, "instalment run failed; retried next period")
+                    tracing::warn!(error = %err, "instalment run failed; retried next period");
+                    false
                 }
             }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(period) => {}
-            }
-        }
+        })
+        .await
     }
 }

@@ -16,3 +16,4 @@ pub mod overdue;
 pub mod premium_channel;
 pub mod store;
 pub mod stream;
+pub mod sweep;

@@ -84,24 +84,21 @@ impl OverdueSweep {
         shutdown: CancellationToken,
         woke: impl Fn() + Send + 'static,
     ) {
-        loop {
-            match self.once(Utc::now()).await {
-                Ok(0) => {}
+        let (this, woke) = (&self, &woke);
+        crate::sweep::every(period, shutdown, || async move {
+            match this.once(Utc::now()).await {
+                Ok(0) => false,
                 Ok(n) => {
                     tracing::info!(claims = n, "claims flagged overdue");
                     woke();
-                    if n as u64 == MAX_FLAGGED_PER_SWEEP {
-                        continue;
-                    }
+                    n as u64 == MAX_FLAGGED_PER_SWEEP
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, "overdue sweep failed; retried next period")
+                    tracing::warn!(error = %err, "overdue sweep failed; retried next period");
+                    false
                 }
             }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = tokio::time::sleep(period) => {}
-            }
-        }
+        })
+        .await
     }
 }

@@ -570,20 +570,15 @@ async fn an_overpayment_comes_back_once_as_a_negative_line() {
     );
 
     // A recovery has no bank outcome.
-    let no_outcome = app
-        .client
-        .record_payout_outcome(as_(
-            &app.insurer_role(),
-            pb::RecordPayoutOutcomeRequest {
-                request_id: Uuid::now_v7().to_string(),
-                claim_id: id.clone(),
-                payout_key: line.idempotency_key.clone(),
-                outcome: pb::PayoutState::Sent as i32,
-                return_reason: 0,
-            },
-        ))
-        .await
-        .unwrap_err();
+    let no_outcome = record(
+        &mut app,
+        &id,
+        &line.idempotency_key,
+        pb::PayoutState::Sent,
+        pb::PayoutReturnReason::Unspecified,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(no_outcome.code(), tonic::Code::FailedPrecondition);
     app.stop().await;
 }
