@@ -6,4 +6,5 @@ pub mod demo;
 pub mod export;
 pub mod load;
 pub mod records;
+pub mod remote;
 pub mod stack;

@@ -6,17 +6,16 @@
 //! listed with their line.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use gigshield_proto::fund::fund_service_client::FundServiceClient;
 use gigshield_proto::fund::{PayoutRecord, UploadPayoutRecordsRequest};
 use gigshield_scheme::calendar::CalendarMonth;
 use tokio_stream::StreamExt as _;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::demo::client::Progress;
+use crate::remote;
 
 /// Records per message: half the fund's limit of 10,000.
 pub const PER_MESSAGE: usize = 5_000;
@@ -120,18 +119,8 @@ pub async fn run(args: &UploadArgs) -> anyhow::Result<()> {
         counted.add(m.records.len() as u64);
         m
     });
-    let mut request = tonic::Request::new(stream);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", args.token)
-            .parse()
-            .context("the token is not ASCII")?,
-    );
-    let channel = Channel::from_shared(args.fund.clone())
-        .with_context(|| format!("{} is not a URL", args.fund))?
-        .connect_timeout(Duration::from_secs(5))
-        .connect_lazy();
-    let answer = FundServiceClient::new(channel)
+    let request = remote::authorized(stream, &args.token)?;
+    let answer = FundServiceClient::new(remote::channel(&args.fund)?)
         .upload_payout_records(request)
         .await
         .context("the fund's UploadPayoutRecords")?

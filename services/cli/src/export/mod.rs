@@ -25,6 +25,7 @@ use gigshield_scheme::calendar::CalendarMonth;
 use tonic::transport::Channel;
 
 use crate::demo::client::Progress;
+use crate::remote;
 
 /// The longest span one export covers; the services refuse more than this per request, and
 /// the export asks one month at a time.
@@ -85,13 +86,7 @@ pub struct Sources {
 
 impl Sources {
     fn request<T>(&self, message: T) -> anyhow::Result<tonic::Request<T>> {
-        let mut request = tonic::Request::new(message);
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {}", self.token)
-                .parse()
-                .context("the token is not ASCII")?,
-        );
+        let mut request = crate::remote::authorized(message, &self.token)?;
         request.set_timeout(Duration::from_secs(60));
         Ok(request)
     }
@@ -183,19 +178,12 @@ pub async fn export(
     Ok((paths, rows))
 }
 
-fn channel(addr: &str) -> anyhow::Result<Channel> {
-    Ok(Channel::from_shared(addr.to_string())
-        .with_context(|| format!("{addr} is not a URL"))?
-        .connect_timeout(Duration::from_secs(5))
-        .connect_lazy())
-}
-
 pub async fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let sources = Sources {
-        premium: channel(&args.premium)?,
-        incident: channel(&args.incident)?,
-        claims: channel(&args.claims)?,
-        fund: channel(&args.fund)?,
+        premium: remote::channel(&args.premium)?,
+        incident: remote::channel(&args.incident)?,
+        claims: remote::channel(&args.claims)?,
+        fund: remote::channel(&args.fund)?,
         token: args.token.clone(),
     };
     let through = args.through.unwrap_or(args.from);

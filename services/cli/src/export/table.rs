@@ -37,6 +37,28 @@ pub struct Cells {
     pub fund: Vec<fpb::FundStatisticsCell>,
 }
 
+/// The place a service's statistics cell describes: every cell type has the same three keys.
+trait Keyed {
+    fn key(&self) -> Key;
+}
+
+macro_rules! keyed {
+    ($($cell:ty),+) => {$(
+        impl Keyed for $cell {
+            fn key(&self) -> Key {
+                (self.month.clone(), self.province_code.clone(), self.platform_id.clone())
+            }
+        }
+    )+};
+}
+
+keyed!(
+    ppb::PremiumStatisticsCell,
+    ipb::IncidentStatisticsCell,
+    cpb::ClaimStatisticsCell,
+    fpb::FundStatisticsCell
+);
+
 /// Joins the cells of the services on their keys, in key order.
 pub fn join(cells: Cells) -> Vec<Row> {
     fn row(rows: &mut BTreeMap<Key, Row>, key: Key) -> &mut Row {
@@ -47,35 +69,19 @@ pub fn join(cells: Cells) -> Vec<Row> {
     }
     let mut rows: BTreeMap<Key, Row> = BTreeMap::new();
     for cell in cells.premium {
-        let key = (
-            cell.month.clone(),
-            cell.province_code.clone(),
-            cell.platform_id.clone(),
-        );
+        let key = cell.key();
         row(&mut rows, key).premium = Some(cell);
     }
     for cell in cells.incident {
-        let key = (
-            cell.month.clone(),
-            cell.province_code.clone(),
-            cell.platform_id.clone(),
-        );
+        let key = cell.key();
         row(&mut rows, key).incident = Some(cell);
     }
     for cell in cells.claims {
-        let key = (
-            cell.month.clone(),
-            cell.province_code.clone(),
-            cell.platform_id.clone(),
-        );
+        let key = cell.key();
         row(&mut rows, key).claims = Some(cell);
     }
     for cell in cells.fund {
-        let key = (
-            cell.month.clone(),
-            cell.province_code.clone(),
-            cell.platform_id.clone(),
-        );
+        let key = cell.key();
         row(&mut rows, key).fund = Some(cell);
     }
     // Every row of a platform carries the industries premium knows for it: of the same month,
