@@ -450,12 +450,18 @@ impl GrpcLimits {
 pub struct OutboxConfig {
     /// `OUTBOX_POLL_INTERVAL_MS`, default 50: idle wait between polls when nothing woke the relay.
     pub poll_interval: Duration,
-    /// `OUTBOX_BATCH_SIZE`, default 500.
+    /// `OUTBOX_BATCH_SIZE`, default 1000: rows one relay worker publishes per transaction.
     pub batch_size: u32,
     /// `OUTBOX_LANES_PER_CLAIM`, default 16 (all lanes): set to 16 / replicas so relays of
-    /// several replicas share the lanes.
+    /// several replicas share the lanes. A replica's workers split its claim between them.
     pub lanes_per_claim: u32,
-    /// `OUTBOX_RETENTION_HOURS`, default 168: sent rows older than this are deleted.
+    /// `OUTBOX_RELAY_WORKERS`, default 4 (PostgreSQL; SQLite has one): relay loops per replica,
+    /// each publishing its own lanes, so one batch's wait for the broker's acknowledgements
+    /// does not hold up the others.
+    pub workers: u32,
+    /// `OUTBOX_RETENTION_HOURS`, default 0: how long a published row is kept (stamped
+    /// `sent_at`) for inspection. 0 deletes it as soon as Kafka acknowledged it, which writes
+    /// no second row version and no `outbox_sent_at` index entry per event.
     pub retention: Duration,
 }
 
@@ -463,9 +469,10 @@ impl Default for OutboxConfig {
     fn default() -> Self {
         Self {
             poll_interval: Duration::from_millis(50),
-            batch_size: 500,
+            batch_size: 1000,
             lanes_per_claim: 16,
-            retention: Duration::from_secs(168 * 3600),
+            workers: 4,
+            retention: Duration::ZERO,
         }
     }
 }
@@ -503,10 +510,11 @@ impl KitConfig {
             auth: AuthConfig::from_env(env, profile)?,
             outbox: OutboxConfig {
                 poll_interval: env.millis_or("OUTBOX_POLL_INTERVAL_MS", 50)?,
-                batch_size: env.parse_or("OUTBOX_BATCH_SIZE", 500)?,
+                batch_size: env.parse_or("OUTBOX_BATCH_SIZE", 1000)?,
                 lanes_per_claim: env.parse_or("OUTBOX_LANES_PER_CLAIM", 16)?,
+                workers: env.parse_or("OUTBOX_RELAY_WORKERS", 4)?,
                 retention: Duration::from_secs(
-                    3600 * env.parse_or("OUTBOX_RETENTION_HOURS", 168u64)?,
+                    3600 * env.parse_or("OUTBOX_RETENTION_HOURS", 0u64)?,
                 ),
             },
             vault: Arc::new(PiiVault::from_env(env)?),

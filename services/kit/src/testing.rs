@@ -276,6 +276,9 @@ pub fn kit_config(service_name: &str, db: &TestDatabase) -> KitConfig {
         ("PII_KEYS", DEV_PII_KEYS),
         ("PII_INDEX_KEY", DEV_PII_INDEX_KEY),
         ("OUTBOX_POLL_INTERVAL_MS", "20"),
+        // Service tests count the events a call wrote: keep published rows for them (the
+        // default deletes a row once Kafka acknowledged it).
+        ("OUTBOX_RETENTION_HOURS", "1"),
         ("SHUTDOWN_GRACE_MS", "10000"),
     ]);
     KitConfig::from_env(service_name, &env).expect("test configuration is valid")

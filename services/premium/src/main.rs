@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
     consumers::spawn(&mut service, ENROLLMENT_TOPIC, CLAIMS_TOPIC)?;
     shutdown::cancel_on_signal(service.shutdown.clone());
 
+    gigshield_premium::api::orders::describe_metrics();
     let api = PremiumApi::new(service.writer(), config.settings);
     let listener = tokio::net::TcpListener::bind(config.kit.grpc_addr).await?;
     let routes =

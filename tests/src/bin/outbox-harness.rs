@@ -72,7 +72,18 @@ async fn main() -> anyhow::Result<()> {
         RoleArg::Relay {
             pause_after_delivery,
         } => {
-            let mut relay = Relay::new(db, &kafka, "harness", OutboxConfig::default())?;
+            // Pausing after one delivered batch needs one relay loop: with several, the others
+            // would go on delivering while this one is frozen.
+            let workers = if pause_after_delivery {
+                1
+            } else {
+                OutboxConfig::default().workers
+            };
+            let config = OutboxConfig {
+                workers,
+                ..OutboxConfig::default()
+            };
+            let mut relay = Relay::new(db, &kafka, "harness", config)?;
             if pause_after_delivery {
                 relay = relay.on_delivered(|n| {
                     if n > 0 {

@@ -61,6 +61,11 @@ async fn rolled_back_event_is_never_published(backend: Backend) {
         .await
         .unwrap();
     txn.commit().await.unwrap();
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM outbox").await,
+        1,
+        "the rolled-back row does not exist"
+    );
 
     publish_all(&db).await;
     let seen = read_topic(&topic, 1, Duration::from_secs(2), Duration::from_secs(30)).await;
@@ -73,8 +78,8 @@ async fn rolled_back_event_is_never_published(backend: Backend) {
     assert!(!ids.contains(&ghost.to_string()));
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM outbox").await,
-        1,
-        "the rolled-back row does not exist"
+        0,
+        "a published row is deleted"
     );
 }
 
@@ -88,7 +93,7 @@ async fn rolled_back_event_is_never_published_sqlite() {
     rolled_back_event_is_never_published(Backend::Sqlite).await;
 }
 
-/// The relay dies after Kafka acknowledged a batch and before it marked the rows sent. The
+/// The relay dies after Kafka acknowledged a batch and before it deleted the published rows. The
 /// restarted relay publishes them again; the consumer applies each event exactly once.
 async fn relay_killed_before_marking_sent(backend: Backend) {
     const KEYS: usize = 8;
@@ -112,7 +117,7 @@ async fn relay_killed_before_marking_sent(backend: Backend) {
     assert_eq!(
         count(&db, UNSENT).await,
         n as i64,
-        "killed before marking: every row is still unsent"
+        "killed before deleting: every row is still there"
     );
 
     let mut survivor = Harness::spawn(&source.url, &["relay"]);

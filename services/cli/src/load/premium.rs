@@ -1,4 +1,4 @@
-//! Load on premium: the order stream end to end into PostgreSQL (`ReportOrders`: gRPC stream
+//! Load on premium: the order stream end to end into PostgreSQL (`StreamOrders`: gRPC stream
 //! in, orders durable, dedupe, coverage days, ledger accrual, outbox), a bare `COPY` of the
 //! same rows into the same table as the ceiling, and `VerifyWorkActivity` latency at a fixed
 //! rate with tens of millions of orders stored.
@@ -34,8 +34,10 @@ use uuid::Uuid;
 use super::report::{Percentiles, machine, ms};
 use super::{authorized, connect_when_serving, synthetic};
 
-/// premium's `MAX_BATCH`: the most orders one stream message may carry.
+/// premium's `MAX_BATCH`: the most orders one ReportOrders message may carry.
 pub(super) const PREMIUM_MAX_BATCH: usize = 2000;
+/// premium's `MAX_STREAM_BATCH`: the most orders one StreamOrders message may carry.
+const PREMIUM_MAX_STREAM_BATCH: usize = 10_000;
 /// enrollment's `MAX_BATCH`.
 const ENROLLMENT_MAX_BATCH: usize = 1000;
 /// The seeded national rate for instant delivery (2025-07-01), fen per order.
@@ -78,15 +80,12 @@ pub struct PremiumLoad {
     /// Orders reported, spread over 30 Shanghai days.
     #[arg(long, default_value_t = 5_000_000)]
     pub orders: u64,
-    /// Orders per stream message (premium's maximum by default).
-    #[arg(long, default_value_t = PREMIUM_MAX_BATCH)]
+    /// Orders per StreamOrders message (at most 10,000).
+    #[arg(long, default_value_t = 5_000)]
     pub batch: usize,
-    /// Concurrent client streams.
+    /// Concurrent StreamOrders calls, each carrying its share of the batches.
     #[arg(long, default_value_t = 4)]
     pub streams: u64,
-    /// Orders a client stream carries before it is closed and the next one opened.
-    #[arg(long, default_value_t = 100_000)]
-    pub orders_per_stream: u64,
     /// Give each stream its own riders (rider number modulo streams), as a platform whose
     /// reporters are sharded by rider would, instead of dealing time-ordered batches to the
     /// streams in turn. Streams then never report the same person's orders at once.
@@ -112,8 +111,8 @@ pub struct PremiumLoad {
 }
 
 pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
-    if args.batch == 0 || args.batch > PREMIUM_MAX_BATCH {
-        bail!("--batch must be 1..={PREMIUM_MAX_BATCH}");
+    if args.batch == 0 || args.batch > PREMIUM_MAX_STREAM_BATCH {
+        bail!("--batch must be 1..={PREMIUM_MAX_STREAM_BATCH}");
     }
     if args.workers == 0 || args.orders == 0 || args.streams == 0 {
         bail!("--workers, --orders and --streams must be positive");
@@ -209,9 +208,13 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
     let copy = copy_rows(args)?;
     std::fs::remove_file(&args.csv).ok();
     let copy_rate = args.orders as f64 / copy.as_secs_f64();
-    let ratio = ingest_rate / copy_rate;
+    let binary = copy_rows_binary(args)?;
+    let binary_rate = args.orders as f64 / binary.as_secs_f64();
+    let ratio = ingest_rate / binary_rate;
+    let text_ratio = ingest_rate / copy_rate;
     eprintln!(
-        "COPY of {} rows in {copy:.1?}: {copy_rate:.0} rows/s; ratio {ratio:.3}",
+        "COPY of {} rows: text {copy:.1?} ({copy_rate:.0} rows/s), binary {binary:.1?} ({binary_rate:.0} rows/s); \
+         ratio to binary {ratio:.3}, to text {text_ratio:.3}",
         args.orders
     );
 
@@ -231,7 +234,7 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
     let baseline = super::baseline::noop_rpc(args.verify_rate, args.verify_seconds).await?;
 
     let mut verdict = Vec::new();
-    if ingest_rate >= 100_000.0 && ratio >= 0.5 {
+    if ingest_rate >= 100_000.0 && ratio >= 0.6 {
         verdict.push("Meets both ingest goals.".to_string());
     } else {
         if ingest_rate < 100_000.0 {
@@ -240,9 +243,9 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
                 100.0 * ingest_rate / 100_000.0
             ));
         }
-        if ratio < 0.5 {
+        if ratio < 0.6 {
             verdict.push(format!(
-                "The ratio to COPY is **{ratio:.2}, below the 0.5 goal**."
+                "The ratio to a binary COPY is **{ratio:.2}, below the 0.6 goal**."
             ));
         }
         if ingest_rate < 30_000.0 {
@@ -258,12 +261,13 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
         "## Premium\n\n\
          Machine: {machine}; load average {load_before} before the run, {load_during} on average while the orders streamed (2 cores; other builds share them).\n\n\
          | measure | result |\n|---|---|\n\
-         | `ReportOrders`: {orders} orders of {workers} riders in {districts} districts of {provinces} provinces over 30 Shanghai days, \
-         {streams} concurrent client streams {dealing}, batches of {batch}, a new stream every {per_stream} orders | \
+         | `StreamOrders`: {orders} orders of {workers} riders in {districts} districts of {provinces} provinces over 30 Shanghai days, \
+         {streams} concurrent `StreamOrders` calls {dealing}, batches of {batch} | \
          **{ingest_rate:.0} orders/s** ({ingest_s:.1} s) — goal ≥ 100,000/s |\n\
-         | bare `COPY` of the same {orders} rows into `orders` of a fresh database with premium's schema (`psql \\copy`, CSV) | \
-         {copy_rate:.0} rows/s ({copy_s:.1} s) |\n\
-         | ratio ingest / COPY | **{ratio:.2}** — goal ≥ 0.5 |\n\
+         | bare binary `COPY` of the same {orders} rows into `orders` of a fresh database with premium's schema (`psql \\copy … (FORMAT binary)`) | \
+         {binary_rate:.0} rows/s ({binary_s:.1} s) |\n\
+         | ratio ingest / binary COPY | **{ratio:.2}** — goal ≥ 0.6 |\n\
+         | the same as text (`psql \\copy`, CSV) | {copy_rate:.0} rows/s ({copy_s:.1} s); ratio ingest / text COPY {text_ratio:.2} |\n\
          {drain_row}\
          | riders registered with enrollment until premium's replica knew all {workers} | {replicated_s:.1} s |\n\
          | `orders` grown server-side to {stored} rows ({size}): {hist_months} earlier month partitions filled with `INSERT … SELECT generate_series` for {hist_persons} more persons, indexed in bulk, attached, then `ANALYZE` | {grow_s:.0} s |\n\
@@ -276,9 +280,11 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
          not billable under the default rule), the rest completed 10–50 min after acceptance; acceptance times follow lunch and \
          dinner peaks, riders are drawn at random (≈ {per_day:.1} orders per rider and day), order ids grow with time. \
          A batch is one transaction: replica, rates and last closed month read; order keys claimed \
-         (`ON CONFLICT DO NOTHING RETURNING`, the dedupe); orders inserted into the month partition; net fees posted to the \
-         double-entry ledger; coverage days inserted; the daily statement incremented; `CoverageDayStarted` events enqueued; \
-         the relay publishes them to Kafka meanwhile. The operator registered the platform and imported its riders with \
+         (`ON CONFLICT DO NOTHING RETURNING`, the dedupe); orders inserted into the month partition without a conflict clause \
+         (their keys were just claimed); net fees posted to the double-entry ledger; coverage days not known to the replica \
+         inserted (`ON CONFLICT DO NOTHING`); the daily statement incremented; `CoverageDayStarted` events enqueued — every \
+         write one statement of column arrays (`unnest`); the relay publishes the events to Kafka meanwhile and deletes \
+         their rows. The operator registered the platform and imported its riders with \
          starts dated {backdate} days before the first order (the month ended yesterday); nothing is written around the API. The COPY loads only `orders` (its primary key, \
          `(person_id, accepted_at)` index and monthly partitions), with no dedupe, coverage, ledger or outbox. \
          The grown rows have no `order_key`, coverage or ledger rows (only `VerifyWorkActivity` reads them), and their partitions' indexes were built by `CREATE INDEX`, so they are denser than indexes grown by ingest. \
@@ -296,9 +302,9 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
             "taking time-ordered batches in turn"
         },
         batch = args.batch,
-        per_stream = args.orders_per_stream,
         ingest_s = ingest.elapsed.as_secs_f64(),
         copy_s = copy.as_secs_f64(),
+        binary_s = binary.as_secs_f64(),
         coverage = expected.coverage_days,
         replicated_s = replicated.as_secs_f64(),
         size = gib(orders_size),
@@ -679,8 +685,10 @@ struct Ingest {
     rejected: i64,
 }
 
-/// Every request is built before the clock starts. Batches go to the streams in turn, so the
+/// Every batch is built before the clock starts. Batches go to the streams in turn, so the
 /// batches in flight at any moment are neighbours in time, as when a platform reports live.
+/// Each stream is one StreamOrders call; its acknowledgements carry counts and only the items
+/// not accepted as new.
 async fn report_orders(
     args: &PremiumLoad,
     client: &PremiumServiceClient<Channel>,
@@ -688,15 +696,15 @@ async fn report_orders(
     generator: &OrderGenerator,
 ) -> anyhow::Result<Ingest> {
     let batches = args.orders.div_ceil(args.batch as u64);
-    let batches_per_stream = args.orders_per_stream.div_ceil(args.batch as u64).max(1) as usize;
     eprintln!(
         "building {} batches of {} orders ({} orders)",
         batches, args.batch, args.orders
     );
-    let mut lanes: Vec<Vec<pb::ReportOrdersRequest>> =
+    let mut lanes: Vec<Vec<pb::StreamOrdersRequest>> =
         (0..args.streams).map(|_| Vec::new()).collect();
-    let batch = |orders: Vec<pb::OrderReport>| pb::ReportOrdersRequest {
+    let batch = |orders: Vec<pb::OrderReport>, n: usize| pb::StreamOrdersRequest {
         platform_id: platform_id.to_string(),
+        batch_id: format!("bench-{n}"),
         orders,
     };
     if args.shard_by_rider {
@@ -705,27 +713,28 @@ async fn report_orders(
             let lane = (generator.order(n).worker % args.streams) as usize;
             open[lane].push(generator.report(n));
             if open[lane].len() == args.batch {
-                lanes[lane].push(batch(std::mem::take(&mut open[lane])));
+                let n = lanes[lane].len();
+                lanes[lane].push(batch(std::mem::take(&mut open[lane]), n));
             }
         }
         for (lane, rest) in open.into_iter().enumerate() {
             if !rest.is_empty() {
-                lanes[lane].push(batch(rest));
+                let n = lanes[lane].len();
+                lanes[lane].push(batch(rest, n));
             }
         }
     } else {
         for b in 0..batches {
             let range = (b * args.batch as u64)..((b + 1) * args.batch as u64).min(args.orders);
-            lanes[(b % args.streams) as usize]
-                .push(batch(range.map(|n| generator.report(n)).collect()));
+            lanes[(b % args.streams) as usize].push(batch(
+                range.map(|n| generator.report(n)).collect(),
+                b as usize,
+            ));
         }
     }
     let platform = Role::Platform { platform_id };
     let done = Arc::new(AtomicI64::new(0));
-    eprintln!(
-        "reporting in {} concurrent streams, a new stream every {} batches",
-        args.streams, batches_per_stream
-    );
+    eprintln!("reporting in {} concurrent streams", args.streams);
     let started = Instant::now();
     let tasks: Vec<_> = lanes
         .into_iter()
@@ -738,30 +747,27 @@ async fn report_orders(
                 let mut accepted = 0i64;
                 let mut rejected = 0i64;
                 let mut first_rejection = None;
-                let mut lane = lane.into_iter().peekable();
-                while lane.peek().is_some() {
-                    let stream: Vec<_> = lane.by_ref().take(batches_per_stream).collect();
-                    let response = client
-                        .report_orders(authorized(&platform, tokio_stream::iter(stream)))
-                        .await?
-                        .into_inner();
-                    accepted += response.accepted_count;
-                    rejected +=
-                        response.rejected_count + response.unchanged_count + response.updated_count;
+                let mut acks = client
+                    .stream_orders(authorized(&platform, tokio_stream::iter(lane)))
+                    .await?
+                    .into_inner();
+                let mut acked = 0u64;
+                while let Some(ack) = acks.message().await? {
+                    accepted += ack.accepted_count;
+                    rejected += ack.rejected_count + ack.unchanged_count + ack.updated_count;
                     if first_rejection.is_none() {
-                        first_rejection = response
-                            .results
-                            .iter()
-                            .find(|r| r.status != pb::OrderResultStatus::Accepted as i32)
-                            .map(|r| format!("{r:?}"));
+                        first_rejection = ack.results.first().map(|r| format!("{r:?}"));
                     }
-                    let so_far = done.fetch_add(response.accepted_count, Ordering::Relaxed)
-                        + response.accepted_count;
-                    let secs = started.elapsed().as_secs_f64();
-                    eprintln!(
-                        "  {so_far}/{total} accepted after {secs:.0} s ({:.0}/s)",
-                        so_far as f64 / secs
-                    );
+                    let so_far =
+                        done.fetch_add(ack.accepted_count, Ordering::Relaxed) + ack.accepted_count;
+                    acked += 1;
+                    if acked.is_multiple_of(20) {
+                        let secs = started.elapsed().as_secs_f64();
+                        eprintln!(
+                            "  {so_far}/{total} accepted after {secs:.0} s ({:.0}/s)",
+                            so_far as f64 / secs
+                        );
+                    }
                 }
                 Ok::<_, tonic::Status>((accepted, rejected, first_rejection))
             })
@@ -771,7 +777,7 @@ async fn report_orders(
     let mut rejected = 0;
     let mut first_rejection = None;
     for task in tasks {
-        let (a, r, first) = task.await?.context("ReportOrders stream")?;
+        let (a, r, first) = task.await?.context("StreamOrders stream")?;
         accepted += a;
         rejected += r;
         first_rejection = first_rejection.or(first);
@@ -959,6 +965,42 @@ fn copy_rows(args: &PremiumLoad) -> anyhow::Result<Duration> {
             "psql \\copy failed: {said} {}",
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+    Ok(elapsed)
+}
+
+/// The rows the text COPY loaded, dumped in binary format, emptied and loaded again from the
+/// dump: the time of the second load.
+fn copy_rows_binary(args: &PremiumLoad) -> anyhow::Result<Duration> {
+    let path = args.csv.with_extension("bin");
+    let run = |command: String| -> anyhow::Result<(Duration, String)> {
+        let started = Instant::now();
+        let output = pg_tool(args, "psql")
+            .args(["-X", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(&args.copy_database_url)
+            .args(["-c", &command])
+            .output()
+            .context("run psql")?;
+        let said = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        if !output.status.success() {
+            bail!(
+                "psql failed: {said} {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok((started.elapsed(), said))
+    };
+    let file = path.display();
+    run(format!(
+        "\\copy (SELECT {ORDER_COLUMNS} FROM orders) TO '{file}' WITH (FORMAT binary)"
+    ))?;
+    run("TRUNCATE orders".to_string())?;
+    let command = format!("\\copy orders ({ORDER_COLUMNS}) FROM '{file}' WITH (FORMAT binary)");
+    eprintln!("COPY: psql -c \"{command}\"");
+    let (elapsed, said) = run(command)?;
+    std::fs::remove_file(&path).ok();
+    if said != format!("COPY {}", args.orders) {
+        bail!("binary COPY loaded {said}, not {} rows", args.orders);
     }
     Ok(elapsed)
 }

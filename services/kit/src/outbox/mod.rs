@@ -112,7 +112,10 @@ pub fn lane_of(key: &str) -> u16 {
 pub struct OutboxNotifier(Arc<Notify>);
 
 impl OutboxNotifier {
+    /// Wakes every idle relay worker (each publishes its own lanes); with none idle, the
+    /// next one to wait returns at once.
     pub fn notify(&self) {
+        self.0.notify_waiters();
         self.0.notify_one();
     }
 

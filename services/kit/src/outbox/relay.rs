@@ -1,6 +1,9 @@
-//! Publishes outbox rows to Kafka with an idempotent producer and marks them sent after the
-//! broker acknowledged them. A crash between the two republishes the rows: consumers drop the
-//! duplicates by `ce_id`.
+//! Publishes outbox rows to Kafka with an idempotent producer and, after the broker
+//! acknowledged them, deletes them — or stamps `sent_at` and deletes them later when
+//! `OUTBOX_RETENTION_HOURS` keeps published rows for inspection. A crash between publishing and
+//! deleting republishes the rows: consumers drop the duplicates by `ce_id`. Deleting at once
+//! writes no new row version and no entry in a second index per event, so the relay's own
+//! writes stay small next to ingest's.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -62,18 +65,48 @@ impl Relay {
         self.notifier.clone()
     }
 
-    /// Test seam: runs after the broker acknowledged a batch and before it is marked sent.
+    /// Test seam: runs after the broker acknowledged a batch and before it is deleted.
     pub fn on_delivered(mut self, hook: impl Fn(usize) + Send + Sync + 'static) -> Self {
         self.after_delivery = Some(Arc::new(hook));
         self
     }
 
-    /// Publishes until `shutdown`, then drains what is left and flushes the producer.
+    /// Publishes until `shutdown`, then drains what is left and flushes the producer. On
+    /// PostgreSQL `OUTBOX_RELAY_WORKERS` loops run at once, each claiming its share of the
+    /// replica's lanes per batch; a lane is published by one of them at a time, so the order
+    /// of a key's events holds.
     pub async fn run(self, shutdown: CancellationToken) {
+        let workers = if crate::db::is_postgres(&self.db) {
+            self.cfg.workers.max(1)
+        } else {
+            1
+        };
+        let lanes = self.cfg.lanes_per_claim.div_ceil(workers).max(1);
+        let relay = Arc::new(self);
+        let loops: Vec<_> = (0..workers)
+            .map(|worker| {
+                let relay = relay.clone();
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move { relay.work(worker == 0, lanes, shutdown).await })
+            })
+            .collect();
+        for worker in loops {
+            if let Err(err) = worker.await {
+                tracing::error!(error = %err, "outbox relay worker ended abnormally");
+            }
+        }
+        if let Err(err) = relay.producer.flush(Duration::from_secs(10)) {
+            tracing::warn!(error = %err, "producer flush at shutdown");
+        }
+        tracing::info!("outbox relay stopped");
+    }
+
+    /// One relay loop; the first also does the housekeeping.
+    async fn work(&self, housekeeper: bool, lanes: u32, shutdown: CancellationToken) {
         let mut last_cleanup = tokio::time::Instant::now();
         let mut failures: u32 = 0;
         loop {
-            match self.publish_batch().await {
+            match self.publish_lanes(lanes).await {
                 Ok(n) if n > 0 => {
                     failures = 0;
                     continue;
@@ -83,7 +116,7 @@ impl Relay {
                     if shutdown.is_cancelled() {
                         break;
                     }
-                    if last_cleanup.elapsed() > Duration::from_secs(60) {
+                    if housekeeper && last_cleanup.elapsed() > Duration::from_secs(60) {
                         last_cleanup = tokio::time::Instant::now();
                         if let Err(err) = self.housekeeping().await {
                             tracing::warn!(error = %err, "outbox and replay-record cleanup failed");
@@ -109,39 +142,40 @@ impl Relay {
                 }
             }
         }
-        if let Err(err) = self.producer.flush(Duration::from_secs(10)) {
-            tracing::warn!(error = %err, "producer flush at shutdown");
-        }
-        tracing::info!("outbox relay stopped");
     }
 
-    /// Publishes one batch; returns how many rows were acknowledged and marked sent.
+    /// Publishes one batch of up to `OUTBOX_LANES_PER_CLAIM` lanes; returns how many rows were
+    /// acknowledged and retired.
     pub async fn publish_batch(&self) -> Result<usize, RelayError> {
+        self.publish_lanes(self.cfg.lanes_per_claim).await
+    }
+
+    async fn publish_lanes(&self, lanes: u32) -> Result<usize, RelayError> {
         if crate::db::is_postgres(&self.db) {
             // The lane locks are held until commit, so no other relay publishes these lanes
             // (and so these keys) meanwhile.
             let txn = self.db.begin().await?;
-            let lanes = claim_lanes(&txn, self.cfg.lanes_per_claim).await?;
+            let lanes = claim_lanes(&txn, lanes).await?;
             if lanes.is_empty() {
                 txn.commit().await?;
                 return Ok(0);
             }
             let rows = unsent(&txn, Some(&lanes), self.cfg.batch_size).await?;
             let delivered = self.publish(&rows).await;
-            mark_sent(&txn, &delivered).await?;
+            self.retire(&txn, &delivered).await?;
             txn.commit().await?;
             Ok(delivered.len())
         } else {
             // SQLite is the embedded single-replica mode: one relay, no lane claims.
             let rows = unsent(&self.db, None, self.cfg.batch_size).await?;
             let delivered = self.publish(&rows).await;
-            mark_sent(&self.db, &delivered).await?;
+            self.retire(&self.db, &delivered).await?;
             Ok(delivered.len())
         }
     }
 
     /// Sends every row, then awaits the acknowledgements in order. Returns the `seq` of rows
-    /// that may be marked sent: within a lane, only those before the first failure, so a
+    /// that may be deleted: within a lane, only those before the first failure, so a
     /// failed event is never overtaken by a later event of its lane.
     async fn publish(&self, rows: &[entity::Model]) -> Vec<i64> {
         if rows.is_empty() {
@@ -203,7 +237,7 @@ impl Relay {
         delivered
     }
 
-    /// Deletes sent outbox rows past their retention and expired replay records (the relay is
+    /// Deletes published rows past their retention and expired replay records (the relay is
     /// the one background task every service runs against its own database).
     async fn housekeeping(&self) -> Result<(), DbErr> {
         crate::idempotency::delete_expired(&self.db).await?;
@@ -246,14 +280,22 @@ async fn unsent(
         .await
 }
 
-async fn mark_sent(conn: &impl ConnectionTrait, seqs: &[i64]) -> Result<(), DbErr> {
-    if seqs.is_empty() {
-        return Ok(());
+impl Relay {
+    /// Deletes the published rows, or stamps them sent when they are kept for a while.
+    async fn retire(&self, conn: &impl ConnectionTrait, seqs: &[i64]) -> Result<(), DbErr> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let published = Column::Seq.is_in(seqs.iter().copied());
+        if self.cfg.retention.is_zero() {
+            Outbox::delete_many().filter(published).exec(conn).await?;
+        } else {
+            Outbox::update_many()
+                .col_expr(Column::SentAt, Expr::value(chrono::Utc::now()))
+                .filter(published)
+                .exec(conn)
+                .await?;
+        }
+        Ok(())
     }
-    Outbox::update_many()
-        .col_expr(Column::SentAt, Expr::value(chrono::Utc::now()))
-        .filter(Column::Seq.is_in(seqs.iter().copied()))
-        .exec(conn)
-        .await?;
-    Ok(())
 }

@@ -42,7 +42,7 @@ impl PremiumApi {
         let from = earliest_acceptance(at, margin, self.settings.max_order_span);
         let rows = queries::orders_of_person(self.db(), person_id, from, at + margin).await?;
         // An agency sees the orders taken in its area.
-        let in_area = |o: &&crate::store::queries::StoredOrder| {
+        let in_area = |o: &&crate::domain::ingest::StoredOrder| {
             caller.scope != Scope::Jurisdiction
                 || caller.sees(&Subject::default().region(o.order.region.as_str()))
         };

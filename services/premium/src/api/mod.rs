@@ -4,10 +4,12 @@
 mod accounts;
 mod activity;
 mod declarations;
-mod orders;
+pub mod orders;
 mod rates;
 mod statistics;
 mod views;
+
+use std::sync::Arc;
 
 use gigshield_kit::access::Subject;
 use gigshield_kit::write::Writer;
@@ -15,21 +17,26 @@ use gigshield_kit::{ApiError, Caller, Principal};
 use gigshield_proto::premium as pb;
 use gigshield_proto::premium::premium_service_server::PremiumService;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use tokio::sync::Semaphore;
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 pub use crate::config::PremiumSettings;
 use crate::domain::access::TABLE;
 use crate::domain::orders::OrderValidationParams;
+use crate::store::known_days::KnownDays;
 use crate::store::queries;
 use gigshield_kit::replica::scheme::SchemeCalendar;
 pub use orders::MAX_BATCH;
 
+#[derive(Clone)]
 pub struct PremiumApi {
     writer: Writer,
     settings: PremiumSettings,
     params: OrderValidationParams,
     calendar: SchemeCalendar,
+    known_days: KnownDays,
+    order_streams: Arc<Semaphore>,
 }
 
 impl PremiumApi {
@@ -43,6 +50,8 @@ impl PremiumApi {
             settings,
             params,
             calendar: SchemeCalendar::new(),
+            known_days: KnownDays::default(),
+            order_streams: Arc::new(Semaphore::new(orders::MAX_ORDER_STREAMS)),
         }
     }
 
@@ -105,6 +114,15 @@ impl PremiumService for PremiumApi {
         request: Request<Streaming<pb::ReportOrdersRequest>>,
     ) -> Result<Response<pb::ReportOrdersResponse>, Status> {
         gigshield_kit::handle!(self, request, report_orders)
+    }
+
+    type StreamOrdersStream = orders::OrderAcks;
+
+    async fn stream_orders(
+        &self,
+        request: Request<Streaming<pb::StreamOrdersRequest>>,
+    ) -> Result<Response<Self::StreamOrdersStream>, Status> {
+        gigshield_kit::handle!(self, request, stream_orders)
     }
 
     async fn get_order(

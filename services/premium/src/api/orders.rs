@@ -3,45 +3,72 @@
 //!
 //! A batch is one transaction with a fixed number of statements whatever its size: read the
 //! replica, rates and last closed month; claim the order keys (`ON CONFLICT DO NOTHING
-//! RETURNING` tells new orders from resent ones); read the resent ones; upsert orders; post the
-//! net fee changes; insert coverage days (`RETURNING` the ones that are new); add to the daily
-//! statement; enqueue the events.
+//! RETURNING` tells new orders from resent ones); read the resent ones, if any (the slow path,
+//! counted in `premium_ingest_batches_total{path="resent"}`); decide the batch in memory
+//! (`domain::ingest`); insert the new orders (no conflict clause: their keys were just
+//! claimed) and update the changed ones; post the net fee changes; insert the coverage days
+//! not known to be stored (`RETURNING` the ones that are new); add to the daily statement;
+//! enqueue the events.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
+use std::pin::Pin;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use gigshield_kit::access::{self, Subject};
 use gigshield_kit::error::FieldViolation;
 use gigshield_kit::idempotency::is_unique_violation;
-use gigshield_kit::{ApiError, Principal, wire};
+use gigshield_kit::{ApiError, Caller, Principal, wire};
 use gigshield_proto::premium as pb;
-use gigshield_scheme::calendar::shanghai_date;
 use gigshield_scheme::industry::Industry;
-use gigshield_scheme::region::ProvinceCode;
 use sea_orm::{DatabaseTransaction, DbErr};
-use tonic::Streaming;
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Status, Streaming};
 use uuid::Uuid;
 
 use super::{PremiumApi, views};
-use crate::domain::billing::{Charge, accrual_change, is_billable};
 use crate::domain::coverage::CoverageDayKey;
-use crate::domain::declaration::declaration_month;
-use crate::domain::orders::{
-    Merge, Order, OrderReport, PlatformScope, merge_update, validate_report,
+use crate::domain::ingest::{
+    BatchPlan, Outcome as IngestOutcome, PricedReport, StoredOrder, group_by_order, plan_batch,
 };
+use crate::domain::orders::{OrderReport, PlatformScope, validate_report};
 use crate::events;
 use crate::store::membership;
-use crate::store::queries::{self, DayDelta, FeeKey, StoredOrder, scope_at};
+use crate::store::queries::{self, scope_at};
 
-/// Orders per stream message: bounds a batch's transaction and memory; statements are chunked
-/// below the bind-parameter limits anyway.
+/// Batches ingested, by path: `new` (every order new: no stored order read) or `resent` (at
+/// least one order resent or updated: stored orders read and merged).
+pub const INGEST_BATCHES: &str = "premium_ingest_batches_total";
+
+/// Describes ingest's metrics for `/metrics`.
+pub fn describe_metrics() {
+    metrics::describe_counter!(
+        INGEST_BATCHES,
+        "Order batches ingested, by path: new (no order stored before) or resent (stored orders read and merged)"
+    );
+}
+
+/// Orders per ReportOrders message: bounds a batch's transaction and memory (its answer holds
+/// every item's result).
 pub const MAX_BATCH: usize = 2000;
+/// Orders per StreamOrders message: one transaction, one bulk statement per table.
+pub const MAX_STREAM_BATCH: usize = 10_000;
+/// A StreamOrders batch id is echoed in its acknowledgement.
+const MAX_BATCH_ID_CHARS: usize = 128;
+/// StreamOrders calls one replica serves at once.
+pub const MAX_ORDER_STREAMS: usize = 64;
+/// Acknowledgements a slow client may leave unread before its stream stops being read.
+const ACKS_BUFFERED: usize = 16;
 /// A batch that lost a race (unique index, deadlock) is retried whole; the retry sees the
 /// winner's rows and folds into them.
 const ATTEMPTS: usize = 3;
 
-/// Valid reports of one order_id in the order sent: (position in the batch, order, rate).
-type OrderGroup = (String, Vec<(usize, Order, i64)>);
+/// A batch's outcomes and the coverage days it found or stored.
+struct Ingested {
+    outcomes: Vec<(usize, Outcome)>,
+    known_days: Vec<CoverageDayKey>,
+}
 
 enum Outcome {
     Accepted,
@@ -120,6 +147,34 @@ fn person_at(
         .map(|m| m.person_id)
 }
 
+/// The acknowledgements of one StreamOrders call.
+pub type OrderAcks = Pin<Box<dyn Stream<Item = Result<pb::StreamOrdersResponse, Status>> + Send>>;
+
+/// A stream's counts by outcome.
+#[derive(Default)]
+struct Tally {
+    accepted: i64,
+    unchanged: i64,
+    updated: i64,
+    rejected: i64,
+}
+
+impl Tally {
+    /// Counts a result; true when it was accepted as new.
+    fn count(&mut self, result: &pb::OrderResult) -> bool {
+        match pb::OrderResultStatus::try_from(result.status) {
+            Ok(pb::OrderResultStatus::Accepted) => {
+                self.accepted += 1;
+                return true;
+            }
+            Ok(pb::OrderResultStatus::Unchanged) => self.unchanged += 1,
+            Ok(pb::OrderResultStatus::Updated) => self.updated += 1,
+            _ => self.rejected += 1,
+        }
+        false
+    }
+}
+
 impl PremiumApi {
     pub(super) async fn report_orders(
         &self,
@@ -127,7 +182,8 @@ impl PremiumApi {
         mut stream: Streaming<pb::ReportOrdersRequest>,
     ) -> Result<pb::ReportOrdersResponse, ApiError> {
         let caller = self.caller("ReportOrders", principal)?;
-        let mut response = pb::ReportOrdersResponse::default();
+        let mut results = Vec::new();
+        let mut tally = Tally::default();
         let mut stream_platform: Option<Uuid> = None;
         let mut index: i64 = 0;
         while let Some(batch) = stream
@@ -135,44 +191,143 @@ impl PremiumApi {
             .await
             .map_err(|s| ApiError::invalid("stream", s.message()))?
         {
-            let platform_id = wire::uuid("platform_id", &batch.platform_id)?;
-            match stream_platform {
-                None => {
-                    caller.require(&Subject::default().platform(platform_id))?;
-                    if !queries::platform_known(self.db(), platform_id).await? {
-                        return Err(ApiError::FailedPrecondition(format!(
-                            "platform {platform_id} is not known here yet (its registration event has not arrived)"
-                        )));
-                    }
-                    stream_platform = Some(platform_id);
-                }
-                Some(first) if first != platform_id => {
-                    return Err(ApiError::invalid(
-                        "platform_id",
-                        "must be the same in every message of a stream",
-                    ));
-                }
-                Some(_) => {}
-            }
+            let platform_id = self
+                .stream_platform(&caller, &mut stream_platform, &batch.platform_id)
+                .await?;
             if batch.orders.len() > MAX_BATCH {
                 return Err(ApiError::invalid(
                     "orders",
                     format!("at most {MAX_BATCH} per message"),
                 ));
             }
-            let results = self.ingest_batch(platform_id, &batch.orders, index).await?;
+            let batch_results = self.ingest_batch(platform_id, &batch.orders, index).await?;
             index += batch.orders.len() as i64;
-            for result in &results {
-                match pb::OrderResultStatus::try_from(result.status) {
-                    Ok(pb::OrderResultStatus::Accepted) => response.accepted_count += 1,
-                    Ok(pb::OrderResultStatus::Unchanged) => response.unchanged_count += 1,
-                    Ok(pb::OrderResultStatus::Updated) => response.updated_count += 1,
-                    _ => response.rejected_count += 1,
+            for result in &batch_results {
+                tally.count(result);
+            }
+            results.extend(batch_results);
+        }
+        Ok(pb::ReportOrdersResponse {
+            results,
+            accepted_count: tally.accepted,
+            unchanged_count: tally.unchanged,
+            updated_count: tally.updated,
+            rejected_count: tally.rejected,
+        })
+    }
+
+    pub(super) async fn stream_orders(
+        &self,
+        principal: Principal,
+        mut stream: Streaming<pb::StreamOrdersRequest>,
+    ) -> Result<OrderAcks, ApiError> {
+        let caller = self.caller("StreamOrders", principal)?;
+        // Each stream holds two tasks and, while a batch is stored, a connection: bounded.
+        let permit = self
+            .order_streams
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| {
+                ApiError::ResourceExhausted(format!(
+                    "this replica serves {MAX_ORDER_STREAMS} order streams already; retry later"
+                ))
+            })?;
+        // One batch waits decoded while the one before it is stored.
+        let (batches, mut next_batch) = mpsc::channel(1);
+        let (acks, acks_out) = mpsc::channel(ACKS_BUFFERED);
+        tokio::spawn(async move {
+            loop {
+                let message = stream.message().await.transpose();
+                let Some(message) = message else { return };
+                if batches.send(message).await.is_err() {
+                    return;
                 }
             }
-            response.results.extend(results);
+        });
+        let api = self.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let mut stream_platform = None;
+            while let Some(message) = next_batch.recv().await {
+                let ack = match message {
+                    Ok(batch) => api.acknowledge(&caller, &mut stream_platform, batch).await,
+                    Err(status) => Err(ApiError::invalid("stream", status.message())),
+                };
+                let failed = ack.is_err();
+                if acks.send(ack.map_err(Status::from)).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Ok(Box::pin(ReceiverStream::new(acks_out)))
+    }
+
+    /// Stores one StreamOrders batch and says what became of it.
+    async fn acknowledge(
+        &self,
+        caller: &Caller,
+        stream_platform: &mut Option<Uuid>,
+        batch: pb::StreamOrdersRequest,
+    ) -> Result<pb::StreamOrdersResponse, ApiError> {
+        let platform_id = self
+            .stream_platform(caller, stream_platform, &batch.platform_id)
+            .await?;
+        if batch.batch_id.chars().count() > MAX_BATCH_ID_CHARS {
+            return Err(ApiError::invalid(
+                "batch_id",
+                format!("at most {MAX_BATCH_ID_CHARS} characters"),
+            ));
         }
-        Ok(response)
+        if batch.orders.len() > MAX_STREAM_BATCH {
+            return Err(ApiError::invalid(
+                "orders",
+                format!("at most {MAX_STREAM_BATCH} per message"),
+            ));
+        }
+        let results = self.ingest_batch(platform_id, &batch.orders, 0).await?;
+        let mut tally = Tally::default();
+        let not_new: Vec<pb::OrderResult> = results
+            .into_iter()
+            .filter(|result| !tally.count(result))
+            .collect();
+        Ok(pb::StreamOrdersResponse {
+            batch_id: batch.batch_id,
+            accepted_count: tally.accepted,
+            unchanged_count: tally.unchanged,
+            updated_count: tally.updated,
+            rejected_count: tally.rejected,
+            results: not_new,
+        })
+    }
+
+    /// The platform a stream reports for: checked against the caller and known here on the
+    /// first message, the same in every later one.
+    async fn stream_platform(
+        &self,
+        caller: &Caller,
+        stream_platform: &mut Option<Uuid>,
+        named: &str,
+    ) -> Result<Uuid, ApiError> {
+        let platform_id = wire::uuid("platform_id", named)?;
+        match *stream_platform {
+            None => {
+                caller.require(&Subject::default().platform(platform_id))?;
+                if !queries::platform_known(self.db(), platform_id).await? {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "platform {platform_id} is not known here yet (its registration event has not arrived)"
+                    )));
+                }
+                *stream_platform = Some(platform_id);
+            }
+            Some(first) if first != platform_id => {
+                return Err(ApiError::invalid(
+                    "platform_id",
+                    "must be the same in every message of a stream",
+                ));
+            }
+            Some(_) => {}
+        }
+        Ok(platform_id)
     }
 
     async fn ingest_batch(
@@ -208,10 +363,11 @@ impl PremiumApi {
                         continue;
                     }
                     Err(err) => return Err(err.into()),
-                    Ok(stored) => {
+                    Ok(ingested) => {
                         txn.commit().await?;
                         self.writer.outbox.notify();
-                        outcomes.extend(stored);
+                        self.known_days.remember(&ingested.known_days);
+                        outcomes.extend(ingested.outcomes);
                         break;
                     }
                 }
@@ -238,17 +394,81 @@ impl PremiumApi {
         Ok(results)
     }
 
-    /// Everything a batch changes, in one transaction.
+    /// Everything a batch changes, in one transaction: read what the batch needs, decide it
+    /// in memory (`domain::ingest`), write the result.
     async fn ingest_in(
         &self,
         txn: &DatabaseTransaction,
         platform_id: Uuid,
         parsed: &[(usize, OrderReport)],
         now: DateTime<Utc>,
-    ) -> Result<Vec<(usize, Outcome)>, DbErr> {
-        let rule = self.settings.billable_rule;
+    ) -> Result<Ingested, DbErr> {
         queries::lock_for_ingest(txn).await?;
         let last_closed = queries::last_closed(txn).await?;
+        let (priced, mut outcomes) = self.price(txn, platform_id, parsed, now).await?;
+        let groups = group_by_order(priced);
+        if groups.is_empty() {
+            return Ok(Ingested {
+                outcomes,
+                known_days: Vec::new(),
+            });
+        }
+        // Sorted so concurrent batches lock keys in one order and cannot deadlock.
+        let mut keys: Vec<(&str, DateTime<Utc>)> = groups
+            .iter()
+            .map(|g| (g.order_id.as_str(), g.accepted_at()))
+            .collect();
+        keys.sort();
+        let new_ids = queries::claim_order_keys(txn, platform_id, &keys).await?;
+        let resent: Vec<&str> = keys
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !new_ids.contains(*id))
+            .collect();
+        let path = if resent.is_empty() { "new" } else { "resent" };
+        metrics::counter!(INGEST_BATCHES, "path" => path).increment(1);
+        let stored: HashMap<String, StoredOrder> = if resent.is_empty() {
+            HashMap::new()
+        } else {
+            queries::stored_orders(txn, platform_id, &resent)
+                .await?
+                .into_iter()
+                .map(|s| (s.order.order_id.clone(), s))
+                .collect()
+        };
+        let plan = plan_batch(
+            groups,
+            &new_ids,
+            &stored,
+            self.settings.billable_rule,
+            last_closed,
+        )
+        .map_err(|e| DbErr::Custom(format!("{platform_id}: {e}")))?;
+        let known_days = self.write_plan(txn, platform_id, &plan, now).await?;
+        outcomes.extend(plan.outcomes.into_iter().map(|(i, outcome)| {
+            let outcome = match outcome {
+                IngestOutcome::Accepted => Outcome::Accepted,
+                IngestOutcome::Unchanged => Outcome::Unchanged,
+                IngestOutcome::Updated => Outcome::Updated,
+                IngestOutcome::Conflict(c) => Outcome::Rejected(vec![violation(c.field(), &c)]),
+            };
+            (i, outcome)
+        }));
+        Ok(Ingested {
+            outcomes,
+            known_days,
+        })
+    }
+
+    /// Validates each report against the platform's scope and the worker's membership at its
+    /// acceptance, and prices it at the rate then in force.
+    async fn price(
+        &self,
+        txn: &DatabaseTransaction,
+        platform_id: Uuid,
+        parsed: &[(usize, OrderReport)],
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<PricedReport>, Vec<(usize, Outcome)>), DbErr> {
         let scopes = queries::scopes(txn, Some(platform_id))
             .await?
             .remove(&platform_id)
@@ -276,12 +496,8 @@ impl PremiumApi {
             industries: BTreeSet::new(),
             provinces: BTreeSet::new(),
         };
-
-        let mut outcomes = Vec::with_capacity(parsed.len());
-        // Valid reports grouped by order_id in first-seen order: a batch may carry an order
-        // and its later update, which apply in the order sent.
-        let mut groups: Vec<OrderGroup> = Vec::new();
-        let mut group_of: HashMap<String, usize> = HashMap::new();
+        let mut priced = Vec::with_capacity(parsed.len());
+        let mut rejected = Vec::new();
         for (i, report) in parsed {
             let scope = scope_at(&scopes, report.accepted_at).unwrap_or(&unregistered);
             let person = person_at(&members, report);
@@ -293,154 +509,59 @@ impl PremiumApi {
                         .iter()
                         .map(|r| violation(r.field(), r))
                         .collect();
-                    outcomes.push((*i, Outcome::Rejected(faults)));
+                    rejected.push((*i, Outcome::Rejected(faults)));
                     continue;
                 }
             };
-            let fen = match rates.rate_for(
+            match rates.rate_for(
                 order.industry,
                 platform_id,
                 &order.province(),
                 order.timeline.accepted_at,
             ) {
-                Ok(row) => row.fen_per_order,
-                Err(missing) => {
-                    outcomes.push((
-                        *i,
-                        Outcome::Rejected(vec![violation("accepted_at", missing)]),
-                    ));
-                    continue;
-                }
-            };
-            let slot = *group_of.entry(order.order_id.clone()).or_insert_with(|| {
-                groups.push((order.order_id.clone(), Vec::new()));
-                groups.len() - 1
-            });
-            groups[slot].1.push((*i, order, fen));
+                Ok(row) => priced.push(PricedReport {
+                    index: *i,
+                    order,
+                    fen_per_order: row.fen_per_order,
+                }),
+                Err(missing) => rejected.push((
+                    *i,
+                    Outcome::Rejected(vec![violation("accepted_at", missing)]),
+                )),
+            }
         }
-        if groups.is_empty() {
-            return Ok(outcomes);
-        }
+        Ok((priced, rejected))
+    }
 
-        // Sorted so concurrent batches lock keys in one order and cannot deadlock.
-        let mut keys: Vec<(&str, DateTime<Utc>)> = groups
+    /// Writes a decided batch; returns the coverage days now known to be stored (to remember
+    /// once the transaction commits).
+    async fn write_plan(
+        &self,
+        txn: &DatabaseTransaction,
+        platform_id: Uuid,
+        plan: &BatchPlan,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CoverageDayKey>, DbErr> {
+        queries::insert_orders(txn, &plan.inserts, now).await?;
+        queries::update_orders(txn, &plan.updates, now).await?;
+        queries::post_fees(txn, platform_id, &plan.fees, now).await?;
+        let unknown = self.known_days.unknown(&plan.coverage);
+        let started = queries::insert_coverage_days(txn, &unknown).await?;
+        queries::add_to_daily_statement(txn, platform_id, &plan.days).await?;
+        let events = unknown
             .iter()
-            .map(|(id, items)| (id.as_str(), items[0].1.timeline.accepted_at))
-            .collect();
-        keys.sort();
-        let new_ids = queries::claim_order_keys(txn, platform_id, &keys).await?;
-        let resent: Vec<&str> = keys
-            .iter()
-            .map(|(id, _)| *id)
-            .filter(|id| !new_ids.contains(*id))
-            .collect();
-        let stored: HashMap<String, StoredOrder> = if resent.is_empty() {
-            HashMap::new()
-        } else {
-            queries::stored_orders(txn, platform_id, &resent)
-                .await?
-                .into_iter()
-                .map(|s| (s.order.order_id.clone(), s))
-                .collect()
-        };
-
-        let mut upserts = Vec::new();
-        let mut fees: BTreeMap<FeeKey, i64> = BTreeMap::new();
-        let mut days: BTreeMap<(ProvinceCode, chrono::NaiveDate), DayDelta> = BTreeMap::new();
-        let mut coverage: BTreeMap<CoverageDayKey, (String, DateTime<Utc>)> = BTreeMap::new();
-        for (order_id, items) in groups {
-            let before = stored.get(&order_id);
-            if before.is_none() && !new_ids.contains(&order_id) {
-                return Err(DbErr::Custom(format!(
-                    "order_key of {platform_id}/{order_id} exists without its order"
-                )));
-            }
-            // The rate that priced the order when first stored prices its reversal too.
-            let fen = before.map_or(items[0].2, |s| s.fen_per_order);
-            let mut current: Option<Order> = before.map(|s| s.order.clone());
-            for (i, incoming, _) in items {
-                match &current {
-                    None => {
-                        outcomes.push((i, Outcome::Accepted));
-                        current = Some(incoming);
-                    }
-                    Some(base) => match merge_update(base, &incoming) {
-                        Merge::Unchanged => outcomes.push((i, Outcome::Unchanged)),
-                        Merge::Updated(merged) => {
-                            outcomes.push((i, Outcome::Updated));
-                            current = Some(merged);
-                        }
-                        Merge::Conflict(conflict) => outcomes.push((
-                            i,
-                            Outcome::Rejected(vec![violation(conflict.field(), &conflict)]),
-                        )),
-                    },
-                }
-            }
-            let Some(after) = current else { continue };
-            let before_timeline = before.map(|s| &s.order.timeline);
-            if before_timeline == Some(&after.timeline) {
-                continue;
-            }
-            let change = accrual_change(before_timeline, &after.timeline, rule);
-            if let Some(charge) = Charge::for_order(&after, fen, change) {
-                let key = FeeKey {
-                    province: charge.province,
-                    order_month: charge.order_month,
-                    declaration_month: declaration_month(charge.order_month, last_closed),
-                    industry: charge.industry,
-                    fen_per_order: fen,
-                };
-                *fees.entry(key).or_default() += charge.order_count;
-            }
-            let day = days
-                .entry((after.province(), shanghai_date(after.timeline.accepted_at)))
-                .or_default();
-            day.billable += change.order_delta();
-            day.amount_fen += change.order_delta() * fen;
-            if before.is_none() {
-                day.orders += 1;
-                let key = CoverageDayKey::for_order(&after);
-                let first = (after.order_id.clone(), after.timeline.accepted_at);
-                coverage
-                    .entry(key)
-                    .and_modify(|seen| {
-                        if first.1 < seen.1 {
-                            *seen = first.clone();
-                        }
-                    })
-                    .or_insert(first);
-            }
-            upserts.push(StoredOrder {
-                billed: is_billable(&after.timeline, rule),
-                order: after,
-                fen_per_order: fen,
-            });
-        }
-
-        upserts.sort_by(|a, b| a.order.order_id.cmp(&b.order.order_id));
-        queries::upsert_orders(txn, &upserts, now).await?;
-        let fees: Vec<(FeeKey, i64)> = fees.into_iter().collect();
-        queries::post_fees(txn, platform_id, &fees, now).await?;
-        let coverage: Vec<(CoverageDayKey, String, DateTime<Utc>)> = coverage
-            .into_iter()
-            .map(|(key, (order_id, at))| (key, order_id, at))
-            .collect();
-        let started = queries::insert_coverage_days(txn, &coverage).await?;
-        let days: Vec<_> = days
-            .into_iter()
-            .filter(|(_, d)| *d != DayDelta::default())
-            .collect();
-        queries::add_to_daily_statement(txn, platform_id, &days).await?;
-        let events = coverage
-            .iter()
-            .filter(|(key, _, _)| started.contains(key))
-            .map(|(key, order_id, at)| {
-                events::coverage_day_started(&self.settings.topic, key, order_id, *at)
+            .filter(|c| started.contains(&c.key))
+            .map(|c| {
+                events::coverage_day_started(
+                    &self.settings.topic,
+                    &c.key,
+                    &c.order_id,
+                    c.accepted_at,
+                )
             })
             .collect();
         gigshield_kit::outbox::enqueue_many(txn, events).await?;
-        Ok(outcomes)
+        Ok(unknown.into_iter().map(|c| c.key.clone()).collect())
     }
 
     pub(super) async fn get_order(

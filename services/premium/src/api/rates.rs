@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use super::{PremiumApi, views};
 use crate::domain::declaration::declaration_month;
+use crate::domain::ingest::{DayDelta, FeeKey};
 use crate::domain::rates::{RateError, RateRow, RateTable, Repricing};
 use crate::events;
-use crate::store::queries::{self, DayDelta, FeeKey, RepriceScope};
+use crate::store::queries::{self, RepriceScope};
 use crate::store::rate;
 use gigshield_scheme::calendar::CalendarMonth;
 use sea_orm::DatabaseTransaction;

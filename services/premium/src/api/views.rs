@@ -7,8 +7,9 @@ use gigshield_proto::premium as pb;
 
 use crate::domain::arrears::{DeclarationStanding, PaymentTerms, Settlement};
 use crate::domain::billing::{BillableRule, is_billable};
+use crate::domain::ingest::StoredOrder;
 use crate::domain::orders::{OrderStatus, OrderTimeline};
-use crate::store::queries::{StoredDeclaration, StoredOrder};
+use crate::store::queries::StoredDeclaration;
 use crate::store::rate;
 
 pub fn status(timeline: &OrderTimeline) -> pb::OrderStatus {

@@ -35,6 +35,11 @@ pub const TABLE: AccessTable = AccessTable {
             note: "its own orders",
         },
         Rule {
+            rpc: "StreamOrders",
+            grants: &[PLATFORM],
+            note: "its own orders",
+        },
+        Rule {
             rpc: "GetOrder",
             grants: &[PLATFORM, OPERATOR],
             note: "an operator: an order taken in its area",

@@ -12,6 +12,7 @@ pub mod arrears;
 pub mod billing;
 pub mod coverage;
 pub mod declaration;
+pub mod ingest;
 pub mod orders;
 pub mod rates;
 pub mod statistics;

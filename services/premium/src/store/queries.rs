@@ -1,6 +1,5 @@
 //! The queries premium runs; each takes the connection or transaction to run on. Ingest
-//! statements are multi-row and chunked below the databases' bind-parameter limits
-//! (PostgreSQL 65535, SQLite 32766).
+//! writes are bulk statements ([`super::bulk`]): one per table and batch on PostgreSQL.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -15,10 +14,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::bulk::{BulkRows, Column, Kind, column};
 use super::entities::{declaration, declaration_line, membership, payment, platform_scope, rate};
 use crate::domain::billing::Charge;
 use crate::domain::coverage::CoverageDayKey;
 use crate::domain::declaration::{Declaration, DeclarationLine};
+use crate::domain::ingest::{CoverageCandidate, DayDelta, FeeKey, StoredOrder};
 use crate::domain::orders::{Order, OrderTimeline, PlatformScope};
 use crate::domain::rates::{PricedGroup, RateKey, RateRow, RateTable};
 
@@ -41,26 +42,6 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
 
 pub(super) fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
-}
-
-/// `($1,$2),($3,$4)…` for `rows` rows of `cols` columns.
-fn placeholders(rows: usize, cols: usize) -> String {
-    let mut out = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            out.push(',');
-        }
-        out.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                out.push(',');
-            }
-            out.push('$');
-            out.push_str(&(r * cols + c + 1).to_string());
-        }
-        out.push(')');
-    }
-    out
 }
 
 /// `$from,$from+1,…` for an IN list.
@@ -355,14 +336,6 @@ pub async fn memberships(
 
 // ------------------------------------------------------------------------------ orders
 
-/// An order as stored, with the rate that prices it and whether its fee is charged now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredOrder {
-    pub order: Order,
-    pub fen_per_order: i64,
-    pub billed: bool,
-}
-
 const ORDER_SELECT: &str = "o.platform_id, o.order_id, o.person_id, o.external_worker_id, o.industry, o.region_code, \
      o.accepted_at, o.picked_up_at, o.completed_at, o.cancelled_at, o.fen_per_order, o.billed";
 
@@ -396,20 +369,25 @@ pub async fn claim_order_keys(
     platform_id: Uuid,
     orders: &[(&str, DateTime<Utc>)],
 ) -> Result<HashSet<String>, DbErr> {
-    let mut new = HashSet::new();
-    for chunk in orders.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO order_key (platform_id, order_id, accepted_at) VALUES {} \
-             ON CONFLICT (platform_id, order_id) DO NOTHING RETURNING order_id",
-            placeholders(chunk.len(), 3)
-        );
-        let mut values = Vec::with_capacity(chunk.len() * 3);
-        for (order_id, accepted_at) in chunk {
-            values.push(platform_id.into());
-            values.push((*order_id).into());
-            values.push((*accepted_at).into());
-        }
-        for row in conn.query_all_raw(statement(conn, &sql, values)).await? {
+    const COLUMNS: &[Column] = &[
+        column("platform_id", Kind::Uuid),
+        column("order_id", Kind::Text),
+        column("accepted_at", Kind::Time),
+    ];
+    let mut rows = BulkRows::new(conn.get_database_backend(), COLUMNS, orders.len());
+    for (order_id, accepted_at) in orders {
+        rows.push([
+            platform_id.into(),
+            (*order_id).into(),
+            (*accepted_at).into(),
+        ]);
+    }
+    let mut new = HashSet::with_capacity(orders.len());
+    for stmt in rows.statements(
+        "INSERT INTO order_key (platform_id, order_id, accepted_at)",
+        "ON CONFLICT (platform_id, order_id) DO NOTHING RETURNING order_id",
+    ) {
+        for row in conn.query_all_raw(stmt).await? {
             new.insert(row.try_get::<String>("", "order_id")?);
         }
     }
@@ -448,44 +426,81 @@ pub async fn order(
     Ok(stored_orders(conn, platform_id, &[order_id]).await?.pop())
 }
 
-/// Inserts new orders and writes the new status times of updated ones (same primary key).
-pub async fn upsert_orders(
+const ORDER_COLUMNS: &[Column] = &[
+    column("platform_id", Kind::Uuid),
+    column("order_id", Kind::Text),
+    column("person_id", Kind::Uuid),
+    column("external_worker_id", Kind::Text),
+    column("industry", Kind::Text),
+    column("region_code", Kind::Text),
+    column("province", Kind::Text),
+    column("accepted_at", Kind::Time),
+    column("picked_up_at", Kind::OptionalTime),
+    column("completed_at", Kind::OptionalTime),
+    column("cancelled_at", Kind::OptionalTime),
+    column("fen_per_order", Kind::BigInt),
+    column("billed", Kind::Bool),
+    column("reported_at", Kind::Time),
+    column("updated_at", Kind::Time),
+];
+
+const ORDER_INSERT: &str = "INSERT INTO orders (platform_id, order_id, person_id, external_worker_id, industry, \
+     region_code, province, accepted_at, picked_up_at, completed_at, cancelled_at, fen_per_order, billed, \
+     reported_at, updated_at)";
+
+fn order_rows(backend: DbBackend, rows: &[StoredOrder], now: DateTime<Utc>) -> BulkRows {
+    let mut bulk = BulkRows::new(backend, ORDER_COLUMNS, rows.len());
+    for row in rows {
+        let o = &row.order;
+        bulk.push([
+            o.platform_id.into(),
+            o.order_id.as_str().into(),
+            o.person_id.into(),
+            o.external_worker_id.as_str().into(),
+            o.industry.as_str().into(),
+            o.region.as_str().into(),
+            o.province().region_code().into(),
+            o.timeline.accepted_at.into(),
+            o.timeline.picked_up_at.into(),
+            o.timeline.completed_at.into(),
+            o.timeline.cancelled_at.into(),
+            row.fen_per_order.into(),
+            row.billed.into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    bulk
+}
+
+/// Inserts orders whose keys this transaction claimed: no conflict is possible, so no
+/// conflict clause (PostgreSQL's speculative-insert path costs most of an order's time).
+pub async fn insert_orders(
     conn: &impl ConnectionTrait,
     rows: &[StoredOrder],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    const COLS: usize = 15;
-    for chunk in rows.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO orders (platform_id, order_id, person_id, external_worker_id, industry, region_code, province, \
-             accepted_at, picked_up_at, completed_at, cancelled_at, fen_per_order, billed, reported_at, updated_at) \
-             VALUES {} ON CONFLICT (platform_id, order_id, accepted_at) DO UPDATE SET \
-             picked_up_at = excluded.picked_up_at, completed_at = excluded.completed_at, \
-             cancelled_at = excluded.cancelled_at, billed = excluded.billed, updated_at = excluded.updated_at",
-            placeholders(chunk.len(), COLS)
-        );
-        let mut values = Vec::with_capacity(chunk.len() * COLS);
-        for row in chunk {
-            let o = &row.order;
-            values.extend([
-                o.platform_id.into(),
-                o.order_id.clone().into(),
-                o.person_id.into(),
-                o.external_worker_id.clone().into(),
-                o.industry.as_str().into(),
-                o.region.as_str().into(),
-                o.province().region_code().into(),
-                o.timeline.accepted_at.into(),
-                o.timeline.picked_up_at.into(),
-                o.timeline.completed_at.into(),
-                o.timeline.cancelled_at.into(),
-                row.fen_per_order.into(),
-                row.billed.into(),
-                now.into(),
-                now.into(),
-            ]);
-        }
-        conn.execute_raw(statement(conn, &sql, values)).await?;
+    let bulk = order_rows(conn.get_database_backend(), rows, now);
+    for stmt in bulk.statements(ORDER_INSERT, "") {
+        conn.execute_raw(stmt).await?;
+    }
+    Ok(())
+}
+
+/// Writes the new status times of stored orders (the same primary key).
+pub async fn update_orders(
+    conn: &impl ConnectionTrait,
+    rows: &[StoredOrder],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let bulk = order_rows(conn.get_database_backend(), rows, now);
+    for stmt in bulk.statements(
+        ORDER_INSERT,
+        "ON CONFLICT (platform_id, order_id, accepted_at) DO UPDATE SET \
+         picked_up_at = excluded.picked_up_at, completed_at = excluded.completed_at, \
+         cancelled_at = excluded.cancelled_at, billed = excluded.billed, updated_at = excluded.updated_at",
+    ) {
+        conn.execute_raw(stmt).await?;
     }
     Ok(())
 }
@@ -517,28 +532,34 @@ pub async fn orders_of_person(
 /// Inserts the days not yet stored; returns the keys that were new (they start coverage).
 pub async fn insert_coverage_days(
     conn: &impl ConnectionTrait,
-    days: &[(CoverageDayKey, String, DateTime<Utc>)],
+    days: &[&CoverageCandidate],
 ) -> Result<HashSet<CoverageDayKey>, DbErr> {
+    const COLUMNS: &[Column] = &[
+        column("person_id", Kind::Uuid),
+        column("platform_id", Kind::Uuid),
+        column("province", Kind::Text),
+        column("day", Kind::Text),
+        column("order_id", Kind::Text),
+        column("accepted_at", Kind::Time),
+    ];
+    let mut rows = BulkRows::new(conn.get_database_backend(), COLUMNS, days.len());
+    for day in days {
+        rows.push([
+            day.key.person_id.into(),
+            day.key.platform_id.into(),
+            day.key.province.region_code().into(),
+            day.key.date.to_string().into(),
+            day.order_id.as_str().into(),
+            day.accepted_at.into(),
+        ]);
+    }
     let mut new = HashSet::new();
-    for chunk in days.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO coverage_day (person_id, platform_id, province, day, order_id, accepted_at) VALUES {} \
-             ON CONFLICT (person_id, platform_id, province, day) DO NOTHING \
-             RETURNING person_id, platform_id, province, day",
-            placeholders(chunk.len(), 6)
-        );
-        let mut values = Vec::with_capacity(chunk.len() * 6);
-        for (key, order_id, accepted_at) in chunk {
-            values.extend([
-                key.person_id.into(),
-                key.platform_id.into(),
-                key.province.region_code().into(),
-                key.date.to_string().into(),
-                order_id.clone().into(),
-                (*accepted_at).into(),
-            ]);
-        }
-        for row in conn.query_all_raw(statement(conn, &sql, values)).await? {
+    for stmt in rows.statements(
+        "INSERT INTO coverage_day (person_id, platform_id, province, day, order_id, accepted_at)",
+        "ON CONFLICT (person_id, platform_id, province, day) DO NOTHING \
+         RETURNING person_id, platform_id, province, day",
+    ) {
+        for row in conn.query_all_raw(stmt).await? {
             let day: String = row.try_get("", "day")?;
             new.insert(CoverageDayKey {
                 person_id: row.try_get("", "person_id")?,
@@ -607,40 +628,38 @@ pub async fn coverage_day_count(
 
 // --------------------------------------------------------------------------- statement
 
-/// A change to one (platform, province, day) line of the month statement.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DayDelta {
-    pub orders: i64,
-    pub billable: i64,
-    pub amount_fen: i64,
-}
-
 pub async fn add_to_daily_statement(
     conn: &impl ConnectionTrait,
     platform_id: Uuid,
     deltas: &[((ProvinceCode, NaiveDate), DayDelta)],
 ) -> Result<(), DbErr> {
-    for chunk in deltas.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO daily_statement (platform_id, province, day, order_count, billable_count, amount_fen) VALUES {} \
-             ON CONFLICT (platform_id, day, province) DO UPDATE SET \
-             order_count = daily_statement.order_count + excluded.order_count, \
-             billable_count = daily_statement.billable_count + excluded.billable_count, \
-             amount_fen = daily_statement.amount_fen + excluded.amount_fen",
-            placeholders(chunk.len(), 6)
-        );
-        let mut values = Vec::with_capacity(chunk.len() * 6);
-        for ((province, day), delta) in chunk {
-            values.extend([
-                platform_id.into(),
-                province.region_code().into(),
-                day.to_string().into(),
-                delta.orders.into(),
-                delta.billable.into(),
-                delta.amount_fen.into(),
-            ]);
-        }
-        conn.execute_raw(statement(conn, &sql, values)).await?;
+    const COLUMNS: &[Column] = &[
+        column("platform_id", Kind::Uuid),
+        column("province", Kind::Text),
+        column("day", Kind::Text),
+        column("order_count", Kind::BigInt),
+        column("billable_count", Kind::BigInt),
+        column("amount_fen", Kind::BigInt),
+    ];
+    let mut rows = BulkRows::new(conn.get_database_backend(), COLUMNS, deltas.len());
+    for ((province, day), delta) in deltas {
+        rows.push([
+            platform_id.into(),
+            province.region_code().into(),
+            day.to_string().into(),
+            delta.orders.into(),
+            delta.billable.into(),
+            delta.amount_fen.into(),
+        ]);
+    }
+    for stmt in rows.statements(
+        "INSERT INTO daily_statement (platform_id, province, day, order_count, billable_count, amount_fen)",
+        "ON CONFLICT (platform_id, day, province) DO UPDATE SET \
+         order_count = daily_statement.order_count + excluded.order_count, \
+         billable_count = daily_statement.billable_count + excluded.billable_count, \
+         amount_fen = daily_statement.amount_fen + excluded.amount_fen",
+    ) {
+        conn.execute_raw(stmt).await?;
     }
     Ok(())
 }
@@ -680,16 +699,6 @@ pub async fn month_statement(
 
 // ------------------------------------------------------------------------------ ledger
 
-/// Net fee change of one batch for one declaration line's worth of orders.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FeeKey {
-    pub province: ProvinceCode,
-    pub order_month: CalendarMonth,
-    pub declaration_month: CalendarMonth,
-    pub industry: Industry,
-    pub fen_per_order: i64,
-}
-
 /// Posts each non-zero net change as one double-entry row: a charge debits the platform's
 /// receivable and credits premium income; a net reversal does the opposite.
 pub async fn post_fees(
@@ -698,35 +707,46 @@ pub async fn post_fees(
     fees: &[(FeeKey, i64)],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let fees: Vec<&(FeeKey, i64)> = fees.iter().filter(|(_, count)| *count != 0).collect();
-    for chunk in fees.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO ledger_entry (platform_id, debit_account, credit_account, amount_fen, province, order_month, \
-             declaration_month, industry, fen_per_order, order_count, posted_at) VALUES {}",
-            placeholders(chunk.len(), 11)
-        );
-        let mut values = Vec::with_capacity(chunk.len() * 11);
-        for (key, count) in chunk {
-            let (debit, credit) = if *count > 0 {
-                (PLATFORM_RECEIVABLE, PREMIUM_INCOME)
-            } else {
-                (PREMIUM_INCOME, PLATFORM_RECEIVABLE)
-            };
-            values.extend([
-                platform_id.into(),
-                debit.into(),
-                credit.into(),
-                (count.abs() * key.fen_per_order).into(),
-                key.province.region_code().into(),
-                key.order_month.to_string().into(),
-                key.declaration_month.to_string().into(),
-                key.industry.as_str().into(),
-                key.fen_per_order.into(),
-                count.abs().into(),
-                now.into(),
-            ]);
-        }
-        conn.execute_raw(statement(conn, &sql, values)).await?;
+    const COLUMNS: &[Column] = &[
+        column("platform_id", Kind::Uuid),
+        column("debit_account", Kind::Text),
+        column("credit_account", Kind::Text),
+        column("amount_fen", Kind::BigInt),
+        column("province", Kind::Text),
+        column("order_month", Kind::Text),
+        column("declaration_month", Kind::Text),
+        column("industry", Kind::Text),
+        column("fen_per_order", Kind::BigInt),
+        column("order_count", Kind::BigInt),
+        column("posted_at", Kind::Time),
+    ];
+    let mut rows = BulkRows::new(conn.get_database_backend(), COLUMNS, fees.len());
+    for (key, count) in fees.iter().filter(|(_, count)| *count != 0) {
+        let (debit, credit) = if *count > 0 {
+            (PLATFORM_RECEIVABLE, PREMIUM_INCOME)
+        } else {
+            (PREMIUM_INCOME, PLATFORM_RECEIVABLE)
+        };
+        rows.push([
+            platform_id.into(),
+            debit.into(),
+            credit.into(),
+            (count.abs() * key.fen_per_order).into(),
+            key.province.region_code().into(),
+            key.order_month.to_string().into(),
+            key.declaration_month.to_string().into(),
+            key.industry.as_str().into(),
+            key.fen_per_order.into(),
+            count.abs().into(),
+            now.into(),
+        ]);
+    }
+    for stmt in rows.statements(
+        "INSERT INTO ledger_entry (platform_id, debit_account, credit_account, amount_fen, province, \
+         order_month, declaration_month, industry, fen_per_order, order_count, posted_at)",
+        "",
+    ) {
+        conn.execute_raw(stmt).await?;
     }
     Ok(())
 }

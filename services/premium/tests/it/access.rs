@@ -117,6 +117,28 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona, n: i64) -
                     .await,
             )
         }
+        "StreamOrders" => {
+            let batch = pb::StreamOrdersRequest {
+                platform_id: platform_id.clone(),
+                batch_id: format!("probe-{n}"),
+                orders: vec![completed(
+                    &format!("stream-probe-{n}"),
+                    "own-rider",
+                    Industry::InstantDelivery,
+                    OWN_REGION,
+                    f.accepted_at + Duration::minutes(n),
+                )],
+            };
+            // A refusal comes either as the call's status or as the stream's first item.
+            let first = match c
+                .stream_orders(as_(r, tokio_stream::iter(vec![batch])))
+                .await
+            {
+                Ok(acks) => acks.into_inner().message().await.map(|_| ()),
+                Err(status) => Err(status),
+            };
+            Probe::of(first)
+        }
         "GetOrder" => Probe::of(
             c.get_order(as_(
                 r,

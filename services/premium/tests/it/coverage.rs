@@ -249,3 +249,64 @@ async fn the_first_order_of_a_shanghai_day_opens_coverage_once() {
     assert!(bad.message().contains("month"));
     app.stop().await;
 }
+
+/// Each replica remembers the days it saw stored and skips asking about them; a day stored by
+/// the other replica is still found by the insert, so two replicas never open a day twice.
+#[tokio::test]
+async fn replicas_sharing_a_database_open_each_day_once() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let p = app
+        .platform(&[Industry::InstantDelivery], &["440000"])
+        .await;
+    app.worker(p, "rider-1").await;
+    app.synced().await;
+    let (mut other, other_served) = app.second_replica().await;
+    let (month, _) = closed_months();
+    let noon = month.starts_at() + Duration::days(3) + Duration::hours(4);
+    let at = |id: &str, hours: i64| {
+        completed(
+            id,
+            "rider-1",
+            Industry::InstantDelivery,
+            "440106",
+            noon + Duration::hours(hours),
+        )
+    };
+    let via_other = |orders: Vec<gigshield_proto::premium::OrderReport>| {
+        as_(
+            &platform(p),
+            tokio_stream::iter(vec![gigshield_proto::premium::ReportOrdersRequest {
+                platform_id: p.to_string(),
+                orders,
+            }]),
+        )
+    };
+
+    // The first replica opens the day and remembers it.
+    assert_eq!(app.report(p, vec![at("a", 0)]).await.accepted_count, 1);
+    // The second has never seen it: its insert finds the stored day and opens nothing.
+    let answer = other
+        .report_orders(via_other(vec![at("b", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(answer.into_inner().accepted_count, 1);
+    // The first skips the lookup for a day it knows; the second opens the next day.
+    app.report(p, vec![at("c", 2)]).await;
+    other
+        .report_orders(via_other(vec![at("d", 24)]))
+        .await
+        .unwrap();
+    app.report(p, vec![at("e", 25)]).await;
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM coverage_day").await, 2);
+    assert_eq!(app.outbox_count("CoverageDayStarted").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM coverage_day WHERE order_id IN ('a', 'd')")
+            .await,
+        2,
+        "each day names the order that opened it"
+    );
+    other_served.stop().await;
+    app.stop().await;
+}

@@ -387,3 +387,101 @@ async fn orders_before_the_scheme_starts_in_their_province_are_refused() {
     assert_eq!(statuses(&response), [S::Accepted, S::Rejected]);
     app.stop().await;
 }
+
+/// StreamOrders answers each batch, in order, with its counts and only the items that were not
+/// accepted as new; a resend in a later batch is unchanged; a batch for another platform ends
+/// the stream without storing anything of it.
+#[tokio::test]
+async fn streamed_batches_are_acknowledged_in_order_with_only_what_was_not_new() {
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let p = app
+        .platform(&[Industry::InstantDelivery], &["310000"])
+        .await;
+    app.worker(p, "rider-1").await;
+    app.synced().await;
+    let (month, _) = closed_months();
+    let t0 = month.starts_at() + Duration::days(5);
+    let at = |id: &str, minutes: i64| {
+        completed(
+            id,
+            "rider-1",
+            Industry::InstantDelivery,
+            SH,
+            t0 + Duration::minutes(minutes),
+        )
+    };
+    let batch = |id: &str, orders: Vec<pb::OrderReport>| pb::StreamOrdersRequest {
+        platform_id: p.to_string(),
+        batch_id: id.into(),
+        orders,
+    };
+    let first: Vec<pb::OrderReport> = (0..300).map(|i| at(&format!("s-{i}"), i)).collect();
+    let second = vec![
+        at("s-0", 0),
+        completed("nobody", "stranger", Industry::InstantDelivery, SH, t0),
+        at("s-300", 300),
+    ];
+    let mut acks = app
+        .client
+        .stream_orders(as_(
+            &platform(p),
+            tokio_stream::iter(vec![batch("b1", first), batch("b2", second)]),
+        ))
+        .await
+        .expect("stream opened")
+        .into_inner();
+    let one = acks.message().await.unwrap().expect("first ack");
+    assert_eq!(one.batch_id, "b1");
+    assert_eq!((one.accepted_count, one.rejected_count), (300, 0));
+    assert!(one.results.is_empty(), "accepted items are only counted");
+    let two = acks.message().await.unwrap().expect("second ack");
+    assert_eq!(two.batch_id, "b2");
+    assert_eq!(
+        (
+            two.accepted_count,
+            two.unchanged_count,
+            two.updated_count,
+            two.rejected_count
+        ),
+        (1, 1, 0, 1)
+    );
+    let listed: Vec<(i64, &str, i32)> = two
+        .results
+        .iter()
+        .map(|r| (r.index, r.order_id.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (0, "s-0", S::Unchanged as i32),
+            (1, "nobody", S::Rejected as i32)
+        ],
+        "indexes are positions in the batch"
+    );
+    assert!(acks.message().await.unwrap().is_none(), "one ack per batch");
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 301);
+
+    let other = app
+        .platform(&[Industry::InstantDelivery], &["310000"])
+        .await;
+    app.synced().await;
+    let mut acks = app
+        .client
+        .stream_orders(as_(
+            &platform(p),
+            tokio_stream::iter(vec![
+                batch("b3", vec![at("s-400", 400)]),
+                pb::StreamOrdersRequest {
+                    platform_id: other.to_string(),
+                    ..batch("b4", vec![at("s-401", 401)])
+                },
+            ]),
+        ))
+        .await
+        .expect("stream opened")
+        .into_inner();
+    assert_eq!(acks.message().await.unwrap().unwrap().accepted_count, 1);
+    let refused = acks.message().await.expect_err("the stream ends");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 302);
+}

@@ -89,6 +89,24 @@ impl TestApp {
         self.served.stop().await;
     }
 
+    /// Another replica of premium on the same database (no consumers: the first replica keeps
+    /// the replica tables), as a client to it; stop the returned server when done.
+    pub async fn second_replica(&self) -> (PremiumServiceClient<Channel>, Served) {
+        let service = Service::init::<Migrator>(kit_config("premium", &self._db))
+            .await
+            .expect("second replica starts");
+        let api = PremiumApi::new(
+            service.writer(),
+            PremiumSettings::defaults(self.topic.clone()),
+        );
+        let routes = tonic::service::Routes::new(PremiumServiceServer::with_interceptor(
+            api,
+            service.auth(),
+        ));
+        let served = Served::start(service, routes).await;
+        (PremiumServiceClient::new(served.channel.clone()), served)
+    }
+
     /// Claims routed a case of `person_id` to `insurer`; waits until the replica has it.
     pub async fn assign(&self, person_id: Uuid, insurer: Uuid) {
         EventPublisher::new("//gigshield/claims")
