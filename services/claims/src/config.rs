@@ -29,6 +29,11 @@ pub struct ClaimsConfig {
     /// many hours of the incident is a possible duplicate. (The dated windows of determination
     /// are the scheme calendar's.)
     pub duplicate_window_hours: u32,
+    /// `CLAIMS_INCIDENT_LANES`, default 4: partitions of `incident.events.v1` handled at once.
+    /// Incident events are keyed by person, so a person's applications stay in order (the
+    /// duplicate check reads the person's earlier claims); a burst of applications is
+    /// determined in parallel, each waiting on premium independently.
+    pub incident_lanes: usize,
     /// `CLAIMS_OVERDUE_SWEEP_SECS`, default 300: how often claims waiting for a human are
     /// checked against their determination due date.
     pub overdue_sweep: Duration,
@@ -74,6 +79,7 @@ impl ClaimsConfig {
             service_signing_key: PathBuf::from(env.required("SERVICE_SIGNING_KEY_FILE")?),
             premium_timeout: env.millis_or("CLAIMS_PREMIUM_TIMEOUT_MS", 5000)?,
             duplicate_window_hours: env.parse_or("CLAIMS_DUPLICATE_WINDOW_HOURS", 24)?,
+            incident_lanes: env.parse_or("CLAIMS_INCIDENT_LANES", 4)?,
             overdue_sweep: Duration::from_secs(env.parse_or("CLAIMS_OVERDUE_SWEEP_SECS", 300)?),
             instalment_sweep: Duration::from_secs(
                 env.parse_or("CLAIMS_INSTALMENT_SWEEP_SECS", 3600)?,
@@ -113,6 +119,7 @@ mod tests {
     fn defaults_are_the_domain_defaults() {
         let cfg = ClaimsConfig::from_env(&env(&BASE)).unwrap();
         assert_eq!(cfg.duplicate_window_hours, 24);
+        assert_eq!(cfg.incident_lanes, 4);
         assert_eq!(cfg.topic, "claims.events.v1");
         assert_eq!(cfg.consumer_group, "claims");
         assert_eq!(cfg.premium_timeout, Duration::from_secs(5));

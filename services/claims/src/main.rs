@@ -21,6 +21,9 @@ use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::{Service, shutdown, telemetry};
 use gigshield_proto::claims::claims_service_server::ClaimsServiceServer;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = Env::process();
@@ -64,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
         }],
         EnrollmentReplica,
     )?;
-    service.spawn_consumer(
+    service.spawn_consumer_in_lanes(
         &format!("{}-incident", config.consumer_group),
         &[Subscription {
             topic: &config.incident_topic,
@@ -78,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
             stream: stream.clone(),
             vault: service.vault(),
         },
+        config.incident_lanes,
     )?;
 
     gigshield_claims::overdue::describe_metrics();

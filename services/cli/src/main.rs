@@ -109,6 +109,10 @@ fn jurisdiction(region: &str) -> anyhow::Result<gigshield_kit::Jurisdiction> {
     gigshield_kit::Jurisdiction::parse(region).map_err(|e| anyhow::anyhow!("--region: {e}"))
 }
 
+// The load generators share the cores with what they load: keep their allocation cheap.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     match runtime.block_on(run(Cli::parse())) {

@@ -11,6 +11,9 @@ use gigshield_kit::kafka::TopicSpec;
 use gigshield_kit::{Service, shutdown, telemetry};
 use gigshield_proto::enrollment::enrollment_service_server::EnrollmentServiceServer;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = EnrollmentConfig::from_env(&Env::process())?;

@@ -10,6 +10,9 @@ use gigshield_kit::kafka::TopicSpec;
 use gigshield_kit::{Service, shutdown, telemetry};
 use gigshield_proto::fund::fund_service_server::FundServiceServer;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = FundConfig::from_env(&Env::process())?;

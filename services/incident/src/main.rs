@@ -13,6 +13,9 @@ use gigshield_kit::kafka::TopicSpec;
 use gigshield_kit::{Service, shutdown, telemetry};
 use gigshield_proto::incident::incident_service_server::IncidentServiceServer;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = IncidentConfig::from_env(&Env::process())?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::BorrowedMessage;
+use rdkafka::message::OwnedMessage;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Statement};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -108,7 +108,12 @@ pub struct IdempotentConsumer<H> {
     consumer: StreamConsumer<LagContext>,
     handler: H,
     after_commit: Option<CommitHook>,
+    /// Partitions handled at once (1: the whole subscription in one sequence).
+    lanes: usize,
 }
+
+/// Messages a lane holds before the reader waits for it.
+const LANE_BUFFER: usize = 64;
 
 /// How often librdkafka reports statistics, and so the lag gauge's freshness.
 const LAG_INTERVAL_MS: &str = "15000";
@@ -169,7 +174,19 @@ impl<H: EventHandler> IdempotentConsumer<H> {
             consumer,
             handler,
             after_commit: None,
+            lanes: 1,
         })
+    }
+
+    /// Handles the events of up to `lanes` partitions at once, each partition in order (a
+    /// partition always goes to the same lane), so a burst spread over partitions is not
+    /// queued behind one transaction at a time. Only for handlers whose events of different
+    /// keys never read and then write the same rows: events of one key share a partition and
+    /// stay in order, events of different keys may now interleave. PostgreSQL only; SQLite
+    /// keeps one sequence (it has one writer anyway).
+    pub fn in_lanes(mut self, lanes: usize) -> Self {
+        self.lanes = lanes.max(1);
+        self
     }
 
     /// Runs after the database commit and before the offset is stored: the service wakes its
@@ -183,6 +200,9 @@ impl<H: EventHandler> IdempotentConsumer<H> {
     }
 
     pub async fn run(self, shutdown: CancellationToken) {
+        if self.lanes > 1 && crate::db::is_postgres(&self.db) {
+            return Arc::new(self).run_in_lanes(shutdown).await;
+        }
         loop {
             let message = tokio::select! {
                 m = self.consumer.recv() => m,
@@ -194,12 +214,19 @@ impl<H: EventHandler> IdempotentConsumer<H> {
                         break;
                     }
                 }
-                Err(err) => {
-                    tracing::warn!(consumer = %self.name, error = %err, "kafka receive failed");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
+                Err(err) => self.receive_failed(err).await,
             }
         }
+        self.stopped();
+    }
+
+    async fn receive_failed(&self, err: KafkaError) {
+        tracing::warn!(consumer = %self.name, error = %err, "kafka receive failed");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    /// Commits the offsets stored since the last auto-commit.
+    fn stopped(&self) {
         if let Err(err) = self.consumer.commit_consumer_state(CommitMode::Sync) {
             // Nothing stored since the last auto-commit is also a (harmless) error here.
             tracing::debug!(consumer = %self.name, error = %err, "final offset commit");
@@ -207,8 +234,52 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         tracing::info!(consumer = %self.name, "consumer stopped");
     }
 
+    /// The reader hands each message to the lane of its partition; each lane handles its
+    /// messages in order and stores their offsets as the sequential consumer does.
+    async fn run_in_lanes(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut lanes = Vec::with_capacity(self.lanes);
+        let mut workers = Vec::with_capacity(self.lanes);
+        for _ in 0..self.lanes {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<OwnedMessage>(LANE_BUFFER);
+            lanes.push(tx);
+            let this = self.clone();
+            let shutdown = shutdown.clone();
+            workers.push(tokio::spawn(async move {
+                while let Some(msg) = rx.recv().await {
+                    if shutdown.is_cancelled() || !this.process(&msg, &shutdown).await {
+                        break;
+                    }
+                }
+            }));
+        }
+        loop {
+            let message = tokio::select! {
+                m = self.consumer.recv() => m,
+                _ = shutdown.cancelled() => break,
+            };
+            match message {
+                Ok(msg) => {
+                    let lane = lane_of(msg.topic(), msg.partition(), lanes.len());
+                    let owned = msg.detach();
+                    tokio::select! {
+                        sent = lanes[lane].send(owned) => if sent.is_err() { break },
+                        _ = shutdown.cancelled() => break,
+                    }
+                }
+                Err(err) => self.receive_failed(err).await,
+            }
+        }
+        drop(lanes);
+        for worker in workers {
+            if let Err(err) = worker.await {
+                tracing::error!(consumer = %self.name, error = %err, "consumer lane ended abnormally");
+            }
+        }
+        self.stopped();
+    }
+
     /// Returns false when shutdown interrupted a retry (the offset stays uncommitted).
-    async fn process(&self, msg: &BorrowedMessage<'_>, shutdown: &CancellationToken) -> bool {
+    async fn process<M: Message>(&self, msg: &M, shutdown: &CancellationToken) -> bool {
         let envelope = match Envelope::from_message(msg) {
             Ok(envelope) => envelope,
             Err(err) => {
@@ -264,9 +335,9 @@ impl<H: EventHandler> IdempotentConsumer<H> {
             .await
     }
 
-    async fn finish(
+    async fn finish<M: Message>(
         &self,
-        msg: &BorrowedMessage<'_>,
+        msg: &M,
         envelope: &Envelope,
         mut result: Result<Outcome, HandlerError>,
         shutdown: &CancellationToken,
@@ -308,7 +379,10 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         if let Some(hook) = &self.after_commit {
             hook(envelope, outcome);
         }
-        if let Err(err) = self.consumer.store_offset_from_message(msg) {
+        if let Err(err) = self
+            .consumer
+            .store_offset(msg.topic(), msg.partition(), msg.offset())
+        {
             tracing::warn!(consumer = %self.name, error = %err, "cannot store offset; the event will be redelivered");
         }
         true
@@ -363,6 +437,14 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         claim(&txn, &self.name, envelope, Outcome::Rejected, Some(reason)).await?;
         txn.commit().await
     }
+}
+
+/// The lane a partition's messages go to: the same for as long as the consumer runs.
+fn lane_of(topic: &str, partition: i32, lanes: usize) -> usize {
+    let topic_spread = topic
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    topic_spread.wrapping_add(partition.max(0) as usize) % lanes
 }
 
 /// Inserts the inbox row; false when this consumer already has the event.

@@ -107,3 +107,16 @@ where
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
+
+/// Plans every statement of the rest of the transaction for its own parameters. A connection
+/// caches its prepared statements, and after five executions PostgreSQL may switch one to a
+/// generic plan; a batch lookup planned that way while its table was still small stays a scan
+/// of the whole table as the table grows (enrollment's bulk registration slowed to a crawl
+/// that way). A no-op on SQLite.
+pub async fn plan_for_parameters(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    if is_postgres(txn) {
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
+    Ok(())
+}

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rdkafka::Message;
-use rdkafka::message::{BorrowedMessage, Header, Headers, OwnedHeaders};
+use rdkafka::message::{Header, Headers, OwnedHeaders};
 
 use crate::telemetry::TRACEPARENT;
 
@@ -91,7 +91,7 @@ impl Envelope {
         headers
     }
 
-    pub fn from_message(msg: &BorrowedMessage<'_>) -> Result<Self, EnvelopeError> {
+    pub fn from_message<M: Message>(msg: &M) -> Result<Self, EnvelopeError> {
         let mut found: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
         if let Some(headers) = msg.headers() {
             for header in headers.iter() {

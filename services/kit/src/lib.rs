@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod bulk;
 pub mod cache;
 pub mod config;
 pub mod consumer;

@@ -133,6 +133,19 @@ impl Service {
         subscriptions: &[Subscription<'_>],
         handler: H,
     ) -> anyhow::Result<()> {
+        self.spawn_consumer_in_lanes(group_id, subscriptions, handler, 1)
+    }
+
+    /// [`Self::spawn_consumer`] handling up to `lanes` partitions at once
+    /// ([`IdempotentConsumer::in_lanes`]: only for handlers whose events of different keys never
+    /// read and then write the same rows).
+    pub fn spawn_consumer_in_lanes<H: EventHandler>(
+        &mut self,
+        group_id: &str,
+        subscriptions: &[Subscription<'_>],
+        handler: H,
+        lanes: usize,
+    ) -> anyhow::Result<()> {
         // An applied event may have enqueued events of our own: publish them now rather than
         // at the relay's next poll.
         let relay = self.relay.notifier();
@@ -147,7 +160,8 @@ impl Service {
             if outcome == crate::consumer::Outcome::Applied {
                 relay.notify();
             }
-        });
+        })
+        .in_lanes(lanes);
         self.consumers
             .push(tokio::spawn(consumer.run(self.shutdown.clone())));
         Ok(())

@@ -37,6 +37,9 @@ enum RoleArg {
         group: String,
         #[arg(long)]
         pause_after_commit: Option<usize>,
+        /// Partitions handled at once (`IdempotentConsumer::in_lanes`).
+        #[arg(long, default_value_t = 1)]
+        lanes: usize,
     },
 }
 
@@ -98,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
             topic,
             group,
             pause_after_commit,
+            lanes,
         } => {
             let applied = Arc::new(AtomicUsize::new(0));
             let consumer = IdempotentConsumer::new(
@@ -121,7 +125,8 @@ async fn main() -> anyhow::Result<()> {
                 Outcome::Rejected => say("REJECTED"),
                 Outcome::DeadLettered => say("DEAD_LETTERED"),
                 Outcome::Ignored => say("IGNORED"),
-            });
+            })
+            .in_lanes(lanes);
             consumer.run(stop).await;
         }
     }

@@ -109,8 +109,9 @@ impl TestApp {
                 EnrollmentReplica,
             )
             .unwrap();
+        // As deployed: several partitions of incident events at once.
         service
-            .spawn_consumer(
+            .spawn_consumer_in_lanes(
                 "claims-incident",
                 &[Subscription {
                     topic: &incident_topic,
@@ -127,6 +128,7 @@ impl TestApp {
                     stream: stream.clone(),
                     vault: service.vault(),
                 },
+                4,
             )
             .unwrap();
         let api = ClaimsApi::new(

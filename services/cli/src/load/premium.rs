@@ -943,66 +943,64 @@ fn write_csv(
     Ok(())
 }
 
-/// `psql \copy` of the CSV into `orders` of the COPY database, timed from start to exit.
-fn copy_rows(args: &PremiumLoad) -> anyhow::Result<Duration> {
-    let path = std::fs::canonicalize(&args.csv)?;
-    let command = format!(
-        "\\copy orders ({ORDER_COLUMNS}) FROM '{}' WITH (FORMAT csv)",
-        path.display()
-    );
-    eprintln!("COPY: psql -c \"{command}\"");
+/// Runs one psql command against the COPY database: its time from start to exit and what it
+/// printed.
+fn psql_copy_db(args: &PremiumLoad, command: &str) -> anyhow::Result<(Duration, String)> {
     let started = Instant::now();
     let output = pg_tool(args, "psql")
         .args(["-X", "-v", "ON_ERROR_STOP=1", "-d"])
         .arg(&args.copy_database_url)
-        .args(["-c", &command])
+        .args(["-c", command])
         .output()
         .context("run psql")?;
-    let elapsed = started.elapsed();
-    let said = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() || said.trim() != format!("COPY {}", args.orders) {
+    let said = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    if !output.status.success() {
         bail!(
-            "psql \\copy failed: {said} {}",
+            "psql failed: {said} {}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    Ok((started.elapsed(), said))
+}
+
+/// A timed COPY of every order into the COPY database.
+fn timed_copy(args: &PremiumLoad, command: &str) -> anyhow::Result<Duration> {
+    eprintln!("COPY: psql -c \"{command}\"");
+    let (elapsed, said) = psql_copy_db(args, command)?;
+    if said != format!("COPY {}", args.orders) {
+        bail!("COPY loaded {said:?}, not {} rows", args.orders);
+    }
     Ok(elapsed)
+}
+
+/// `psql \copy` of the CSV into `orders` of the COPY database.
+fn copy_rows(args: &PremiumLoad) -> anyhow::Result<Duration> {
+    let path = std::fs::canonicalize(&args.csv)?;
+    timed_copy(
+        args,
+        &format!(
+            "\\copy orders ({ORDER_COLUMNS}) FROM '{}' WITH (FORMAT csv)",
+            path.display()
+        ),
+    )
 }
 
 /// The rows the text COPY loaded, dumped in binary format, emptied and loaded again from the
 /// dump: the time of the second load.
 fn copy_rows_binary(args: &PremiumLoad) -> anyhow::Result<Duration> {
     let path = args.csv.with_extension("bin");
-    let run = |command: String| -> anyhow::Result<(Duration, String)> {
-        let started = Instant::now();
-        let output = pg_tool(args, "psql")
-            .args(["-X", "-v", "ON_ERROR_STOP=1", "-d"])
-            .arg(&args.copy_database_url)
-            .args(["-c", &command])
-            .output()
-            .context("run psql")?;
-        let said = String::from_utf8_lossy(&output.stdout).trim().to_string();
-        if !output.status.success() {
-            bail!(
-                "psql failed: {said} {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Ok((started.elapsed(), said))
-    };
     let file = path.display();
-    run(format!(
-        "\\copy (SELECT {ORDER_COLUMNS} FROM orders) TO '{file}' WITH (FORMAT binary)"
-    ))?;
-    run("TRUNCATE orders".to_string())?;
-    let command = format!("\\copy orders ({ORDER_COLUMNS}) FROM '{file}' WITH (FORMAT binary)");
-    eprintln!("COPY: psql -c \"{command}\"");
-    let (elapsed, said) = run(command)?;
+    psql_copy_db(
+        args,
+        &format!("\\copy (SELECT {ORDER_COLUMNS} FROM orders) TO '{file}' WITH (FORMAT binary)"),
+    )?;
+    psql_copy_db(args, "TRUNCATE orders")?;
+    let elapsed = timed_copy(
+        args,
+        &format!("\\copy orders ({ORDER_COLUMNS}) FROM '{file}' WITH (FORMAT binary)"),
+    );
     std::fs::remove_file(&path).ok();
-    if said != format!("COPY {}", args.orders) {
-        bail!("binary COPY loaded {said}, not {} rows", args.orders);
-    }
-    Ok(elapsed)
+    elapsed
 }
 
 // ------------------------------------------------------------------------- growing

@@ -259,6 +259,7 @@ impl EnrollmentApi {
         items: &[ValidRegistration],
     ) -> Result<Vec<Result<Registered, Refused>>, DbErr> {
         let now = Utc::now();
+        gigshield_kit::db::plan_for_parameters(txn).await?;
         let indexes: Vec<Vec<u8>> = items
             .iter()
             .map(|r| self.vault.blind_index(r.resident_id.expose()))

@@ -7,11 +7,12 @@ use gigshield_scheme::industry::Industry;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, Value,
 };
 use uuid::Uuid;
 
 use gigshield_kit::Jurisdiction;
+use gigshield_kit::bulk::{BulkRows, Column, Kind, any_of, column};
 use sea_orm::{Condition, QueryTrait};
 
 use super::entities::{
@@ -201,22 +202,55 @@ pub async fn persons_by_index(
     if indexes.is_empty() {
         return Ok(Vec::new());
     }
+    let indexes = indexes.iter().map(|i| Value::from(i.clone())).collect();
     person::Entity::find()
-        .filter(person::Column::ResidentIdIndex.is_in(indexes.iter().cloned()))
+        .filter(any_of(
+            conn.get_database_backend(),
+            "resident_id_index",
+            Kind::Bytes,
+            indexes,
+        ))
         .all(conn)
         .await
 }
+
+const PERSON_COLUMNS: &[Column] = &[
+    column("id", Kind::Uuid),
+    column("resident_id_index", Kind::Bytes),
+    column("resident_id_sealed", Kind::Bytes),
+    column("resident_id_key_id", Kind::Text),
+    column("resident_id_masked", Kind::Text),
+    column("real_name", Kind::Text),
+    column("birth_year", Kind::Int),
+    column("sex", Kind::SmallInt),
+    column("created_at", Kind::Time),
+];
 
 pub async fn insert_persons(
     conn: &impl ConnectionTrait,
     rows: Vec<person::Model>,
 ) -> Result<(), DbErr> {
-    if rows.is_empty() {
-        return Ok(());
+    let mut bulk = BulkRows::new(conn.get_database_backend(), PERSON_COLUMNS, rows.len());
+    for p in rows {
+        bulk.push([
+            p.id.into(),
+            p.resident_id_index.into(),
+            p.resident_id_sealed.into(),
+            p.resident_id_key_id.into(),
+            p.resident_id_masked.into(),
+            p.real_name.into(),
+            p.birth_year.into(),
+            p.sex.into(),
+            p.created_at.into(),
+        ]);
     }
-    person::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model().reset_all()))
-        .exec_without_returning(conn)
-        .await?;
+    for stmt in bulk.statements(
+        "INSERT INTO person (id, resident_id_index, resident_id_sealed, resident_id_key_id, \
+         resident_id_masked, real_name, birth_year, sex, created_at)",
+        "",
+    ) {
+        conn.execute_raw(stmt).await?;
+    }
     Ok(())
 }
 
@@ -230,17 +264,28 @@ pub async fn active_memberships_matching(
     external_ids: &[String],
     person_ids: &[Uuid],
 ) -> Result<Vec<membership::Model>, DbErr> {
+    let backend = conn.get_database_backend();
     let active = || {
         membership::Entity::find()
             .filter(membership::Column::PlatformId.eq(platform_id))
             .filter(membership::Column::DeregisteredAt.is_null())
     };
+    let external_ids = external_ids
+        .iter()
+        .map(|e| Value::from(e.clone()))
+        .collect();
     let mut found = active()
-        .filter(membership::Column::ExternalWorkerId.is_in(external_ids.iter().cloned()))
+        .filter(any_of(
+            backend,
+            "external_worker_id",
+            Kind::Text,
+            external_ids,
+        ))
         .all(conn)
         .await?;
+    let person_ids = person_ids.iter().map(|p| Value::from(*p)).collect();
     let by_person = active()
-        .filter(membership::Column::PersonId.is_in(person_ids.iter().copied()))
+        .filter(any_of(backend, "person_id", Kind::Uuid, person_ids))
         .all(conn)
         .await?;
     let seen: std::collections::HashSet<Uuid> = found.iter().map(|m| m.id).collect();
@@ -248,16 +293,50 @@ pub async fn active_memberships_matching(
     Ok(found)
 }
 
+const MEMBERSHIP_COLUMNS: &[Column] = &[
+    column("id", Kind::Uuid),
+    column("person_id", Kind::Uuid),
+    column("platform_id", Kind::Uuid),
+    column("external_worker_id", Kind::Text),
+    column("mobile_sealed", Kind::Bytes),
+    column("mobile_key_id", Kind::Text),
+    column("mobile_masked", Kind::Text),
+    column("region_code", Kind::Text),
+    column("registered_at", Kind::Time),
+];
+
+/// Inserts new memberships (none deregistered yet: those columns stay NULL).
 pub async fn insert_memberships(
     conn: &impl ConnectionTrait,
     rows: Vec<membership::Model>,
 ) -> Result<(), DbErr> {
-    if rows.is_empty() {
-        return Ok(());
+    let mut bulk = BulkRows::new(conn.get_database_backend(), MEMBERSHIP_COLUMNS, rows.len());
+    for m in rows {
+        if m.deregistered_at.is_some() {
+            return Err(DbErr::Custom(format!(
+                "membership {} is inserted already deregistered",
+                m.id
+            )));
+        }
+        bulk.push([
+            m.id.into(),
+            m.person_id.into(),
+            m.platform_id.into(),
+            m.external_worker_id.into(),
+            m.mobile_sealed.into(),
+            m.mobile_key_id.into(),
+            m.mobile_masked.into(),
+            m.region_code.into(),
+            m.registered_at.into(),
+        ]);
     }
-    membership::Entity::insert_many(rows.into_iter().map(|r| r.into_active_model().reset_all()))
-        .exec_without_returning(conn)
-        .await?;
+    for stmt in bulk.statements(
+        "INSERT INTO membership (id, person_id, platform_id, external_worker_id, mobile_sealed, \
+         mobile_key_id, mobile_masked, region_code, registered_at)",
+        "",
+    ) {
+        conn.execute_raw(stmt).await?;
+    }
     Ok(())
 }
 

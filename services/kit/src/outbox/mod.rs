@@ -12,7 +12,9 @@ pub mod relay;
 
 use std::sync::Arc;
 
-use sea_orm::{ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, Set, Value};
+
+use crate::bulk::{BulkRows, Column, Kind, column};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -60,7 +62,21 @@ pub async fn enqueue(conn: &impl ConnectionTrait, message: OutboxMessage) -> Res
     Ok(id)
 }
 
-/// Writes several events with one statement (batch handlers); ids in the order given.
+/// Columns `enqueue_many` writes (`seq` and `sent_at` take their defaults).
+const OUTBOX_COLUMNS: &[Column] = &[
+    column("id", Kind::Uuid),
+    column("aggregatetype", Kind::Text),
+    column("aggregateid", Kind::Text),
+    column("\"type\"", Kind::Text),
+    column("payload", Kind::Bytes),
+    column("topic", Kind::Text),
+    column("traceparent", Kind::OptionalText),
+    column("lane", Kind::SmallInt),
+    column("created_at", Kind::Time),
+];
+
+/// Writes several events with one statement on PostgreSQL (chunks on SQLite), however many
+/// (batch handlers); ids in the order given.
 pub async fn enqueue_many(
     conn: &impl ConnectionTrait,
     messages: Vec<OutboxMessage>,
@@ -68,14 +84,32 @@ pub async fn enqueue_many(
     if messages.is_empty() {
         return Ok(Vec::new());
     }
-    let traceparent = crate::telemetry::current_traceparent();
-    let (ids, rows): (Vec<Uuid>, Vec<entity::ActiveModel>) = messages
-        .into_iter()
-        .map(|m| new_row(m, traceparent.clone()))
-        .unzip();
-    entity::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await?;
+    let traceparent: Value = crate::telemetry::current_traceparent()
+        .filter(|t| !t.is_empty())
+        .into();
+    let now = chrono::Utc::now();
+    let mut rows = BulkRows::new(conn.get_database_backend(), OUTBOX_COLUMNS, messages.len());
+    let mut ids = Vec::with_capacity(messages.len());
+    for message in messages {
+        let id = Uuid::now_v7();
+        ids.push(id);
+        let lane = lane_of(&message.aggregate_id) as i16;
+        rows.push([
+            id.into(),
+            message.aggregate_type.into(),
+            message.aggregate_id.into(),
+            message.event_type.into(),
+            message.payload.into(),
+            message.topic.into(),
+            traceparent.clone(),
+            lane.into(),
+            now.into(),
+        ]);
+    }
+    let head = "INSERT INTO outbox (id, aggregatetype, aggregateid, \"type\", payload, topic, traceparent, lane, created_at)";
+    for statement in rows.statements(head, "") {
+        conn.execute_raw(statement).await?;
+    }
     Ok(ids)
 }
 

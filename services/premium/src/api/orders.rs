@@ -404,6 +404,7 @@ impl PremiumApi {
         now: DateTime<Utc>,
     ) -> Result<Ingested, DbErr> {
         queries::lock_for_ingest(txn).await?;
+        gigshield_kit::db::plan_for_parameters(txn).await?;
         let last_closed = queries::last_closed(txn).await?;
         let (priced, mut outcomes) = self.price(txn, platform_id, parsed, now).await?;
         let groups = group_by_order(priced);

@@ -1,9 +1,8 @@
 //! Premium's persistence: entities, migrations and the queries the API and the replica need.
-//! Ingest uses set-based statements ([`bulk`]: one array per column on PostgreSQL,
+//! Ingest uses set-based statements (`gigshield_kit::bulk`: one array per column on PostgreSQL,
 //! `ON CONFLICT … RETURNING` where a row may exist) so a batch costs a fixed number of round
 //! trips whatever its size.
 
-pub mod bulk;
 pub mod entities;
 pub mod known_days;
 pub mod migrations;

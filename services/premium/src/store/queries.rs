@@ -1,5 +1,5 @@
 //! The queries premium runs; each takes the connection or transaction to run on. Ingest
-//! writes are bulk statements ([`super::bulk`]): one per table and batch on PostgreSQL.
+//! writes are bulk statements (`gigshield_kit::bulk`): one per table and batch on PostgreSQL.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -14,7 +14,6 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::bulk::{BulkRows, Column, Kind, column};
 use super::entities::{declaration, declaration_line, membership, payment, platform_scope, rate};
 use crate::domain::billing::Charge;
 use crate::domain::coverage::CoverageDayKey;
@@ -22,6 +21,7 @@ use crate::domain::declaration::{Declaration, DeclarationLine};
 use crate::domain::ingest::{CoverageCandidate, DayDelta, FeeKey, StoredOrder};
 use crate::domain::orders::{Order, OrderTimeline, PlatformScope};
 use crate::domain::rates::{PricedGroup, RateKey, RateRow, RateTable};
+use gigshield_kit::bulk::{BulkRows, Column, Kind, column};
 
 /// Rows per multi-row statement: 1000 × at most 15 columns stays under both limits.
 const CHUNK_ROWS: usize = 1000;

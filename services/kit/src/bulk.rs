@@ -6,7 +6,7 @@
 //! one per column instead of one per cell. SQLite, the embedded single-replica mode, gets
 //! `VALUES` rows chunked below its bind-parameter limit.
 
-use sea_orm::sea_query::ArrayType;
+use sea_orm::sea_query::{Alias, ArrayType, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{DbBackend, Statement, Value};
 
 /// Rows per SQLite `VALUES` statement: 1000 × at most 15 columns stays under its 32766
@@ -28,13 +28,20 @@ pub enum Kind {
     BigInt,
     Bool,
     Time,
+    SmallInt,
+    Int,
+    Bytes,
     /// A timestamp that may be NULL. Arrays bound through sea-query cannot carry NULL
     /// elements, so PostgreSQL receives [`NO_TIME`] in their place and the statement turns
     /// it back into NULL.
     OptionalTime,
+    /// Text that may be NULL; the empty string stands for NULL the same way, so a column of
+    /// this kind cannot hold an empty string.
+    OptionalText,
 }
 
-/// Stands for NULL in an array of optional timestamps: no reported time is in year 1.
+/// Stands for NULL in an array of optional timestamps: no instant gigshield stores is in
+/// year 1.
 const NO_TIME: &str = "0001-01-01 00:00:00+00";
 
 impl Kind {
@@ -45,6 +52,10 @@ impl Kind {
             Kind::BigInt => ArrayType::BigInt,
             Kind::Bool => ArrayType::Bool,
             Kind::Time | Kind::OptionalTime => ArrayType::ChronoDateTimeUtc,
+            Kind::SmallInt => ArrayType::SmallInt,
+            Kind::Int => ArrayType::Int,
+            Kind::Bytes => ArrayType::Bytes,
+            Kind::OptionalText => ArrayType::String,
         }
     }
 
@@ -55,6 +66,10 @@ impl Kind {
             Kind::BigInt => "bigint[]",
             Kind::Bool => "boolean[]",
             Kind::Time | Kind::OptionalTime => "timestamptz[]",
+            Kind::SmallInt => "smallint[]",
+            Kind::Int => "integer[]",
+            Kind::Bytes => "bytea[]",
+            Kind::OptionalText => "text[]",
         }
     }
 }
@@ -126,6 +141,7 @@ impl BulkRows {
                 Kind::OptionalTime => {
                     format!("NULLIF(u.{0}, TIMESTAMPTZ '{NO_TIME}') AS {0}", c.name)
                 }
+                Kind::OptionalText => format!("NULLIF(u.{0}, '') AS {0}", c.name),
                 _ => format!("u.{}", c.name),
             })
             .collect();
@@ -166,11 +182,32 @@ impl BulkRows {
     }
 }
 
+/// `column` is one of `values`: on PostgreSQL `column = ANY($n)` with one array parameter, so
+/// the statement text and its cached plan (an index scan) do not depend on how many values a
+/// batch looks up; an `IN` list elsewhere.
+pub fn any_of(
+    backend: DbBackend,
+    column: &'static str,
+    kind: Kind,
+    values: Vec<Value>,
+) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            format!("{column} = ANY($1)"),
+            [Value::Array(kind.array_type(), Some(Box::new(values)))],
+        ),
+        _ => Expr::col(Alias::new(column)).is_in(values),
+    }
+}
+
 /// What PostgreSQL's array receives for a cell.
 fn backend_value(backend: DbBackend, kind: Kind, value: Value) -> Value {
     match (backend, kind, value) {
         (DbBackend::Postgres, Kind::OptionalTime, Value::ChronoDateTimeUtc(None)) => {
             Value::ChronoDateTimeUtc(Some(no_time()))
+        }
+        (DbBackend::Postgres, Kind::OptionalText, Value::String(None)) => {
+            Value::String(Some(String::new()))
         }
         (_, _, value) => value,
     }
@@ -248,6 +285,36 @@ mod tests {
         let first = &statements[0].values.as_ref().expect("bound").0;
         assert_eq!(first[1], Value::ChronoDateTimeUtc(None));
         assert!(statements[2].sql.ends_with("($999,$1000) "));
+    }
+
+    #[test]
+    fn any_of_is_one_array_parameter_on_postgres_and_an_in_list_elsewhere() {
+        use sea_orm::sea_query::{PostgresQueryBuilder, Query, SqliteQueryBuilder};
+        let query = |backend| {
+            Query::select()
+                .column(Alias::new("a"))
+                .from(Alias::new("t"))
+                .and_where(Expr::col(Alias::new("b")).eq(1))
+                .and_where(any_of(
+                    backend,
+                    "c",
+                    Kind::Text,
+                    vec!["x".into(), "y".into()],
+                ))
+                .to_owned()
+        };
+        let (sql, values) = query(DbBackend::Postgres).build(PostgresQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"SELECT "a" FROM "t" WHERE "b" = $1 AND (c = ANY($2))"#
+        );
+        assert_eq!(values.0.len(), 2, "the array is one parameter");
+        let (sql, values) = query(DbBackend::Sqlite).build(SqliteQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"SELECT "a" FROM "t" WHERE "b" = ? AND "c" IN (?, ?)"#
+        );
+        assert_eq!(values.0.len(), 3);
     }
 
     #[test]
