@@ -9,7 +9,7 @@ use std::time::Duration;
 use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::OwnedMessage;
+use rdkafka::message::{BorrowedMessage, OwnedMessage};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, Statement};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -203,11 +203,7 @@ impl<H: EventHandler> IdempotentConsumer<H> {
         if self.lanes > 1 && crate::db::is_postgres(&self.db) {
             return Arc::new(self).run_in_lanes(shutdown).await;
         }
-        loop {
-            let message = tokio::select! {
-                m = self.consumer.recv() => m,
-                _ = shutdown.cancelled() => break,
-            };
+        while let Some(message) = self.next(&shutdown).await {
             match message {
                 Ok(msg) => {
                     if !self.process(&msg, &shutdown).await {
@@ -218,6 +214,17 @@ impl<H: EventHandler> IdempotentConsumer<H> {
             }
         }
         self.stopped();
+    }
+
+    /// The next message, or none once shutdown is asked for.
+    async fn next(
+        &self,
+        shutdown: &CancellationToken,
+    ) -> Option<Result<BorrowedMessage<'_>, KafkaError>> {
+        tokio::select! {
+            m = self.consumer.recv() => Some(m),
+            _ = shutdown.cancelled() => None,
+        }
     }
 
     async fn receive_failed(&self, err: KafkaError) {
@@ -252,11 +259,7 @@ impl<H: EventHandler> IdempotentConsumer<H> {
                 }
             }));
         }
-        loop {
-            let message = tokio::select! {
-                m = self.consumer.recv() => m,
-                _ = shutdown.cancelled() => break,
-            };
+        while let Some(message) = self.next(&shutdown).await {
             match message {
                 Ok(msg) => {
                     let lane = lane_of(msg.topic(), msg.partition(), lanes.len());
