@@ -27,7 +27,7 @@ use crate::domain::orders::OrderValidationParams;
 use crate::store::known_days::KnownDays;
 use crate::store::queries;
 use gigshield_kit::replica::scheme::SchemeCalendar;
-pub use orders::MAX_BATCH;
+pub use orders::{MAX_BATCH, MAX_REPORT_STREAM_ORDERS};
 
 #[derive(Clone)]
 pub struct PremiumApi {

@@ -52,6 +52,10 @@ pub fn describe_metrics() {
 /// Orders per ReportOrders message: bounds a batch's transaction and memory (its answer holds
 /// every item's result).
 pub const MAX_BATCH: usize = 2000;
+/// Orders per ReportOrders stream: its one answer holds a result per order and must stay well
+/// under a default client's 4 MiB message limit (a result with errors is up to ~200 bytes);
+/// more goes through StreamOrders, which answers batch by batch.
+pub const MAX_REPORT_STREAM_ORDERS: i64 = 20_000;
 /// Orders per StreamOrders message: one transaction, one bulk statement per table.
 pub const MAX_STREAM_BATCH: usize = 10_000;
 /// A StreamOrders batch id is echoed in its acknowledgement.
@@ -198,6 +202,15 @@ impl PremiumApi {
                 return Err(ApiError::invalid(
                     "orders",
                     format!("at most {MAX_BATCH} per message"),
+                ));
+            }
+            if index + batch.orders.len() as i64 > MAX_REPORT_STREAM_ORDERS {
+                return Err(ApiError::invalid(
+                    "orders",
+                    format!(
+                        "at most {MAX_REPORT_STREAM_ORDERS} per ReportOrders stream (the batches before \
+                         this one are stored); use StreamOrders for more"
+                    ),
                 ));
             }
             let batch_results = self.ingest_batch(platform_id, &batch.orders, index).await?;

@@ -485,3 +485,49 @@ async fn streamed_batches_are_acknowledged_in_order_with_only_what_was_not_new()
     assert_eq!(refused.code(), tonic::Code::InvalidArgument);
     assert_eq!(app.count("SELECT COUNT(*) FROM orders").await, 302);
 }
+
+/// A ReportOrders stream answers every order in one message, so it carries at most
+/// `MAX_REPORT_STREAM_ORDERS`: the message that would pass the cap is refused naming the field
+/// and pointing to StreamOrders, and the batches before it stay stored (a resend finds them).
+#[tokio::test]
+async fn a_report_stream_past_its_cap_is_refused_and_keeps_what_came_before() {
+    use gigshield_premium::api::{MAX_BATCH, MAX_REPORT_STREAM_ORDERS};
+    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let p = app
+        .platform(&[Industry::InstantDelivery], &["310000"])
+        .await;
+    app.worker(p, "rider-1").await;
+    app.synced().await;
+    let (month, _) = closed_months();
+    let t0 = month.starts_at() + Duration::hours(1);
+    let orders: Vec<pb::OrderReport> = (0..=MAX_REPORT_STREAM_ORDERS)
+        .map(|i| {
+            completed(
+                &format!("cap-{i}"),
+                "rider-1",
+                Industry::InstantDelivery,
+                SH,
+                t0 + Duration::minutes(i),
+            )
+        })
+        .collect();
+    let refused = app
+        .report_as(&platform(p), p, orders)
+        .await
+        .expect_err("past the cap");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert!(
+        refused.message().contains("StreamOrders"),
+        "{}",
+        refused.message()
+    );
+    let details = tonic_types::StatusExt::get_details_bad_request(&refused).expect("BadRequest");
+    assert_eq!(details.field_violations[0].field, "orders");
+    let stored = app.count("SELECT COUNT(*) FROM orders").await;
+    assert_eq!(stored, MAX_REPORT_STREAM_ORDERS);
+    assert_eq!(
+        stored % MAX_BATCH as i64,
+        0,
+        "whole batches, nothing half-written"
+    );
+}
