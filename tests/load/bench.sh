@@ -6,7 +6,8 @@
 # Sizes, enrollment: BENCH_WORKERS (default 200000), BENCH_GET_RATE (500), BENCH_GET_SECONDS (20).
 # Sizes, premium: BENCH_PREMIUM_WORKERS (20000), BENCH_ORDERS (5000000), BENCH_STREAMS (4),
 #   BENCH_STORED (50000000, orders stored for VerifyWorkActivity), BENCH_VERIFY_RATE (200),
-#   BENCH_VERIFY_SECONDS (30); BENCH_PREMIUM_ARGS adds options (`gigshield load premium --help`).
+#   BENCH_VERIFY_SECONDS (30), BENCH_REPLICA_ORDERS (1000000, each leg of one replica against two);
+#   BENCH_PREMIUM_ARGS adds options (`gigshield load premium --help`).
 #   BENCH_KEEP_DBS=1 keeps the bench databases afterwards.
 # Sizes, claims: BENCH_CLAIMS_RATE (50 applications/s), BENCH_CLAIMS_SECONDS (60); then ghz
 #   against premium's VerifyWorkActivity: BENCH_GHZ_RATE (200), BENCH_GHZ_SECONDS (20).
@@ -114,7 +115,7 @@ drop_premium_dbs() {
 # the COPY ceiling in bench_premium_copy, grows bench_premium's orders and measures
 # VerifyWorkActivity. The databases are dropped at the end to give the disk back.
 bench_premium() {
-  local enrollment_port=50161 premium_port=50162 db
+  local enrollment_port=50161 premium_port=50162 second_port=50163 db
   for db in "${PREMIUM_DBS[@]}"; do deploy/local/postgres.sh recreate-db "$db"; done
   premium_group_take
   DATABASE_URL="$PG_URL_BASE/bench_enrollment_p" GRPC_ADDR="127.0.0.1:$enrollment_port" RUST_LOG=warn \
@@ -125,18 +126,24 @@ bench_premium() {
     "$BIN/gigshield-premium" >"$LOCAL_DIR/bench-premium.log" 2>&1 &
   local premium_pid=$!
   pids+=("$premium_pid")
+  # A second replica on the same database, for the one-against-two comparison.
+  DATABASE_URL="$PG_URL_BASE/bench_premium" GRPC_ADDR="127.0.0.1:$second_port" RUST_LOG=warn \
+    "$BIN/gigshield-premium" >"$LOCAL_DIR/bench-premium-2.log" 2>&1 &
+  local second_pid=$!
+  pids+=("$second_pid")
   local pg_bin status=0
   pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
   "$BIN/gigshield" load premium \
-    --addr "http://127.0.0.1:$premium_port" --enrollment-addr "http://127.0.0.1:$enrollment_port" \
+    --addr "http://127.0.0.1:$premium_port" --second-addr "http://127.0.0.1:$second_port" \
+    --replica-orders "${BENCH_REPLICA_ORDERS:-1000000}" --enrollment-addr "http://127.0.0.1:$enrollment_port" \
     --database-url "$PG_URL_BASE/bench_premium" --copy-database-url "$PG_URL_BASE/bench_premium_copy" \
     --pg-bin "$pg_bin" --csv "$LOCAL_DIR/bench-premium-orders.csv" \
     --workers "${BENCH_PREMIUM_WORKERS:-20000}" --orders "${BENCH_ORDERS:-5000000}" \
     --streams "${BENCH_STREAMS:-4}" --stored "${BENCH_STORED:-50000000}" \
     --verify-rate "${BENCH_VERIFY_RATE:-200}" --verify-seconds "${BENCH_VERIFY_SECONDS:-30}" \
     ${BENCH_PREMIUM_ARGS:-} --report BENCHMARKS.md || status=$?
-  kill "$premium_pid" "$enrollment_pid" 2>/dev/null || true
-  wait "$premium_pid" "$enrollment_pid" 2>/dev/null || true
+  kill "$premium_pid" "$second_pid" "$enrollment_pid" 2>/dev/null || true
+  wait "$premium_pid" "$second_pid" "$enrollment_pid" 2>/dev/null || true
   premium_group_give_back
   drop_premium_dbs
   return "$status"

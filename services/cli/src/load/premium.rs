@@ -86,6 +86,14 @@ pub struct PremiumLoad {
     /// Concurrent StreamOrders calls, each carrying its share of the batches.
     #[arg(long, default_value_t = 4)]
     pub streams: u64,
+    /// A second premium replica on the same database: after the main stream, the first
+    /// `--replica-orders` orders are reported again under new ids, once through the first
+    /// replica alone and once with the streams split over both.
+    #[arg(long)]
+    pub second_addr: Option<String>,
+    /// Orders in each leg of the replica comparison.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub replica_orders: u64,
     /// Give each stream its own riders (rider number modulo streams), as a platform whose
     /// reporters are sharded by rider would, instead of dealing time-ordered batches to the
     /// streams in turn. Streams then never report the same person's orders at once.
@@ -163,7 +171,18 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
             }
         }
     });
-    let ingest = report_orders(args, &premium, platform_id, &generator).await;
+    let main_leg = Leg {
+        orders: args.orders,
+        id_prefix: None,
+    };
+    let ingest = report_orders(
+        args,
+        std::slice::from_ref(&premium),
+        platform_id,
+        &generator,
+        main_leg,
+    )
+    .await;
     stop.send(()).ok();
     let load_samples = sampler.await?;
     let load_during = if load_samples.is_empty() {
@@ -201,6 +220,7 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
     // What the stream left in the database, against what the generator says it must be.
     let expected = generator.expectations();
     let checks = check_ingest(&db, platform_id, args.orders, &expected).await?;
+    let replica_row = compare_replicas(args, &premium, &db, platform_id, &generator).await?;
 
     // (3) The ceiling: the same rows, COPY'd.
     eprintln!("writing {} rows to {}", args.orders, args.csv.display());
@@ -269,6 +289,7 @@ pub async fn run(args: &PremiumLoad) -> anyhow::Result<String> {
          | ratio ingest / binary COPY | **{ratio:.2}** — goal ≥ 0.6 |\n\
          | the same as text (`psql \\copy`, CSV) | {copy_rate:.0} rows/s ({copy_s:.1} s); ratio ingest / text COPY {text_ratio:.2} |\n\
          {drain_row}\
+         {replica_row}\
          | riders registered with enrollment until premium's replica knew all {workers} | {replicated_s:.1} s |\n\
          | `orders` grown server-side to {stored} rows ({size}): {hist_months} earlier month partitions filled with `INSERT … SELECT generate_series` for {hist_persons} more persons, indexed in bulk, attached, then `ANALYZE` | {grow_s:.0} s |\n\
          | `VerifyWorkActivity` at {vrate} req/s for {vsecs} s, open loop, margin {margin} min, {stored} orders stored ({requests} requests, {failures} failed, {empty} without the sampled order; {per_answer:.1} orders per answer) | p50 {p50}, p90 {p90}, p99 {p99}, max {max} |\n\
@@ -685,21 +706,79 @@ struct Ingest {
     rejected: i64,
 }
 
+/// One replica against two on the same database: the main stream's first orders reported again
+/// under new ids, through the first replica alone, then with the streams dealt to both.
+async fn compare_replicas(
+    args: &PremiumLoad,
+    premium: &PremiumServiceClient<Channel>,
+    db: &DatabaseConnection,
+    platform_id: Uuid,
+    generator: &OrderGenerator,
+) -> anyhow::Result<String> {
+    let Some(addr) = &args.second_addr else {
+        return Ok(String::new());
+    };
+    let second =
+        PremiumServiceClient::new(connect_when_serving(addr, Duration::from_secs(120)).await?);
+    let orders = args.replica_orders.min(args.orders);
+    let leg = |prefix| Leg {
+        orders,
+        id_prefix: Some(prefix),
+    };
+    let one = report_orders(
+        args,
+        std::slice::from_ref(premium),
+        platform_id,
+        generator,
+        leg("R1-"),
+    )
+    .await?;
+    wait_for_outbox(db, Duration::from_secs(900)).await?;
+    let both = [premium.clone(), second];
+    let two = report_orders(args, &both, platform_id, generator, leg("R2-")).await?;
+    wait_for_outbox(db, Duration::from_secs(900)).await?;
+    let rate = |i: &Ingest| orders as f64 / i.elapsed.as_secs_f64();
+    let (r1, r2) = (rate(&one), rate(&two));
+    eprintln!("replicas: one {r1:.0} orders/s, two {r2:.0} orders/s");
+    Ok(format!(
+        "| the first {orders} orders again under new ids, {} streams: through one replica, then with the streams dealt to two replicas on the same database | one replica **{r1:.0} orders/s**, two replicas **{r2:.0} orders/s** ({:.2}×) |\n",
+        args.streams,
+        r2 / r1
+    ))
+}
+
+/// One stream of orders to measure: how many, and a prefix that re-keys them (the replica legs
+/// report the main stream's first orders again as new orders).
+#[derive(Clone, Copy)]
+struct Leg<'a> {
+    orders: u64,
+    id_prefix: Option<&'a str>,
+}
+
 /// Every batch is built before the clock starts. Batches go to the streams in turn, so the
 /// batches in flight at any moment are neighbours in time, as when a platform reports live.
 /// Each stream is one StreamOrders call; its acknowledgements carry counts and only the items
 /// not accepted as new.
 async fn report_orders(
     args: &PremiumLoad,
-    client: &PremiumServiceClient<Channel>,
+    clients: &[PremiumServiceClient<Channel>],
     platform_id: Uuid,
     generator: &OrderGenerator,
+    leg: Leg<'_>,
 ) -> anyhow::Result<Ingest> {
-    let batches = args.orders.div_ceil(args.batch as u64);
+    let orders = leg.orders;
+    let batches = orders.div_ceil(args.batch as u64);
     eprintln!(
         "building {} batches of {} orders ({} orders)",
-        batches, args.batch, args.orders
+        batches, args.batch, orders
     );
+    let report = |n: u64| {
+        let mut r = generator.report(n);
+        if let Some(prefix) = leg.id_prefix {
+            r.order_id = format!("{prefix}{}", r.order_id);
+        }
+        r
+    };
     let mut lanes: Vec<Vec<pb::StreamOrdersRequest>> =
         (0..args.streams).map(|_| Vec::new()).collect();
     let batch = |orders: Vec<pb::OrderReport>, n: usize| pb::StreamOrdersRequest {
@@ -709,9 +788,9 @@ async fn report_orders(
     };
     if args.shard_by_rider {
         let mut open: Vec<Vec<pb::OrderReport>> = (0..args.streams).map(|_| Vec::new()).collect();
-        for n in 0..args.orders {
+        for n in 0..orders {
             let lane = (generator.order(n).worker % args.streams) as usize;
-            open[lane].push(generator.report(n));
+            open[lane].push(report(n));
             if open[lane].len() == args.batch {
                 let n = lanes[lane].len();
                 lanes[lane].push(batch(std::mem::take(&mut open[lane]), n));
@@ -725,11 +804,8 @@ async fn report_orders(
         }
     } else {
         for b in 0..batches {
-            let range = (b * args.batch as u64)..((b + 1) * args.batch as u64).min(args.orders);
-            lanes[(b % args.streams) as usize].push(batch(
-                range.map(|n| generator.report(n)).collect(),
-                b as usize,
-            ));
+            let range = (b * args.batch as u64)..((b + 1) * args.batch as u64).min(orders);
+            lanes[(b % args.streams) as usize].push(batch(range.map(report).collect(), b as usize));
         }
     }
     let platform = Role::Platform { platform_id };
@@ -738,11 +814,13 @@ async fn report_orders(
     let started = Instant::now();
     let tasks: Vec<_> = lanes
         .into_iter()
-        .map(|lane| {
-            let mut client = client.clone();
+        .enumerate()
+        .map(|(i, lane)| {
+            // Streams are dealt to the replicas in turn.
+            let mut client = clients[i % clients.len()].clone();
             let platform = platform.clone();
             let done = done.clone();
-            let total = args.orders;
+            let total = orders;
             tokio::spawn(async move {
                 let mut accepted = 0i64;
                 let mut rejected = 0i64;
@@ -786,8 +864,8 @@ async fn report_orders(
     if let Some(first) = first_rejection {
         bail!("{rejected} orders not accepted; the first: {first}");
     }
-    if accepted as u64 != args.orders {
-        bail!("{accepted} of {} orders accepted", args.orders);
+    if accepted as u64 != orders {
+        bail!("{accepted} of {orders} orders accepted");
     }
     Ok(Ingest {
         elapsed,
