@@ -200,6 +200,29 @@ pub fn any_of(
     }
 }
 
+/// [`any_of`] for a hand-written statement whose first `bound` parameters come before it: the
+/// condition, and the values to bind after those parameters.
+pub fn any_of_sql(
+    backend: DbBackend,
+    column: &str,
+    kind: Kind,
+    values: Vec<Value>,
+    bound: usize,
+) -> (String, Vec<Value>) {
+    match backend {
+        DbBackend::Postgres => (
+            format!("{column} = ANY(${})", bound + 1),
+            vec![Value::Array(kind.array_type(), Some(Box::new(values)))],
+        ),
+        _ => {
+            let list: Vec<String> = (bound + 1..=bound + values.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            (format!("{column} IN ({})", list.join(",")), values)
+        }
+    }
+}
+
 /// What PostgreSQL's array receives for a cell.
 fn backend_value(backend: DbBackend, kind: Kind, value: Value) -> Value {
     match (backend, kind, value) {
@@ -220,7 +243,7 @@ fn no_time() -> chrono::DateTime<chrono::Utc> {
 }
 
 /// `($1,$2),($3,$4)…` for `rows` rows of `cols` columns.
-pub fn placeholders(rows: usize, cols: usize) -> String {
+fn placeholders(rows: usize, cols: usize) -> String {
     let mut out = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -315,6 +338,17 @@ mod tests {
             r#"SELECT "a" FROM "t" WHERE "b" = ? AND "c" IN (?, ?)"#
         );
         assert_eq!(values.0.len(), 3);
+    }
+
+    #[test]
+    fn any_of_sql_numbers_its_parameters_after_the_bound_ones() {
+        let values = || vec![Value::from("x"), Value::from("y")];
+        let (sql, bind) = any_of_sql(DbBackend::Postgres, "k.id", Kind::Text, values(), 1);
+        assert_eq!(sql, "k.id = ANY($2)");
+        assert_eq!(bind.len(), 1, "one array");
+        let (sql, bind) = any_of_sql(DbBackend::Sqlite, "k.id", Kind::Text, values(), 1);
+        assert_eq!(sql, "k.id IN ($2,$3)");
+        assert_eq!(bind, values());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::domain::declaration::{Declaration, DeclarationLine};
 use crate::domain::ingest::{CoverageCandidate, DayDelta, FeeKey, StoredOrder};
 use crate::domain::orders::{Order, OrderTimeline, PlatformScope};
 use crate::domain::rates::{PricedGroup, RateKey, RateRow, RateTable};
-use gigshield_kit::bulk::{BulkRows, Column, Kind, column};
+use gigshield_kit::bulk::{BulkRows, Column, Kind, any_of, any_of_sql, column};
 
 /// Rows per multi-row statement: 1000 × at most 15 columns stays under both limits.
 const CHUNK_ROWS: usize = 1000;
@@ -42,14 +42,6 @@ fn corrupt(what: impl std::fmt::Display) -> DbErr {
 
 pub(super) fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
-}
-
-/// `$from,$from+1,…` for an IN list.
-fn in_list(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn industry(stored: &str) -> Result<Industry, DbErr> {
@@ -326,7 +318,12 @@ pub async fn memberships(
         out.extend(
             membership::Entity::find()
                 .filter(membership::Column::PlatformId.eq(platform_id))
-                .filter(membership::Column::ExternalWorkerId.is_in(chunk.iter().cloned()))
+                .filter(any_of(
+                    conn.get_database_backend(),
+                    "external_worker_id",
+                    Kind::Text,
+                    chunk.iter().map(|id| Value::from(id.clone())).collect(),
+                ))
                 .all(conn)
                 .await?,
         );
@@ -403,14 +400,21 @@ pub async fn stored_orders(
 ) -> Result<Vec<StoredOrder>, DbErr> {
     let mut out = Vec::new();
     for chunk in order_ids.chunks(CHUNK_ROWS * 10) {
+        let ids = chunk.iter().map(|id| Value::from(*id)).collect();
+        let (is_one_of, ids) = any_of_sql(
+            conn.get_database_backend(),
+            "k.order_id",
+            Kind::Text,
+            ids,
+            1,
+        );
         let sql = format!(
             "SELECT {ORDER_SELECT} FROM order_key k JOIN orders o \
              ON o.platform_id = k.platform_id AND o.order_id = k.order_id AND o.accepted_at = k.accepted_at \
-             WHERE k.platform_id = $1 AND k.order_id IN ({})",
-            in_list(2, chunk.len())
+             WHERE k.platform_id = $1 AND {is_one_of}"
         );
         let mut values: Vec<Value> = vec![platform_id.into()];
-        values.extend(chunk.iter().map(|id| Value::from(*id)));
+        values.extend(ids);
         for row in conn.query_all_raw(statement(conn, &sql, values)).await? {
             out.push(stored_order(&row)?);
         }
