@@ -27,9 +27,12 @@ test: setup infra-up ## every test: unit, integration against real Kafka + Postg
 	$(CARGO) build --locked --bins
 	$(CARGO) test --workspace --locked
 
-lint: setup k8s-check ## rustfmt check, clippy with warnings as errors, deployment checks
+lint: setup k8s-check lint-code ## rustfmt check, clippy with warnings as errors, deployment and contract checks
+
+lint-code: setup ## what CI checks besides the tests: rustfmt, clippy (warnings are errors), the protobuf contract
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	@deploy/proto-check.sh
 
 fmt: ## format the code
 	$(CARGO) fmt --all
@@ -56,10 +59,13 @@ bench: setup infra-up ## load generators against release builds; rewrites BENCHM
 token: ## mint a development token: make token ARGS="--role operator"
 	@$(CARGO) run -q -p gigshield-cli -- token $(ARGS)
 
-.PHONY: release-build k8s-check
+.PHONY: release-build k8s-check contract-snapshot lint-code
 
 release-build: setup ## optimised binaries of every service, as deploy/Dockerfile builds them
 	$(CARGO) build --release --locked --bins
 
 k8s-check: ## validate k8s/ (kustomize + kubeconform), docker-compose and proto/ (buf)
 	@deploy/k8s-check.sh
+
+contract-snapshot: ## publish the current proto/ as the contract later changes must stay compatible with
+	@deploy/contract-snapshot.sh

@@ -9,6 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERE="$REPO_ROOT/deploy/local/kafka"
 PORT="${GIGSHIELD_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${GIGSHIELD_KAFKA_CONTROLLER_PORT:-9093}"
+# The port clients are told to connect to: the listener's own, unless something forwards to
+# it (the chaos run's fault proxy).
+ADVERTISED_PORT="${GIGSHIELD_KAFKA_ADVERTISED_PORT:-$PORT}"
 KAFKA_DIR="$LOCAL_DIR/kafka"
 LIBS="$KAFKA_DIR/libs"
 DATA="$KAFKA_DIR/data"
@@ -57,7 +60,7 @@ up() {
     return 0
   fi
   mkdir -p "$DATA"
-  sed -e "s#@DATA_DIR@#$DATA#" -e "s#@PORT@#$PORT#" -e "s#@CONTROLLER_PORT@#$CONTROLLER_PORT#" \
+  sed -e "s#@DATA_DIR@#$DATA#" -e "s#@PORT@#$PORT#" -e "s#@ADVERTISED_PORT@#$ADVERTISED_PORT#" -e "s#@CONTROLLER_PORT@#$CONTROLLER_PORT#" \
     "$HERE/server.properties" >"$CONF"
   if [[ ! -f "$DATA/meta.properties" ]]; then
     local cluster_id

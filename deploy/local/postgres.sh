@@ -52,6 +52,32 @@ DATA="$PG_DIR/data"
 RUN="$PG_DIR/run"
 LOGFILE="$PG_DIR/postgres.log"
 
+# TLS as in production, so clients can verify the server (sslmode=verify-full): a local CA
+# ($TLS_DIR/ca.crt, what the tests and a client's sslrootcert point at) and a certificate for
+# localhost / 127.0.0.1 signed by it. Plaintext connections stay allowed (pg_hba `host`).
+TLS_DIR="$LOCAL_DIR/postgres-tls"
+
+ensure_tls_files() {
+  [[ -f "$TLS_DIR/ca.crt" && -f "$PG_DIR/server.crt" && -f "$PG_DIR/server.key" ]] && return
+  command -v openssl >/dev/null || apt_install openssl
+  log "minting the local PostgreSQL CA and server certificate ($TLS_DIR)"
+  mkdir -p "$TLS_DIR"
+  local tmp
+  tmp="$(mktemp -d)"
+  openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 3650 \
+    -subj "/CN=gigshield local PostgreSQL CA" -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.crt" 2>/dev/null
+  openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj "/CN=localhost" \
+    -keyout "$tmp/server.key" -out "$tmp/server.csr" 2>/dev/null
+  printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$tmp/ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$tmp/ext" -out "$tmp/server.crt" 2>/dev/null
+  install -m 0644 "$tmp/server.crt" "$PG_DIR/server.crt"
+  install -m 0600 "$tmp/server.key" "$PG_DIR/server.key"
+  [[ "$(id -u)" == 0 ]] && chown postgres: "$PG_DIR/server.crt" "$PG_DIR/server.key"
+  rm -rf "$tmp"
+}
+
 psql_admin() { as_pg "$BIN/psql" -h "$RUN" -p "$PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 "$@"; }
 
 is_running() { as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
@@ -87,6 +113,17 @@ up() {
   if [[ "$(psql_admin -c "SHOW max_wal_size")" != "8GB" ]]; then
     psql_admin -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'" \
       -c "ALTER SYSTEM SET wal_compression = 'lz4'" -c "SELECT pg_reload_conf()" >/dev/null
+  fi
+  ensure_tls_files
+  if [[ "$(psql_admin -c "SHOW ssl")" != on || "$(psql_admin -c "SHOW ssl_cert_file")" != "$PG_DIR/server.crt" ]]; then
+    psql_admin -c "ALTER SYSTEM SET ssl_cert_file = '$PG_DIR/server.crt'" \
+      -c "ALTER SYSTEM SET ssl_key_file = '$PG_DIR/server.key'" -c "ALTER SYSTEM SET ssl = on" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+    local tries=0
+    until [[ "$(psql_admin -c "SHOW ssl")" == on ]]; do
+      ((tries++ < 50)) || die "PostgreSQL did not turn TLS on (see $LOGFILE)"
+      sleep 0.1
+    done
   fi
   if [[ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]]; then
     psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'"

@@ -5,18 +5,22 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use gigshield_kit::auth::ServiceTokens;
-use gigshield_kit::wire;
+use gigshield_kit::{telemetry, wire};
 use gigshield_proto::premium as pb;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
 use gigshield_scheme::region::RegionCode;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::domain::determination::{OrderEnd, OrderWindow};
 
 /// The audience of the tokens claims presents to premium.
 const PREMIUM: &str = "premium";
+
+/// The method's full name, as the client span and premium's server span are named.
+const VERIFY_WORK_ACTIVITY: &str = "gigshield.premium.v1.PremiumService/VerifyWorkActivity";
 
 #[derive(Clone)]
 pub struct WorkActivity {
@@ -65,19 +69,26 @@ impl WorkActivity {
         request
             .metadata_mut()
             .insert("authorization", authorization);
-        if let Some(tp) = gigshield_kit::telemetry::current_traceparent()
+        // The client span of the call: premium's server span becomes its child.
+        let span = telemetry::grpc_client_span(VERIFY_WORK_ACTIVITY);
+        if let Some(tp) = telemetry::traceparent_of(&span)
             && let Ok(value) = tp.parse()
         {
-            request
-                .metadata_mut()
-                .insert(gigshield_kit::telemetry::TRACEPARENT, value);
+            request.metadata_mut().insert(telemetry::TRACEPARENT, value);
         }
-        let response = self
+        let answer = self
             .client
             .clone()
             .verify_work_activity(request)
-            .await?
-            .into_inner();
+            .instrument(span.clone())
+            .await;
+        telemetry::record_grpc_client_status(
+            &span,
+            answer
+                .as_ref()
+                .map_or_else(|s| s.code(), |_| tonic::Code::Ok),
+        );
+        let response = answer?.into_inner();
         Ok(response
             .orders
             .into_iter()

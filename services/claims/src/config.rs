@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use gigshield_kit::config::{ConfigError, Env, KitConfig};
+use gigshield_kit::tls::ClientTls;
 
 pub const SERVICE_NAME: &str = "claims";
 /// The topic this service publishes (the contract's name).
@@ -20,6 +21,11 @@ pub struct ClaimsConfig {
     /// name that resolves to several addresses (a headless Service) is balanced round-robin
     /// over all of them, re-resolved every 30 s.
     pub premium_addr: String,
+    /// `CLAIMS_PREMIUM_TLS_CA_FILE` (required for an `https://` address, refused with
+    /// `http://`), `CLAIMS_PREMIUM_TLS_CERT_FILE` / `_KEY_FILE` (claims' certificate, for a
+    /// premium that asks callers for one): the bearer token goes to premium only over TLS when
+    /// the address says `https`.
+    pub premium_tls: Option<ClientTls>,
     /// `SERVICE_SIGNING_KEY_FILE` (required): claims' own private key (Ed25519 or RSA, PEM);
     /// it mints the short-lived `service` tokens premium accepts from claims alone.
     pub service_signing_key: PathBuf,
@@ -76,6 +82,7 @@ impl ClaimsConfig {
         Ok(Self {
             kit: KitConfig::from_env(SERVICE_NAME, env)?,
             premium_addr: env.required("CLAIMS_PREMIUM_ADDR")?,
+            premium_tls: premium_tls(env)?,
             service_signing_key: PathBuf::from(env.required("SERVICE_SIGNING_KEY_FILE")?),
             premium_timeout: env.millis_or("CLAIMS_PREMIUM_TIMEOUT_MS", 5000)?,
             duplicate_window_hours: env.parse_or("CLAIMS_DUPLICATE_WINDOW_HOURS", 24)?,
@@ -99,6 +106,27 @@ impl ClaimsConfig {
                 .optional("CLAIMS_CONSUMER_GROUP")
                 .unwrap_or_else(|| CONSUMER_GROUP.into()),
         })
+    }
+}
+
+/// The TLS settings of the call to premium, which must agree with its address's scheme: an
+/// `https` address trusts only the configured CA, and files set for an `http` one would be
+/// silently unused.
+fn premium_tls(env: &Env) -> Result<Option<ClientTls>, ConfigError> {
+    let tls = ClientTls::from_env(env, "CLAIMS_PREMIUM")?;
+    let https = env
+        .required("CLAIMS_PREMIUM_ADDR")?
+        .to_ascii_lowercase()
+        .starts_with("https://");
+    match (https, &tls) {
+        (true, None) => Err(ConfigError::Missing {
+            var: "CLAIMS_PREMIUM_TLS_CA_FILE".into(),
+        }),
+        (false, Some(_)) => Err(ConfigError::Invalid {
+            var: "CLAIMS_PREMIUM_ADDR".into(),
+            reason: "must be https:// when CLAIMS_PREMIUM_TLS_CA_FILE is set".into(),
+        }),
+        _ => Ok(tls),
     }
 }
 
@@ -131,6 +159,34 @@ mod tests {
             ClaimsConfig::from_env(&env(&BASE[..1])),
             Err(ConfigError::Missing { var }) if var == "SERVICE_SIGNING_KEY_FILE"
         ));
+    }
+
+    #[test]
+    fn premium_over_https_needs_a_ca_and_a_ca_needs_https() {
+        let https = [
+            ("CLAIMS_PREMIUM_ADDR", "https://premium-headless:50051"),
+            BASE[1],
+        ];
+        assert!(matches!(
+            ClaimsConfig::from_env(&env(&https)),
+            Err(ConfigError::Missing { var }) if var == "CLAIMS_PREMIUM_TLS_CA_FILE"
+        ));
+        let ca = ("CLAIMS_PREMIUM_TLS_CA_FILE", "/etc/gigshield/tls/ca.crt");
+        let cfg = ClaimsConfig::from_env(&env(&[https[0], https[1], ca])).unwrap();
+        assert_eq!(
+            cfg.premium_tls.map(|t| t.ca),
+            Some(PathBuf::from("/etc/gigshield/tls/ca.crt"))
+        );
+        assert!(matches!(
+            ClaimsConfig::from_env(&env(&[BASE[0], BASE[1], ca])),
+            Err(ConfigError::Invalid { var, .. }) if var == "CLAIMS_PREMIUM_ADDR"
+        ));
+        assert!(
+            ClaimsConfig::from_env(&env(&BASE))
+                .unwrap()
+                .premium_tls
+                .is_none()
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     // Lazy: claims starts while premium is down; applications wait in Kafka until it answers.
     let premium_channel = premium_channel::connect(
         &config.premium_addr,
+        config.premium_tls.as_ref(),
         config.premium_timeout,
         service.shutdown.clone(),
     )?;

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use gigshield_kit::tls::ClientTls;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::channel::Change;
 use tonic::transport::{Channel, Endpoint};
@@ -13,10 +14,12 @@ use tonic::transport::{Channel, Endpoint};
 /// How often the name is resolved again (pods come and go).
 const RESOLVE_EVERY: Duration = Duration::from_secs(30);
 
-/// A balanced channel to `addr` (`http://host:port`). Lazy: nothing connects until a call,
-/// so claims starts while premium is down.
+/// A balanced channel to `addr` (`http://host:port`, or `https://` with `tls`). Lazy: nothing
+/// connects until a call, so claims starts while premium is down. Over TLS each connection
+/// goes to an IP address but verifies the certificate against the address's host name.
 pub fn connect(
     addr: &str,
+    tls: Option<&ClientTls>,
     timeout: Duration,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Channel> {
@@ -26,11 +29,19 @@ pub fn connect(
         .host()
         .ok_or_else(|| anyhow::anyhow!("CLAIMS_PREMIUM_ADDR {addr} names no host"))?
         .to_string();
-    let port = uri.port_u16().unwrap_or(80);
+    let port = uri
+        .port_u16()
+        .unwrap_or(if tls.is_some() { 443 } else { 80 });
+    let tls = tls.map(|t| t.load(&host)).transpose()?;
     let (channel, changes) = Channel::balance_channel::<SocketAddr>(16);
-    let endpoint = move |at: SocketAddr| {
-        Endpoint::from_shared(format!("{scheme}://{at}"))
-            .map(|e| e.timeout(timeout).connect_timeout(timeout))
+    let endpoint = move |at: SocketAddr| -> Result<Endpoint, tonic::transport::Error> {
+        let endpoint = Endpoint::from_shared(format!("{scheme}://{at}"))?
+            .timeout(timeout)
+            .connect_timeout(timeout);
+        match &tls {
+            Some(tls) => endpoint.tls_config(tls.clone()),
+            None => Ok(endpoint),
+        }
     };
     tokio::spawn(async move {
         let mut known: HashSet<SocketAddr> = HashSet::new();

@@ -141,6 +141,11 @@ pub struct KitConfig {
     pub grpc_addr: SocketAddr,
     /// The server's limits (`GRPC_*`).
     pub grpc: GrpcLimits,
+    /// The server's certificate (`GRPC_TLS_*`); none: plaintext (see [`crate::tls`]).
+    pub grpc_tls: Option<crate::tls::ServerTls>,
+    /// `GRPC_HEALTH_ADDR`: a second, plaintext port serving only `grpc.health.v1.Health`, for
+    /// kubelet gRPC probes, which cannot speak TLS. Unset: health is served on `GRPC_ADDR` only.
+    pub grpc_health_addr: Option<SocketAddr>,
     /// `METRICS_ADDR`: where Prometheus scrapes `/metrics`; unset = no metrics listener.
     pub metrics_addr: Option<SocketAddr>,
     pub database: DatabaseConfig,
@@ -484,6 +489,8 @@ impl KitConfig {
             service_name: service_name.to_string(),
             grpc_addr: env.parse_or("GRPC_ADDR", SocketAddr::from(([0, 0, 0, 0], 50051)))?,
             grpc: GrpcLimits::from_env(env)?,
+            grpc_tls: crate::tls::ServerTls::from_env(env)?,
+            grpc_health_addr: env.parse_optional("GRPC_HEALTH_ADDR")?,
             metrics_addr: env.parse_optional("METRICS_ADDR")?,
             database: DatabaseConfig {
                 url: env.required("DATABASE_URL")?,

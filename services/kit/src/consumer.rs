@@ -324,9 +324,19 @@ impl<H: EventHandler> IdempotentConsumer<H> {
                 .finish(msg, &envelope, Ok(Outcome::Ignored), shutdown)
                 .await;
         }
+        // Messaging semantic conventions: "process <topic>", a child of the producer's span.
         let span = tracing::info_span!(
             "event.consume",
+            otel.name = %format_args!("process {}", envelope.topic),
             otel.kind = "consumer",
+            messaging.system = "kafka",
+            messaging.operation.type = "process",
+            messaging.operation.name = "process",
+            messaging.destination.name = %envelope.topic,
+            messaging.destination.partition.id = %envelope.partition,
+            messaging.kafka.offset = envelope.offset,
+            messaging.message.id = %envelope.id,
+            messaging.consumer.group.name = %self.name,
             consumer = %self.name,
             event.id = %envelope.id,
             event.type = %envelope.event_type,

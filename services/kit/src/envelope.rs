@@ -13,6 +13,9 @@ pub const SOURCE: &str = "ce_source";
 pub const TYPE: &str = "ce_type";
 pub const TIME: &str = "ce_time";
 pub const SUBJECT: &str = "ce_subject";
+pub const DATASCHEMA: &str = "ce_dataschema";
+/// The CloudEvents protobuf format: `dataschema` is the type URL of the data's message.
+pub const TYPE_URL_PREFIX: &str = "type.googleapis.com/";
 pub const CONTENT_TYPE: &str = "content-type";
 pub const PROTOBUF: &str = "application/protobuf";
 
@@ -51,7 +54,7 @@ impl Envelope {
         let time = self
             .time
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let mut headers = OwnedHeaders::new_with_capacity(8)
+        let mut headers = OwnedHeaders::new_with_capacity(9)
             .insert(Header {
                 key: SPECVERSION,
                 value: Some("1.0"),
@@ -75,6 +78,10 @@ impl Envelope {
             .insert(Header {
                 key: CONTENT_TYPE,
                 value: Some(PROTOBUF),
+            })
+            .insert(Header {
+                key: DATASCHEMA,
+                value: Some(format!("{TYPE_URL_PREFIX}{}", self.event_type).as_str()),
             });
         if let Some(subject) = &self.subject {
             headers = headers.insert(Header {

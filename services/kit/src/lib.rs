@@ -20,6 +20,7 @@ pub mod migrations;
 pub mod outbox;
 pub mod paging;
 pub mod pii;
+pub mod process_metrics;
 pub mod replica;
 pub mod service;
 pub mod shutdown;
@@ -27,6 +28,7 @@ pub mod statistics;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tls;
 pub mod wire;
 pub mod write;
 

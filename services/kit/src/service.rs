@@ -185,6 +185,11 @@ impl Service {
             advertised,
             ..
         } = self;
+        // First, before any task starts: a certificate that does not load stops the start.
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = &config.grpc_tls {
+            server = server.tls_config(tls.load()?)?;
+        }
         let (reporter, health_service) = tonic_health::server::health_reporter();
         reporter
             .set_service_status("", ServingStatus::NotServing)
@@ -228,10 +233,21 @@ impl Service {
         let reflection_v1alpha =
             reflection(configure(), "grpc.reflection.v1alpha.ServerReflection").build_v1alpha()?;
 
-        tracing::info!(service = %config.service_name, addr = %listener.local_addr()?, "serving gRPC");
+        tracing::info!(
+            service = %config.service_name,
+            addr = %listener.local_addr()?,
+            tls = config.grpc_tls.is_some(),
+            "serving gRPC"
+        );
+        let health_port = match config.grpc_health_addr {
+            Some(addr) => {
+                Some(spawn_health_port(addr, health_service.clone(), shutdown.clone()).await?)
+            }
+            None => None,
+        };
         let stop = shutdown.clone();
         let limits = &config.grpc;
-        let served = tonic::transport::Server::builder()
+        let served = server
             .timeout(limits.request_timeout)
             .concurrency_limit_per_connection(limits.concurrency_per_connection)
             .max_concurrent_streams(limits.max_concurrent_streams)
@@ -268,10 +284,35 @@ impl Service {
             );
         }
         health_task.abort();
+        if let Some(port) = health_port {
+            let _ = port.await;
+        }
         db.close().await.ok();
         served?;
         Ok(())
     }
+}
+
+/// Serves only `grpc.health.v1.Health`, in plaintext, on `addr` until shutdown: what a
+/// kubelet probe reaches when the main port speaks TLS. It reports the same statuses.
+async fn spawn_health_port(
+    addr: std::net::SocketAddr,
+    health: tonic_health::pb::health_server::HealthServer<
+        impl tonic_health::pb::health_server::Health,
+    >,
+    shutdown: CancellationToken,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = TcpListener::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "serving gRPC health in plaintext");
+    Ok(tokio::spawn(async move {
+        let served = tonic::transport::Server::builder()
+            .add_service(health)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled())
+            .await;
+        if let Err(err) = served {
+            tracing::error!(%err, "health port failed");
+        }
+    }))
 }
 
 /// The outbox backlog and the connection pool, every health round.
@@ -293,7 +334,7 @@ async fn record_gauges(db: &DatabaseConnection) {
 }
 
 /// Readiness: SERVING only while both the database and Kafka answer, for the overall status
-/// and for each advertised service name.
+/// and for each advertised service name; the gauges (outbox, pool, process) each round.
 async fn watch_dependencies(
     reporter: HealthReporter,
     advertised: Vec<&'static str>,
@@ -319,6 +360,7 @@ async fn watch_dependencies(
         if db_ok {
             record_gauges(&db).await;
         }
+        crate::process_metrics::record();
         tokio::select! {
             _ = tokio::time::sleep(HEALTH_INTERVAL) => {}
             _ = shutdown.cancelled() => return,

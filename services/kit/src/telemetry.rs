@@ -22,6 +22,15 @@ use crate::config::{LogFormat, TelemetryConfig};
 
 pub const TRACEPARENT: &str = "traceparent";
 
+/// Set once spans leave the process (an OTLP endpoint is configured).
+static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether spans are exported. Spans that exist only to be seen in a trace backend — one per
+/// published event — are not built otherwise: at ingest rates they would cost CPU for nothing.
+pub fn exporting() -> bool {
+    EXPORTING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Flushes exported spans when dropped; keep it alive for the life of `main`.
 pub struct TelemetryGuard {
     provider: SdkTracerProvider,
@@ -40,9 +49,15 @@ pub fn init(service_name: &str, cfg: &TelemetryConfig) -> anyhow::Result<Telemet
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let resource = opentelemetry_sdk::Resource::builder()
         .with_service_name(service_name.to_string())
+        .with_attributes([
+            opentelemetry::KeyValue::new("service.namespace", "gigshield"),
+            opentelemetry::KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+            opentelemetry::KeyValue::new("service.instance.id", instance_id()),
+        ])
         .build();
     let mut builder = SdkTracerProvider::builder().with_resource(resource);
     if let Some(endpoint) = &cfg.otlp_endpoint {
+        EXPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
         use opentelemetry_otlp::WithExportConfig;
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
@@ -73,6 +88,15 @@ pub fn init(service_name: &str, cfg: &TelemetryConfig) -> anyhow::Result<Telemet
         .with(tracing_opentelemetry::layer().with_tracer(tracer))
         .try_init();
     Ok(TelemetryGuard { provider })
+}
+
+/// This process among the service's replicas: the host's name (a pod's name in Kubernetes)
+/// with the process id, so two replicas on one machine differ; else a fresh UUID.
+fn instance_id() -> String {
+    match std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()) {
+        Some(host) => format!("{host}-{}", std::process::id()),
+        None => uuid::Uuid::now_v7().to_string(),
+    }
 }
 
 /// Serves Prometheus metrics on `addr` at `/metrics`.
@@ -133,6 +157,8 @@ fn describe_metrics() {
         "Always 1; the labels name the running build"
     );
     metrics::gauge!("gigshield_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    crate::process_metrics::describe();
+    crate::process_metrics::record();
 }
 
 /// The per-call histogram (OpenTelemetry's `rpc.server.duration`, in seconds).
@@ -144,6 +170,67 @@ pub fn current_traceparent() -> Option<String> {
     let mut carrier = HashMap::new();
     TraceContextPropagator::new().inject_context(&cx, &mut carrier);
     carrier.remove(TRACEPARENT)
+}
+
+/// Whether a W3C `traceparent` (`00-<trace>-<span>-<flags>`) says its trace is sampled.
+pub fn is_sampled(traceparent: &str) -> bool {
+    traceparent
+        .rsplit('-')
+        .next()
+        .and_then(|flags| u8::from_str_radix(flags, 16).ok())
+        .is_some_and(|flags| flags & 1 == 1)
+}
+
+/// The W3C `traceparent` naming `span` itself, to make it the parent of remote work.
+pub fn traceparent_of(span: &Span) -> Option<String> {
+    let mut carrier = HashMap::new();
+    TraceContextPropagator::new().inject_context(&span.context(), &mut carrier);
+    carrier.remove(TRACEPARENT)
+}
+
+/// The producer span of one event sent to `topic` (messaging semantic conventions), a child of
+/// the span that wrote the event (`parent`, as stored beside the outbox row).
+pub fn producer_span(topic: &str, event_id: &str, key: &str, parent: Option<&str>) -> Span {
+    let span = tracing::info_span!(
+        "event.send",
+        otel.name = %format_args!("send {topic}"),
+        otel.kind = "producer",
+        messaging.system = "kafka",
+        messaging.operation.type = "send",
+        messaging.operation.name = "send",
+        messaging.destination.name = %topic,
+        messaging.message.id = %event_id,
+        messaging.kafka.message.key = %key,
+        otel.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+    );
+    set_remote_parent(&span, parent);
+    span
+}
+
+/// The client span of one outgoing gRPC call to `path` (`pkg.Service/Method`); the caller
+/// sends [`traceparent_of`] it and records the outcome with [`record_grpc_client_status`].
+pub fn grpc_client_span(path: &str) -> Span {
+    let (service, method) = rpc_name(path);
+    tracing::info_span!(
+        "grpc.call",
+        otel.name = %path,
+        otel.kind = "client",
+        rpc.system = "grpc",
+        rpc.service = %service,
+        rpc.method = %method,
+        rpc.grpc.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    )
+}
+
+/// Records a client call's status code; for a client every code but OK is an error (the
+/// conventions for gRPC client spans).
+pub fn record_grpc_client_status(span: &Span, code: tonic::Code) {
+    span.record("rpc.grpc.status_code", code as i32);
+    if code != tonic::Code::Ok {
+        span.record("otel.status_code", "ERROR");
+    }
 }
 
 /// Makes `span` a child of the remote span named by `traceparent`.
@@ -210,4 +297,19 @@ pub fn propagate_trace(
         request.metadata_mut().insert(TRACEPARENT, value);
     }
     Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sampled_flag_is_the_low_bit_of_the_trace_flags() {
+        let trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331";
+        assert!(is_sampled(&format!("{trace}-01")));
+        assert!(is_sampled(&format!("{trace}-03")));
+        assert!(!is_sampled(&format!("{trace}-00")));
+        assert!(!is_sampled(&format!("{trace}-zz")));
+        assert!(!is_sampled(""));
+    }
 }

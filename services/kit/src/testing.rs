@@ -254,6 +254,11 @@ pub const DEV_PII_INDEX_KEY: &str = "Aeic/6V1HmBsTj3HRlDqlf60/gchlTQ06XWlngjW738
 /// Kit configuration for a service under test: port 0, the test database, the dev keys, its
 /// own consumer groups.
 pub fn kit_config(service_name: &str, db: &TestDatabase) -> KitConfig {
+    kit_config_with(service_name, db, &[])
+}
+
+/// [`kit_config`] with `extra` variables set (or replaced).
+pub fn kit_config_with(service_name: &str, db: &TestDatabase, extra: &[(&str, &str)]) -> KitConfig {
     let keys = dev_public_keys()
         .iter()
         .map(|p| p.display().to_string())
@@ -262,7 +267,7 @@ pub fn kit_config(service_name: &str, db: &TestDatabase) -> KitConfig {
     let bootstrap = kafka_bootstrap();
     let service_keys = dev_service_keys();
     let group_suffix = format!("-test-{}", Uuid::now_v7().simple());
-    let env = Env::from_pairs(&[
+    let mut pairs: Vec<(&str, &str)> = vec![
         ("KAFKA_GROUP_SUFFIX", &group_suffix),
         ("GRPC_ADDR", "127.0.0.1:0"),
         ("DATABASE_URL", &db.url),
@@ -280,8 +285,13 @@ pub fn kit_config(service_name: &str, db: &TestDatabase) -> KitConfig {
         // default deletes a row once Kafka acknowledged it).
         ("OUTBOX_RETENTION_HOURS", "1"),
         ("SHUTDOWN_GRACE_MS", "10000"),
-    ]);
-    KitConfig::from_env(service_name, &env).expect("test configuration is valid")
+    ];
+    for (k, v) in extra {
+        pairs.retain(|(key, _)| key != k);
+        pairs.push((k, v));
+    }
+    KitConfig::from_env(service_name, &Env::from_pairs(&pairs))
+        .expect("test configuration is valid")
 }
 
 /// A service under test serving on 127.0.0.1, on a port the OS picked.
@@ -296,14 +306,29 @@ pub struct Served {
 impl Served {
     /// Starts `routes` (plus the kit's health and reflection) on a free port and connects.
     pub async fn start(service: crate::service::Service, routes: tonic::service::Routes) -> Self {
+        Self::start_with(service, routes, None).await
+    }
+
+    /// [`Self::start`] for a service configured with `GRPC_TLS_*`: the channel connects over
+    /// TLS with `tls` (its domain name must be one of the certificate's).
+    pub async fn start_with(
+        service: crate::service::Service,
+        routes: tonic::service::Routes,
+        tls: Option<tonic::transport::ClientTlsConfig>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a free port");
         let addr = listener.local_addr().expect("bound address");
         let stop = service.shutdown.clone();
         let task = tokio::spawn(service.serve(listener, routes));
-        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
-            .expect("a valid URI")
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let mut endpoint = tonic::transport::Endpoint::from_shared(format!("{scheme}://{addr}"))
+            .expect("a valid URI");
+        if let Some(tls) = tls {
+            endpoint = endpoint.tls_config(tls).expect("client TLS settings");
+        }
+        let channel = endpoint
             .connect()
             .await
             .expect("connect to the service under test");
@@ -679,5 +704,72 @@ pub fn scheme_rule_added(
             recorded_at: Some(crate::wire::timestamp(chrono::Utc::now())),
             shipped: false,
         }),
+    }
+}
+
+/// A certificate authority minted for one test, with certificates it issued, as PEM files in
+/// a temporary directory (removed when dropped).
+pub struct TestPki {
+    dir: tempfile::TempDir,
+    ca: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+}
+
+/// Where one issued certificate and its key were written.
+pub struct IssuedFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+impl TestPki {
+    /// A fresh CA (`<dir>/ca.crt`); two `TestPki`s never trust each other's certificates.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "gigshield test CA");
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let key = rcgen::KeyPair::generate().expect("CA key");
+        let ca = rcgen::CertifiedIssuer::self_signed(params, key).expect("CA certificate");
+        std::fs::write(dir.path().join("ca.crt"), ca.pem()).expect("write ca.crt");
+        Self { dir, ca }
+    }
+
+    pub fn ca_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
+    /// Issues a certificate for `names` (DNS names or IP addresses; the first is also the
+    /// common name), written as `<file>.crt` and `<file>.key`.
+    pub fn issue(&self, file: &str, names: &[&str]) -> IssuedFiles {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut params = rcgen::CertificateParams::new(names.clone()).expect("certificate params");
+        params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            names.first().cloned().unwrap_or_default(),
+        );
+        params.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.signed_by(&key, &self.ca).expect("certificate");
+        let files = IssuedFiles {
+            cert: self.dir.path().join(format!("{file}.crt")),
+            key: self.dir.path().join(format!("{file}.key")),
+        };
+        std::fs::write(&files.cert, cert.pem()).expect("write certificate");
+        std::fs::write(&files.key, key.serialize_pem()).expect("write key");
+        files
+    }
+}
+
+impl Default for TestPki {
+    fn default() -> Self {
+        Self::new()
     }
 }

@@ -1,6 +1,8 @@
 //! A short chaos run: `gigshield chaos` with small sizes on its own PostgreSQL and Kafka
-//! (`.local/chaos`, ports 15432 and 19092), SIGKILLing every service and restarting the broker
-//! and the database while the demo workload runs, then checking the invariants from outside.
+//! (`.local/chaos`, ports 15432 and 19092, reached through fault proxies on 15433 and 19094),
+//! SIGKILLing every service, restarting the broker and the database, and partitioning,
+//! resetting and slowing the network to them while the demo workload runs, then checking the
+//! invariants from outside.
 //! Needs the binaries, which `make test` builds before the tests, and the main Kafka jars
 //! (`make infra-up` fetched them).
 
@@ -24,7 +26,7 @@ fn gigshield() -> std::path::PathBuf {
 }
 
 #[test]
-fn services_kafka_and_postgres_killed_during_a_small_month_lose_and_double_nothing() {
+fn services_kafka_postgres_and_the_network_failing_during_a_small_month_lose_and_double_nothing() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("repository root")
@@ -65,6 +67,9 @@ fn services_kafka_and_postgres_killed_during_a_small_month_lose_and_double_nothi
         "claims",
         "kafka broker",
         "postgresql",
+        "network partition to postgresql",
+        "connections to kafka reset",
+        "latency to postgresql",
     ] {
         assert!(
             stdout.contains(&format!("| {target} | 1 |")),

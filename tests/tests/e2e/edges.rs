@@ -277,7 +277,8 @@ async fn scrape(addr: std::net::SocketAddr) -> String {
     body
 }
 
-/// Every call is timed per service, method and status code, as a histogram with HELP text.
+/// Every call is timed per service, method and status code, as a histogram with HELP text;
+/// the process's CPU, memory and file descriptors are there under the usual names.
 pub async fn metrics(stack: &Stack) {
     let text = scrape(stack.premium.metrics_addr).await;
     for needle in [
@@ -292,6 +293,11 @@ pub async fn metrics(stack: &Stack) {
         "# TYPE outbox_backlog_rows gauge",
         "outbox_oldest_unsent_seconds ",
         "db_pool_connections{state=\"in_use\"}",
+        // The process collector's names, as every Prometheus client library exports them.
+        "# HELP process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
     ] {
         assert!(
             text.contains(needle),

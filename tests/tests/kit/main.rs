@@ -1,6 +1,6 @@
 //! The kit against a real Kafka broker and real databases (PostgreSQL and SQLite): outbox,
 //! relay crash, consumer crash, per-key order, trace propagation, idempotent requests,
-//! authentication and tenancy over gRPC, health and reflection.
+//! authentication and tenancy over gRPC, health and reflection, TLS on gRPC and PostgreSQL.
 //!
 //! Needs `make infra-up` (done by `make test`).
 
@@ -9,3 +9,4 @@ mod support;
 mod auth_and_grpc;
 mod idempotent_requests;
 mod outbox_and_inbox;
+mod tls;

@@ -422,6 +422,7 @@ async fn per_key_order_and_trace_context_survive_the_trip() {
         "ce_time",
         "ce_subject",
         "content-type",
+        "ce_dataschema",
         "traceparent",
     ] {
         assert!(
@@ -441,6 +442,8 @@ async fn per_key_order_and_trace_context_survive_the_trip() {
             .iter()
             .any(|(k, v)| k == "content-type" && v == "application/protobuf")
     );
+    assert!(first.headers.iter().any(|(k, v)| k == "ce_dataschema"
+        && *v == format!("type.googleapis.com/{}", gigshield_tests::EVENT_TYPE)));
     assert!(raw.iter().all(|m| m.key.starts_with("key-")));
 
     let sink = TestDatabase::postgres().await;

@@ -8,15 +8,18 @@ use gigshield_claims::activity::WorkActivity;
 use gigshield_claims::api::{ClaimsApi, Settings};
 use gigshield_claims::domain::benefit_parameters::BenefitParameters;
 use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
+use gigshield_claims::premium_channel;
 use gigshield_claims::store::Migrator;
 use gigshield_claims::stream::StreamNotifier;
+use gigshield_kit::config::Env;
 use gigshield_kit::consumer::Subscription;
 use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, claims_service_tokens, kafka_bootstrap,
-    kit_config, new_topic,
+    Backend, EventPublisher, Served, TestDatabase, TestPki, claims_service_tokens, kafka_bootstrap,
+    kit_config, kit_config_with, new_topic,
 };
+use gigshield_kit::tls::ClientTls;
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{Role, Service};
 use gigshield_proto::claims as pb;
@@ -65,6 +68,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(None).await
+    }
+
+    /// Premium served over TLS with a certificate of `pki`, and claims calling it as deployed:
+    /// an `https://` address through [`premium_channel::connect`], trusting only `pki`'s CA.
+    /// (The address is 127.0.0.1, one of the certificate's names: "localhost" would also
+    /// resolve to ::1, where nothing listens.)
+    pub async fn spawn_with_premium_tls(pki: &TestPki) -> Self {
+        Self::spawn_with(Some(pki)).await
+    }
+
+    async fn spawn_with(premium_tls: Option<&TestPki>) -> Self {
         let premium_db = TestDatabase::new(Backend::Postgres).await;
         let db = TestDatabase::new(Backend::Postgres).await;
         let enrollment_topic = new_topic("enrollment", 3).await;
@@ -72,10 +87,27 @@ impl TestApp {
         let premium_topic = new_topic("premium", 3).await;
         let topic = new_topic("claims", 3).await;
 
-        let mut premium =
-            Service::init::<gigshield_premium::store::Migrator>(kit_config("premium", &premium_db))
-                .await
-                .expect("premium starts");
+        let server_files = premium_tls.map(|pki| pki.issue("premium", &["localhost", "127.0.0.1"]));
+        let (cert, key) = server_files
+            .as_ref()
+            .map(|f| (f.cert.display().to_string(), f.key.display().to_string()))
+            .unwrap_or_default();
+        let tls_vars = [
+            ("GRPC_TLS_CERT_FILE", cert.as_str()),
+            ("GRPC_TLS_KEY_FILE", key.as_str()),
+        ];
+        let premium_vars: &[(&str, &str)] = if premium_tls.is_some() {
+            &tls_vars
+        } else {
+            &[]
+        };
+        let mut premium = Service::init::<gigshield_premium::store::Migrator>(kit_config_with(
+            "premium",
+            &premium_db,
+            premium_vars,
+        ))
+        .await
+        .expect("premium starts");
         let claims_topic_for_premium = new_topic("claims-feed", 1).await;
         gigshield_premium::consumers::spawn(
             &mut premium,
@@ -92,8 +124,29 @@ impl TestApp {
             premium_api,
             premium.auth(),
         ));
-        let premium_served = Served::start(premium, premium_routes).await;
-        let premium_channel = premium_served.channel.clone();
+        let client_tls = premium_tls.map(|pki| {
+            let ca = pki.ca_file().display().to_string();
+            ClientTls::from_env(
+                &Env::from_pairs(&[("CLAIMS_PREMIUM_TLS_CA_FILE", &ca)]),
+                "CLAIMS_PREMIUM",
+            )
+            .expect("client TLS settings")
+            .expect("a CA is set")
+        });
+        let test_client_tls = client_tls
+            .as_ref()
+            .map(|tls| tls.load("localhost").expect("the CA file reads"));
+        let premium_served = Served::start_with(premium, premium_routes, test_client_tls).await;
+        let premium_channel = match &client_tls {
+            Some(tls) => premium_channel::connect(
+                &format!("https://127.0.0.1:{}", premium_served.addr.port()),
+                Some(tls),
+                Duration::from_secs(5),
+                gigshield_kit::CancellationToken::new(),
+            )
+            .expect("the channel to premium builds"),
+            None => premium_served.channel.clone(),
+        };
 
         let mut service = Service::init::<Migrator>(kit_config("claims", &db))
             .await
@@ -224,6 +277,11 @@ impl TestApp {
     /// The vault claims seals with (for calling its parts directly).
     pub fn vault(&self) -> std::sync::Arc<gigshield_kit::pii::PiiVault> {
         self.vault.clone()
+    }
+
+    /// The port premium serves on.
+    pub fn premium_port(&self) -> u16 {
+        self.served[1].addr.port()
     }
 
     pub async fn stop(self) {

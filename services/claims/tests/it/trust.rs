@@ -1,6 +1,6 @@
 //! The trust boundaries of claims, each shown refused: platforms reading notes, payouts to an
 //! account nobody registered, notes in clear at rest, forged applications, disputes settled by
-//! automation.
+//! automation; and claims' call to premium over TLS.
 
 use chrono::TimeDelta;
 use gigshield_kit::Role;
@@ -292,5 +292,53 @@ async fn a_disputed_claim_waits_for_a_human() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    app.stop().await;
+}
+
+/// Claims' bearer token to premium travels only inside TLS when the address says https: a
+/// claim is determined through premium served over TLS, and the same channel trusting
+/// another CA gets no answer.
+#[tokio::test]
+async fn claims_calls_premium_over_tls_and_trusts_only_its_ca() {
+    let pki = gigshield_kit::testing::TestPki::new();
+    let mut app = TestApp::spawn_with_premium_tls(&pki).await;
+    let world = app.world().await;
+    let at = hours_ago(2);
+    app.order(&world, "order-tls", "110105", at - TimeDelta::minutes(20))
+        .await;
+    let claim = app.file(&application(&world, at)).await;
+    assert_eq!(
+        status(&claim),
+        pb::ClaimStatus::Confirmed,
+        "{:?}",
+        claim.trace
+    );
+    assert_eq!(claim.liability.unwrap().order_id, "order-tls");
+
+    let stranger = gigshield_kit::testing::TestPki::new();
+    let ca = stranger.ca_file().display().to_string();
+    let tls = gigshield_kit::tls::ClientTls::from_env(
+        &gigshield_kit::config::Env::from_pairs(&[("CLAIMS_PREMIUM_TLS_CA_FILE", &ca)]),
+        "CLAIMS_PREMIUM",
+    )
+    .unwrap()
+    .unwrap();
+    let channel = gigshield_claims::premium_channel::connect(
+        &format!("https://127.0.0.1:{}", app.premium_port()),
+        Some(&tls),
+        std::time::Duration::from_secs(5),
+        gigshield_kit::CancellationToken::new(),
+    )
+    .unwrap();
+    let activity = gigshield_claims::activity::WorkActivity::new(
+        channel,
+        std::sync::Arc::new(gigshield_kit::testing::claims_service_tokens()),
+    );
+    let refused = activity.orders(world.person, at, 60).await.unwrap_err();
+    assert_eq!(
+        refused.code(),
+        tonic::Code::Unavailable,
+        "a premium certificate of another CA is not trusted: {refused:?}"
+    );
     app.stop().await;
 }

@@ -1,7 +1,11 @@
 //! `gigshield chaos`: the demo's workload on its own PostgreSQL and Kafka (so restarting them
 //! disturbs nobody else), while a seeded chaos task SIGKILLs every service at random moments
-//! and restarts it, restarts the broker and restarts PostgreSQL. Afterwards the invariants are
-//! checked from outside, and any violation makes the command fail.
+//! and restarts it, restarts the broker and restarts PostgreSQL, and hurts the network between
+//! the services and both (latency, resets, partitions) through a fault proxy in front of each.
+//! Afterwards the invariants are checked from outside, and any violation makes the command
+//! fail.
+
+mod fault_proxy;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -18,6 +22,7 @@ use crate::demo::drive::rate_of;
 use crate::demo::workload::Rng;
 use crate::demo::{self, Outcome, WorkloadArgs};
 use crate::stack::{SERVICES, Stack};
+use fault_proxy::{Fault, FaultProxy};
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ChaosArgs {
@@ -45,6 +50,25 @@ pub struct ChaosArgs {
     pub kafka_port: u16,
     #[arg(long, default_value_t = 19093)]
     pub kafka_controller_port: u16,
+    /// Network faults during the run, taken in turn from partition, connection reset and
+    /// latency (200 ms per chunk), on the link to PostgreSQL and to Kafka alternately; a
+    /// partition or latency lasts 2 to 5 s.
+    #[arg(long, default_value_t = 3)]
+    pub network_faults: u32,
+    /// Where the services reach PostgreSQL: the fault proxy in front of `--pg-port`.
+    #[arg(long, default_value_t = 15433)]
+    pub pg_proxy_port: u16,
+    /// Where the services reach Kafka: the fault proxy in front of `--kafka-port` (the broker
+    /// advertises this port, so every connection to it goes through the proxy).
+    #[arg(long, default_value_t = 19094)]
+    pub kafka_proxy_port: u16,
+}
+
+/// A link the chaos run can hurt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Link {
+    Postgres,
+    Kafka,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,6 +76,7 @@ enum Target {
     Service(&'static str),
     Kafka,
     Postgres,
+    Network(Link, Fault),
 }
 
 impl Target {
@@ -60,8 +85,26 @@ impl Target {
             Self::Service(s) => s,
             Self::Kafka => "kafka broker",
             Self::Postgres => "postgresql",
+            Self::Network(Link::Postgres, Fault::Partition) => "network partition to postgresql",
+            Self::Network(Link::Postgres, Fault::Reset) => "connections to postgresql reset",
+            Self::Network(Link::Postgres, Fault::Latency) => "latency to postgresql",
+            Self::Network(Link::Kafka, Fault::Partition) => "network partition to kafka",
+            Self::Network(Link::Kafka, Fault::Reset) => "connections to kafka reset",
+            Self::Network(Link::Kafka, Fault::Latency) => "latency to kafka",
         }
     }
+}
+
+/// The `n`-th network fault of a run: kinds in turn, links alternating, so three faults hit
+/// both links and every kind.
+fn network_fault(n: u32) -> Target {
+    let fault = [Fault::Partition, Fault::Reset, Fault::Latency][(n % 3) as usize];
+    let link = if n.is_multiple_of(2) {
+        Link::Postgres
+    } else {
+        Link::Kafka
+    };
+    Target::Network(link, fault)
 }
 
 /// The chaos run's own infrastructure: scripts of deploy/local with another state folder and
@@ -72,6 +115,8 @@ struct Infra {
     pg_port: u16,
     kafka_port: u16,
     controller_port: u16,
+    /// The port the broker advertises: its fault proxy's.
+    kafka_advertised_port: u16,
 }
 
 impl Infra {
@@ -84,6 +129,10 @@ impl Infra {
             .env(
                 "GIGSHIELD_KAFKA_CONTROLLER_PORT",
                 self.controller_port.to_string(),
+            )
+            .env(
+                "GIGSHIELD_KAFKA_ADVERTISED_PORT",
+                self.kafka_advertised_port.to_string(),
             )
             .env_remove("KAFKA_BOOTSTRAP_SERVERS")
             .env_remove("GIGSHIELD_PG_ADMIN_URL")
@@ -128,18 +177,30 @@ pub async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
         pg_port: args.pg_port,
         kafka_port: args.kafka_port,
         controller_port: args.kafka_controller_port,
+        kafka_advertised_port: args.kafka_proxy_port,
     };
+    let local = |port: u16| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let proxies = Arc::new(Proxies {
+        postgres: FaultProxy::start(local(args.pg_proxy_port), local(infra.pg_port)).await?,
+        kafka: FaultProxy::start(local(args.kafka_proxy_port), local(infra.kafka_port)).await?,
+    });
     eprintln!(
-        "chaos: own PostgreSQL on :{} and Kafka on :{} (state in {})",
+        "chaos: own PostgreSQL on :{} and Kafka on :{}, reached through fault proxies on :{} \
+         and :{} (state in {})",
         infra.pg_port,
         infra.kafka_port,
+        proxies.postgres.addr.port(),
+        proxies.kafka.addr.port(),
         infra.local_dir.display()
     );
     infra.up().await?;
     let mut config = demo::stack_config(
         "chaos",
-        &format!("postgres://gigshield:gigshield@127.0.0.1:{}", infra.pg_port),
-        &format!("127.0.0.1:{}", infra.kafka_port),
+        &format!(
+            "postgres://gigshield:gigshield@127.0.0.1:{}",
+            proxies.postgres.addr.port()
+        ),
+        &format!("127.0.0.1:{}", proxies.kafka.addr.port()),
     )?;
     config.log_dir = infra.local_dir.join("logs");
     let stack = Stack::start(config).await?;
@@ -159,6 +220,7 @@ pub async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
     }
     schedule.extend((0..args.kafka_restarts).map(|_| Target::Kafka));
     schedule.extend((0..args.postgres_restarts).map(|_| Target::Postgres));
+    schedule.extend((0..args.network_faults).map(network_fault));
     for i in (1..schedule.len()).rev() {
         schedule.swap(i, rng.range(0, i as i64 + 1) as usize);
     }
@@ -167,6 +229,7 @@ pub async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
     let chaos = tokio::spawn(chaos_task(
         stack,
         infra,
+        proxies.clone(),
         schedule,
         rng,
         args.max_pause_ms,
@@ -190,6 +253,7 @@ pub async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
     eprintln!("settling: waiting for every outbox to drain");
     let report = check(&info, &outcome).await;
     stack.stop().await;
+    drop(proxies);
     let report = report?;
 
     println!("\n== gigshield chaos: {} ==\n", outcome.month);
@@ -244,11 +308,19 @@ pub async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The fault proxies in front of the chaos run's PostgreSQL and Kafka: every service and the
+/// final checks reach both through them, so they live until the stack has stopped.
+struct Proxies {
+    postgres: FaultProxy,
+    kafka: FaultProxy,
+}
+
 /// Works through the schedule while the workload runs; once the workload is done, the rest
 /// of the schedule runs without pauses, so every target is always hit.
 async fn chaos_task(
     mut stack: Stack,
     infra: Infra,
+    proxies: Arc<Proxies>,
     schedule: Vec<Target>,
     mut rng: Rng,
     max_pause_ms: u64,
@@ -281,6 +353,19 @@ async fn chaos_task(
                 async {
                     infra.script("kafka.sh", "down").await?;
                     infra.script("kafka.sh", "up").await?;
+                    wait_all_serving(&mut stack).await
+                }
+                .await
+            }
+            Target::Network(link, fault) => {
+                let proxy = match link {
+                    Link::Postgres => &proxies.postgres,
+                    Link::Kafka => &proxies.kafka,
+                };
+                let lasting = Duration::from_millis(rng.range(2000, 5000) as u64);
+                eprintln!("\n  chaos: {} ({lasting:?})", target.name());
+                async {
+                    proxy.inject(fault, lasting).await;
                     wait_all_serving(&mut stack).await
                 }
                 .await

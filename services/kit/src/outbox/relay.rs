@@ -182,18 +182,38 @@ impl Relay {
             return Vec::new();
         }
         let mut pending = Vec::with_capacity(rows.len());
+        let mut spans = Vec::with_capacity(rows.len());
         let topics: Vec<String> = rows
             .iter()
             .map(|r| format!("{}{}", self.topic_prefix, r.topic))
             .collect();
         for (row, topic) in rows.iter().zip(&topics) {
+            // A producer span per event only when spans are exported and the event belongs
+            // to a sampled trace; the consumer's span then hangs under it.
+            let traced = row
+                .traceparent
+                .as_deref()
+                .is_some_and(crate::telemetry::is_sampled);
+            let span = (traced && crate::telemetry::exporting()).then(|| {
+                crate::telemetry::producer_span(
+                    topic,
+                    &row.id.to_string(),
+                    &row.aggregateid,
+                    row.traceparent.as_deref(),
+                )
+            });
+            let traceparent = span
+                .as_ref()
+                .and_then(crate::telemetry::traceparent_of)
+                .or_else(|| row.traceparent.clone());
+            spans.push(span);
             let envelope = Envelope {
                 id: row.id.to_string(),
                 source: self.source.clone(),
                 event_type: row.event_type.clone(),
                 time: row.created_at,
                 subject: Some(row.aggregateid.clone()),
-                traceparent: row.traceparent.clone(),
+                traceparent,
                 payload: Vec::new(),
                 topic: row.topic.clone(),
                 partition: -1,
@@ -208,7 +228,7 @@ impl Relay {
         let mut failed_lanes = HashSet::new();
         let mut delivered = Vec::with_capacity(rows.len());
         let now = chrono::Utc::now();
-        for (row, send) in rows.iter().zip(pending) {
+        for ((row, send), span) in rows.iter().zip(pending).zip(spans) {
             let outcome = match send {
                 Ok(future) => match future.await {
                     Ok(Ok(_)) => Ok(()),
@@ -217,6 +237,10 @@ impl Relay {
                 },
                 Err(err) => Err(err.to_string()),
             };
+            if let (Some(span), Err(_)) = (&span, &outcome) {
+                span.record("otel.status_code", "ERROR");
+                span.record("error.type", "kafka_delivery");
+            }
             match outcome {
                 Ok(()) if !failed_lanes.contains(&row.lane) => {
                     delivered.push(row.seq);
