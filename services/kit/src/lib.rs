@@ -29,6 +29,7 @@ pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;
+pub mod tls_listener;
 pub mod wire;
 pub mod write;
 

@@ -186,10 +186,16 @@ impl Service {
             ..
         } = self;
         // First, before any task starts: a certificate that does not load stops the start.
-        let mut server = tonic::transport::Server::builder();
-        if let Some(tls) = &config.grpc_tls {
-            server = server.tls_config(tls.load()?)?;
-        }
+        let tls = match &config.grpc_tls {
+            Some(tls) => {
+                let certificate = Arc::new(crate::tls_listener::ReloadingCertificate::load(
+                    &tls.identity,
+                )?);
+                let acceptor = crate::tls_listener::acceptor(tls, certificate.clone())?;
+                Some((acceptor, certificate, tls.reload_every))
+            }
+            None => None,
+        };
         let (reporter, health_service) = tonic_health::server::health_reporter();
         reporter
             .set_service_status("", ServingStatus::NotServing)
@@ -247,7 +253,7 @@ impl Service {
         };
         let stop = shutdown.clone();
         let limits = &config.grpc;
-        let served = server
+        let router = tonic::transport::Server::builder()
             .timeout(limits.request_timeout)
             .concurrency_limit_per_connection(limits.concurrency_per_connection)
             .max_concurrent_streams(limits.max_concurrent_streams)
@@ -259,14 +265,33 @@ impl Service {
             .add_routes(routes)
             .add_service(health_service)
             .add_service(reflection_v1)
-            .add_service(reflection_v1alpha)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
-                stop.cancelled().await;
-                reporter
-                    .set_service_status("", ServingStatus::NotServing)
+            .add_service(reflection_v1alpha);
+        let stopping = async move {
+            stop.cancelled().await;
+            reporter
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+        };
+        let served = match tls {
+            Some((acceptor, certificate, every)) => {
+                let watcher = tokio::spawn(crate::tls_listener::watch(
+                    certificate,
+                    every,
+                    shutdown.clone(),
+                ));
+                let incoming = crate::tls_listener::incoming(listener, acceptor, shutdown.clone());
+                let served = router
+                    .serve_with_incoming_shutdown(incoming, stopping)
                     .await;
-            })
-            .await;
+                watcher.abort();
+                served
+            }
+            None => {
+                router
+                    .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping)
+                    .await
+            }
+        };
         shutdown.cancel();
 
         let grace = config.shutdown_grace;

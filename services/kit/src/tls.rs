@@ -1,7 +1,8 @@
 //! TLS on gRPC: a server's certificate (and, for mutual TLS, the CA its callers' certificates
 //! must chain to), and the client side of calls between services. Files are PEM, named by
-//! environment variables and read when the server starts or the channel is built, so a
-//! certificate renewed on disk is served from the next restart (k8s/README.md, "TLS").
+//! environment variables. The server reads its certificate again every `GRPC_TLS_RELOAD_SECS`
+//! and serves a renewed one without a restart ([`crate::tls_listener`]); a client reads its
+//! files when its channel is built.
 //!
 //! Without a certificate the port speaks plaintext HTTP/2: for local development, or behind a
 //! mesh that terminates mutual TLS in a sidecar. PostgreSQL's TLS is libpq's (`sslmode`,
@@ -10,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 
 use crate::config::{ConfigError, Env};
 
@@ -23,11 +24,14 @@ pub struct KeyPair {
 
 /// The server side: `GRPC_TLS_CERT_FILE` and `GRPC_TLS_KEY_FILE` (both or neither), and
 /// `GRPC_TLS_CLIENT_CA_FILE`: when set, every caller must present a certificate issued by
-/// that CA (mutual TLS), on top of its bearer token.
+/// that CA (mutual TLS), on top of its bearer token. `GRPC_TLS_RELOAD_SECS`, default 60: how
+/// often the certificate files are read again; a changed pair is served to new connections
+/// from then on ([`crate::tls_listener`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerTls {
     pub identity: KeyPair,
     pub client_ca: Option<PathBuf>,
+    pub reload_every: std::time::Duration,
 }
 
 impl ServerTls {
@@ -40,20 +44,18 @@ impl ServerTls {
             }
             return Ok(None);
         };
+        let reload_secs: u64 = env.parse_or("GRPC_TLS_RELOAD_SECS", 60)?;
+        if reload_secs == 0 {
+            return Err(ConfigError::Invalid {
+                var: "GRPC_TLS_RELOAD_SECS".into(),
+                reason: "must be positive".into(),
+            });
+        }
         Ok(Some(Self {
             identity,
             client_ca: env.optional("GRPC_TLS_CLIENT_CA_FILE").map(PathBuf::from),
+            reload_every: std::time::Duration::from_secs(reload_secs),
         }))
-    }
-
-    /// Reads the files; an unreadable one is named with its variable.
-    pub fn load(&self) -> anyhow::Result<ServerTlsConfig> {
-        let mut config = ServerTlsConfig::new().identity(identity(&self.identity, "GRPC_TLS")?);
-        if let Some(ca) = &self.client_ca {
-            config =
-                config.client_ca_root(Certificate::from_pem(read(ca, "GRPC_TLS_CLIENT_CA_FILE")?));
-        }
-        Ok(config)
     }
 }
 
@@ -159,6 +161,16 @@ mod tests {
         let tls = ServerTls::from_env(&mutual).unwrap().unwrap();
         assert_eq!(tls.identity.key, PathBuf::from("/tls/tls.key"));
         assert_eq!(tls.client_ca, Some(PathBuf::from("/tls/ca.crt")));
+        assert_eq!(tls.reload_every, std::time::Duration::from_secs(60));
+        let never = Env::from_pairs(&[
+            ("GRPC_TLS_CERT_FILE", "/tls/tls.crt"),
+            ("GRPC_TLS_KEY_FILE", "/tls/tls.key"),
+            ("GRPC_TLS_RELOAD_SECS", "0"),
+        ]);
+        assert!(matches!(
+            ServerTls::from_env(&never),
+            Err(ConfigError::Invalid { var, .. }) if var == "GRPC_TLS_RELOAD_SECS"
+        ));
     }
 
     #[test]

@@ -69,6 +69,19 @@ impl ReloadingCertificate {
     }
 }
 
+impl ReloadingCertificate {
+    /// The end-entity certificate served now (DER).
+    pub fn leaf(&self) -> Vec<u8> {
+        let current = self.current.read().expect("certificate lock");
+        current
+            .key
+            .cert
+            .first()
+            .map(|c| c.to_vec())
+            .unwrap_or_default()
+    }
+}
+
 impl ResolvesServerCert for ReloadingCertificate {
     fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         Some(self.current.read().expect("certificate lock").key.clone())
@@ -104,7 +117,10 @@ fn certified_key((cert, key): &(Vec<u8>, Vec<u8>)) -> anyhow::Result<Arc<Certifi
 
 /// The TLS side of the gRPC port: HTTP/2 only (ALPN `h2`), TLS 1.2 and 1.3, client
 /// certificates required when `tls` names a client CA.
-pub fn acceptor(tls: &ServerTls, certificate: Arc<ReloadingCertificate>) -> anyhow::Result<TlsAcceptor> {
+pub fn acceptor(
+    tls: &ServerTls,
+    certificate: Arc<ReloadingCertificate>,
+) -> anyhow::Result<TlsAcceptor> {
     let builder = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?;
     let builder = match &tls.client_ca {
@@ -186,7 +202,9 @@ pub async fn watch(
         match certificate.reload() {
             Ok(true) => tracing::info!("gRPC certificate reloaded"),
             Ok(false) => {}
-            Err(err) => tracing::warn!(error = %format!("{err:#}"), "gRPC certificate not reloaded; serving the previous one"),
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "gRPC certificate not reloaded; serving the previous one")
+            }
         }
     }
 }

@@ -1,12 +1,14 @@
 //! gRPC over TLS through the kit, over real sockets: the server's certificate verified
 //! against the CA a client trusts, plaintext refused on a TLS port, mutual TLS refusing a
 //! caller without a certificate of the client CA, kubelet-style health on the plaintext
-//! health port, and PostgreSQL connections verifying the local server's certificate.
+//! health port, a renewed certificate served without a restart, and PostgreSQL connections
+//! verifying the local server's certificate.
 
 use std::time::Duration;
 
 use gigshield_kit::Service;
 use gigshield_kit::testing::{IssuedFiles, TestDatabase, TestPki, kit_config_with, token};
+use gigshield_kit::tls_listener::ReloadingCertificate;
 use gigshield_tests::pb::probe_client::ProbeClient;
 use gigshield_tests::pb::probe_server::ProbeServer;
 use gigshield_tests::{Migrator, ProbeApi, eventually, pb, platform};
@@ -37,21 +39,21 @@ async fn free_port() -> u16 {
     probe.local_addr().unwrap().port()
 }
 
-async fn start_tls(server: &IssuedFiles, client_ca: Option<&std::path::Path>) -> Running {
+/// The probe service with `server`'s certificate, a plaintext health port, and `extra`
+/// settings.
+async fn start_tls(server: &IssuedFiles, extra: &[(&str, &str)]) -> Running {
     let db = TestDatabase::postgres().await;
     let health_port = free_port().await;
     let health_addr = format!("127.0.0.1:{health_port}");
     let cert = server.cert.display().to_string();
     let key = server.key.display().to_string();
-    let client_ca = client_ca.map(|p| p.display().to_string());
-    let mut extra = vec![
+    let mut settings = vec![
         ("GRPC_TLS_CERT_FILE", cert.as_str()),
         ("GRPC_TLS_KEY_FILE", key.as_str()),
         ("GRPC_HEALTH_ADDR", health_addr.as_str()),
     ];
-    if let Some(ca) = &client_ca {
-        extra.push(("GRPC_TLS_CLIENT_CA_FILE", ca.as_str()));
-    }
+    settings.extend_from_slice(extra);
+    let extra = settings;
     let mut service = Service::init::<Migrator>(kit_config_with("probe", &db, &extra))
         .await
         .expect("service starts");
@@ -131,7 +133,7 @@ async fn refused(port: u16, tls: Option<ClientTlsConfig>) -> bool {
 async fn grpc_over_tls_trusts_only_the_configured_ca_and_refuses_plaintext() {
     let pki = TestPki::new();
     let server = pki.issue("server", &["localhost", "127.0.0.1"]);
-    let app = start_tls(&server, None).await;
+    let app = start_tls(&server, &[]).await;
 
     let channel = connect(app.port, Some(tls(&pki.ca_file(), None)))
         .await
@@ -177,13 +179,85 @@ async fn grpc_over_tls_trusts_only_the_configured_ca_and_refuses_plaintext() {
     app.stop().await;
 }
 
+/// cert-manager renews the Secret and the kubelet rewrites the mounted files: within
+/// `GRPC_TLS_RELOAD_SECS` new connections get the new certificate, no restart; a key that does
+/// not belong to its certificate keeps the previous pair in service.
+#[tokio::test]
+async fn a_renewed_certificate_is_served_without_a_restart() {
+    let first = TestPki::new();
+    let mounted = first.issue("server", &["localhost"]);
+    let app = start_tls(&mounted, &[("GRPC_TLS_RELOAD_SECS", "1")]).await;
+    let before = connect(app.port, Some(tls(&first.ca_file(), None)))
+        .await
+        .expect("the first certificate is served");
+    assert!(read_own_platform(before.clone()).await.is_ok());
+
+    let renewed = TestPki::new();
+    let next = renewed.issue("server", &["localhost"]);
+    std::fs::copy(&next.key, &mounted.key).unwrap();
+    std::fs::copy(&next.cert, &mounted.cert).unwrap();
+    let switched = eventually(Duration::from_secs(15), || async {
+        connect(app.port, Some(tls(&renewed.ca_file(), None)))
+            .await
+            .is_ok()
+    })
+    .await;
+    assert!(
+        switched,
+        "the renewed certificate is served without a restart"
+    );
+    assert!(
+        refused(app.port, Some(tls(&first.ca_file(), None))).await,
+        "new connections no longer get the old certificate"
+    );
+    assert!(
+        read_own_platform(before).await.is_ok(),
+        "a connection made before the renewal keeps working"
+    );
+    app.stop().await;
+}
+
+/// Between the kubelet's writes a certificate may sit beside the old key: that pair is refused
+/// and the previous one stays in service until the whole new pair is there.
+#[test]
+fn a_key_that_does_not_belong_to_its_certificate_keeps_the_previous_pair() {
+    let first = TestPki::new();
+    let mounted = first.issue("server", &["localhost"]);
+    let files = gigshield_kit::tls::KeyPair {
+        cert: mounted.cert.clone(),
+        key: mounted.key.clone(),
+    };
+    let certificate = ReloadingCertificate::load(&files).unwrap();
+    let original = certificate.leaf();
+    assert!(
+        !certificate.reload().unwrap(),
+        "unchanged files: nothing to do"
+    );
+
+    let renewed = TestPki::new();
+    let next = renewed.issue("server", &["localhost"]);
+    std::fs::copy(&next.cert, &mounted.cert).unwrap();
+    let err = certificate.reload().unwrap_err();
+    assert!(format!("{err:#}").contains("does not belong"), "{err:#}");
+    assert_eq!(
+        certificate.leaf(),
+        original,
+        "the previous pair stays in service"
+    );
+
+    std::fs::copy(&next.key, &mounted.key).unwrap();
+    assert!(certificate.reload().unwrap(), "the whole new pair is taken");
+    assert_ne!(certificate.leaf(), original);
+}
+
 #[tokio::test]
 async fn mutual_tls_refuses_callers_without_a_certificate_of_the_client_ca() {
     let pki = TestPki::new();
     let server = pki.issue("server", &["localhost"]);
     let clients = TestPki::new();
     let claims = clients.issue("claims", &["claims"]);
-    let app = start_tls(&server, Some(&clients.ca_file())).await;
+    let client_ca = clients.ca_file().display().to_string();
+    let app = start_tls(&server, &[("GRPC_TLS_CLIENT_CA_FILE", &client_ca)]).await;
 
     let channel = connect(app.port, Some(tls(&pki.ca_file(), Some(&claims))))
         .await
