@@ -214,3 +214,19 @@ impl pb::probe_server::Probe for ProbeApi {
 pub fn platform(platform_id: uuid::Uuid) -> Role {
     Role::Platform { platform_id }
 }
+
+/// The probe service on the kit, on a free port of 127.0.0.1 with `db`'s database, connected.
+pub async fn serve_probe(
+    db: &gigshield_kit::testing::TestDatabase,
+) -> gigshield_kit::testing::Served {
+    let mut service =
+        gigshield_kit::Service::init::<Migrator>(gigshield_kit::testing::kit_config("probe", db))
+            .await
+            .expect("service starts");
+    service.add_descriptor_set(pb::DESCRIPTOR_SET);
+    let routes = tonic::service::Routes::new(pb::probe_server::ProbeServer::with_interceptor(
+        ProbeApi,
+        service.auth(),
+    ));
+    gigshield_kit::testing::Served::start(service, routes).await
+}

@@ -12,12 +12,11 @@ use gigshield_kit::CancellationToken;
 use gigshield_kit::config::{LogFormat, OutboxConfig, TelemetryConfig};
 use gigshield_kit::consumer::{IdempotentConsumer, Subscription};
 use gigshield_kit::outbox::relay::Relay;
-use gigshield_kit::testing::{TestDatabase, kafka_config, kit_config, new_topic, token};
-use gigshield_kit::{Service, telemetry};
+use gigshield_kit::telemetry;
+use gigshield_kit::testing::{TestDatabase, kafka_config, new_topic, token};
 use gigshield_tests::pb::probe_client::ProbeClient;
-use gigshield_tests::pb::probe_server::ProbeServer;
 use gigshield_tests::{
-    Migrator, ProbeApi, RecordEffect, count, eventually, pb, platform, write_events,
+    Migrator, RecordEffect, count, eventually, pb, platform, serve_probe, write_events,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
@@ -115,13 +114,7 @@ async fn spans_reach_an_otlp_receiver_with_their_conventions_and_one_trace_per_t
 
     // A served call a caller gets wrong (no server fault), and one the server answers.
     let db = TestDatabase::postgres().await;
-    let mut service = Service::init::<Migrator>(kit_config("probe", &db))
-        .await
-        .expect("service starts");
-    service.add_descriptor_set(pb::DESCRIPTOR_SET);
-    let routes =
-        tonic::service::Routes::new(ProbeServer::with_interceptor(ProbeApi, service.auth()));
-    let served = gigshield_kit::testing::Served::start(service, routes).await;
+    let served = serve_probe(&db).await;
     let mine = uuid::Uuid::now_v7();
     let call = |platform_id: uuid::Uuid| {
         let mut request = tonic::Request::new(pb::ReadPlatformRequest {
@@ -152,8 +145,10 @@ async fn spans_reach_an_otlp_receiver_with_their_conventions_and_one_trace_per_t
     drop(client_span);
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
 
-    // One event's trip: written inside a span, sent by the relay, processed by a consumer.
-    let source = db.connect_migrated::<Migrator>().await;
+    // One event's trip: written inside a span, sent by the relay, processed by a consumer. Its
+    // own database: the served service's relay would publish the row as another producer.
+    let source_db = TestDatabase::postgres().await;
+    let source = source_db.connect_migrated::<Migrator>().await;
     let topic = new_topic("otlp", 1).await;
     let write = tracing::info_span!("write");
     write_events(&source, &topic, 1, 1)

@@ -6,11 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use gigshield_kit::Service;
-use gigshield_kit::testing::{TestDatabase, kit_config, token};
+use gigshield_kit::testing::{TestDatabase, token};
 use gigshield_tests::pb::probe_client::ProbeClient;
-use gigshield_tests::pb::probe_server::ProbeServer;
-use gigshield_tests::{Migrator, ProbeApi, pb, platform};
+use gigshield_tests::{pb, platform, serve_probe};
 use tonic::transport::Channel;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -64,13 +62,7 @@ async fn each_call_has_a_server_span_named_after_its_method_with_its_status() {
         .expect("the only global subscriber of this binary");
 
     let db = TestDatabase::postgres().await;
-    let mut service = Service::init::<Migrator>(kit_config("probe", &db))
-        .await
-        .expect("service starts");
-    service.add_descriptor_set(pb::DESCRIPTOR_SET);
-    let routes =
-        tonic::service::Routes::new(ProbeServer::with_interceptor(ProbeApi, service.auth()));
-    let served = gigshield_kit::testing::Served::start(service, routes).await;
+    let served = serve_probe(&db).await;
     let channel: Channel = served.channel.clone();
     let mut client = ProbeClient::new(channel);
     let mine = uuid::Uuid::now_v7();
