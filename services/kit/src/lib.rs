@@ -4,6 +4,7 @@
 //! mapping and the gRPC skeleton.
 
 pub mod access;
+pub mod area_span;
 pub mod auth;
 pub mod bulk;
 pub mod cache;

@@ -1,6 +1,7 @@
 //! Finding claims: each party's own listing, and the regulators' aggregates.
 
 use gigshield_kit::access::Subject;
+use gigshield_kit::area_span::AreaSpan;
 use gigshield_kit::paging::PageQuery;
 use gigshield_kit::{ApiError, Caller, Principal, Role, wire};
 use gigshield_proto::claims as pb;
@@ -53,26 +54,18 @@ impl ClaimsApi {
         // Counts of what happened inside the area: a city's regulator does not get the claims
         // recorded only at its province's level.
         let inside = caller.principal.role.inside_pattern();
-        let rows = queries::filed_between(
-            self.db(),
-            inside.as_deref(),
-            from.starts_at(),
-            through.ends_at(),
-            MAX_STATISTICS_CLAIMS + 1,
-        )
-        .await?;
+        let span = AreaSpan {
+            inside: inside.as_deref(),
+            from: from.starts_at(),
+            until: through.ends_at(),
+        };
+        let rows = queries::filed_between(self.db(), span, MAX_STATISTICS_CLAIMS + 1).await?;
         if rows.len() as u64 > MAX_STATISTICS_CLAIMS {
             return Err(ApiError::ResourceExhausted(format!(
                 "more than {MAX_STATISTICS_CLAIMS} claims in the span: ask for fewer months"
             )));
         }
-        let paid = queries::first_payouts_filed_between(
-            self.db(),
-            inside.as_deref(),
-            from.starts_at(),
-            through.ends_at(),
-        )
-        .await?;
+        let paid = queries::first_payouts_filed_between(self.db(), span).await?;
         let facts = rows
             .iter()
             .map(|row| fact(row, paid.get(&row.id).copied()))

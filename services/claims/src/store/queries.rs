@@ -1,6 +1,7 @@
 //! The queries claims runs; each takes the connection or transaction to run on.
 
 use chrono::{DateTime, Utc};
+use gigshield_kit::area_span::{AreaSpan, inside_or_province};
 use gigshield_kit::db::is_postgres;
 use gigshield_kit::pii::PiiVault;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -278,43 +279,33 @@ pub async fn list_claims(
         .await
 }
 
-/// Claims filed in `[from, until)` inside the area (`inside`, a `LIKE` pattern on the region;
-/// `None`: everywhere), at most `limit`.
+/// Claims filed in the span, inside its area, at most `limit`.
 pub async fn filed_between(
     conn: &impl ConnectionTrait,
-    inside: Option<&str>,
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
+    span: AreaSpan<'_>,
     limit: u64,
 ) -> Result<Vec<claim::Model>, DbErr> {
-    let mut query = claim::Entity::find()
-        .filter(claim::Column::FiledAt.gte(from))
-        .filter(claim::Column::FiledAt.lt(until))
-        .limit(limit);
-    if let Some(inside) = inside {
-        query = query.filter(claim::Column::RegionCode.like(inside));
-    }
-    query.all(conn).await
+    span.filter(
+        claim::Entity::find(),
+        claim::Column::FiledAt,
+        claim::Column::RegionCode,
+    )
+    .limit(limit)
+    .all(conn)
+    .await
 }
 
-/// When the first payout of each claim filed in `[from, until)` in the area (`inside`, a
-/// `LIKE` pattern on the region; `None`: everywhere) left: the earliest approval (a payout to
-/// the registered account is approved as it is issued).
+/// When the first payout of each claim filed in the span, inside its area, left: the earliest
+/// approval (a payout to the registered account is approved as it is issued).
 pub async fn first_payouts_filed_between(
     conn: &impl ConnectionTrait,
-    inside: Option<&str>,
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
+    span: AreaSpan<'_>,
 ) -> Result<std::collections::HashMap<Uuid, DateTime<Utc>>, DbErr> {
-    let mut filed = sea_orm::sea_query::Query::select()
-        .column(claim::Column::Id)
-        .from(claim::Entity)
-        .and_where(claim::Column::FiledAt.gte(from))
-        .and_where(claim::Column::FiledAt.lt(until))
-        .to_owned();
-    if let Some(inside) = inside {
-        filed.and_where(claim::Column::RegionCode.like(inside));
-    }
+    let filed = span.ids::<claim::Entity>(
+        claim::Column::Id,
+        claim::Column::FiledAt,
+        claim::Column::RegionCode,
+    );
     let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = payout_ledger::Entity::find()
         .select_only()
         .column(payout_ledger::Column::ClaimId)
@@ -341,11 +332,11 @@ fn in_queue_of(
         }
         QueueOf::Area(None) => {}
         QueueOf::Area(Some((inside, province))) => {
-            query = query.filter(
-                sea_orm::Condition::any()
-                    .add(claim::Column::RegionCode.like(inside))
-                    .add(claim::Column::RegionCode.eq(province)),
-            );
+            query = query.filter(inside_or_province(
+                claim::Column::RegionCode,
+                &inside,
+                &province,
+            ));
         }
     }
     query

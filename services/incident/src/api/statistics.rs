@@ -1,6 +1,7 @@
 //! Regulators' counts of incidents: aggregates only, for incidents located in the caller's
 //! area.
 
+use gigshield_kit::area_span::AreaSpan;
 use std::collections::HashMap;
 
 use gigshield_kit::{ApiError, Principal, wire};
@@ -29,22 +30,19 @@ impl IncidentApi {
         // What happened inside the area: a city's regulator does not get the incidents
         // recorded only at its province's level.
         let inside = caller.principal.role.inside_pattern();
-        let (start, end) = (from.starts_at(), through.ends_at());
-        let rows = queries::reported_between(
-            self.db(),
-            inside.as_deref(),
-            start,
-            end,
-            MAX_STATISTICS_INCIDENTS + 1,
-        )
-        .await?;
+        let span = AreaSpan {
+            inside: inside.as_deref(),
+            from: from.starts_at(),
+            until: through.ends_at(),
+        };
+        let rows = queries::reported_between(self.db(), span, MAX_STATISTICS_INCIDENTS + 1).await?;
         if rows.len() as u64 > MAX_STATISTICS_INCIDENTS {
             return Err(ApiError::ResourceExhausted(format!(
                 "more than {MAX_STATISTICS_INCIDENTS} incidents in the span: ask for fewer months"
             )));
         }
         let late: HashMap<uuid::Uuid, bool> =
-            queries::applications_reported_between(self.db(), inside.as_deref(), start, end)
+            queries::applications_reported_between(self.db(), span)
                 .await?
                 .into_iter()
                 .map(|a| (a.incident_id, a.late))

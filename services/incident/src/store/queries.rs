@@ -1,9 +1,10 @@
 //! The queries incident runs; each takes the connection or transaction to run on.
 
 use chrono::{DateTime, Utc};
+use gigshield_kit::area_span::{AreaSpan, inside_or_province};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
@@ -161,43 +162,32 @@ pub struct ListFilter {
     pub status: Option<String>,
 }
 
-/// One page in id order (UUIDv7: reporting order) after the cursor.
-/// Incidents reported in `[from, until)` inside the area (`inside`, a `LIKE` pattern on the
-/// region; `None`: everywhere), at most `limit`.
+/// Incidents reported in the span, inside its area, at most `limit`.
 pub async fn reported_between(
     conn: &impl ConnectionTrait,
-    inside: Option<&str>,
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
+    span: AreaSpan<'_>,
     limit: u64,
 ) -> Result<Vec<incident::Model>, DbErr> {
-    let mut query = incident::Entity::find()
-        .filter(incident::Column::ReportedAt.gte(from))
-        .filter(incident::Column::ReportedAt.lt(until))
-        .limit(limit);
-    if let Some(inside) = inside {
-        query = query.filter(incident::Column::RegionCode.like(inside));
-    }
-    query.all(conn).await
+    span.filter(
+        incident::Entity::find(),
+        incident::Column::ReportedAt,
+        incident::Column::RegionCode,
+    )
+    .limit(limit)
+    .all(conn)
+    .await
 }
 
-/// The applications of incidents reported in `[from, until)` inside the area (`inside`, a
-/// `LIKE` pattern on the region; `None`: everywhere).
+/// The applications of incidents reported in the span, inside its area.
 pub async fn applications_reported_between(
     conn: &impl ConnectionTrait,
-    inside: Option<&str>,
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
+    span: AreaSpan<'_>,
 ) -> Result<Vec<application::Model>, DbErr> {
-    let mut reported = sea_orm::sea_query::Query::select()
-        .column(incident::Column::Id)
-        .from(incident::Entity)
-        .and_where(incident::Column::ReportedAt.gte(from))
-        .and_where(incident::Column::ReportedAt.lt(until))
-        .to_owned();
-    if let Some(inside) = inside {
-        reported.and_where(incident::Column::RegionCode.like(inside));
-    }
+    let reported = span.ids::<incident::Entity>(
+        incident::Column::Id,
+        incident::Column::ReportedAt,
+        incident::Column::RegionCode,
+    );
     application::Entity::find()
         .filter(application::Column::IncidentId.in_subquery(reported))
         .all(conn)
@@ -231,11 +221,11 @@ pub async fn list(
             query.filter(incident::Column::Id.in_subquery(assigned))
         }
         Visibility::Area(None) => query,
-        Visibility::Area(Some((inside, province))) => query.filter(
-            Condition::any()
-                .add(incident::Column::RegionCode.like(inside))
-                .add(incident::Column::RegionCode.eq(province)),
-        ),
+        Visibility::Area(Some((inside, province))) => query.filter(inside_or_province(
+            incident::Column::RegionCode,
+            &inside,
+            &province,
+        )),
     };
     if let Some(platform_id) = filter.platform_id {
         query = query.filter(incident::Column::PlatformId.eq(platform_id));
