@@ -25,6 +25,7 @@ test: setup infra-up ## every test: unit, integration against real Kafka + Postg
 	# The end-to-end and chaos tests run the binaries as processes; cargo test builds only the
 	# binaries of packages that have integration tests, so the `gigshield` command comes first.
 	$(CARGO) build --locked --bins
+	@deploy/local/kafka.sh prune
 	$(CARGO) test --workspace --locked
 
 lint: setup k8s-check lint-code ## rustfmt check, clippy with warnings as errors, deployment and contract checks

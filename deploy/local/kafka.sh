@@ -91,6 +91,30 @@ up() {
 
 down() { stop_pidfile "$PIDFILE" Kafka 60; }
 
+# Deletes the topics earlier test runs left (`test.*` of the kit's new_topic, `e2e-*` of the
+# end-to-end stacks): every test makes its own, and thousands of partition folders later the
+# broker's disk and start-up time suffer. `make test` calls it first; never run it while
+# another test run uses this broker. The contract's topics (`make dev`) are never touched.
+prune() {
+  if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+    log "KAFKA_BOOTSTRAP_SERVERS is set: not pruning a broker this script does not own"
+    return 0
+  fi
+  JAVA="$(java_bin)"
+  local topics
+  topics="$("$JAVA" -Xmx256m -cp "$LIBS/*" -Dlog4j2.configurationFile="$HERE/log4j2.properties" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" --list 2>/dev/null |
+    grep -cE '^(test\.|e2e-)' || true)"
+  if [[ "$topics" == 0 ]]; then
+    return 0
+  fi
+  log "deleting $topics topics of earlier test runs"
+  "$JAVA" -Xmx256m -cp "$LIBS/*" -Dlog4j2.configurationFile="$HERE/log4j2.properties" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" \
+    --delete --if-exists --topic '(test\..*)|(e2e-.*)' >/dev/null 2>&1 ||
+    log "warning: could not delete the old test topics (the tests make their own anyway)"
+}
+
 status() {
   if pid_alive "$PIDFILE"; then echo "kafka: running (127.0.0.1:$PORT, pid $(cat "$PIDFILE"))"; else echo "kafka: stopped"; fi
 }
@@ -100,5 +124,6 @@ case "${1:-}" in
   down) down ;;
   restart) down; up ;;
   status) status ;;
-  *) echo "usage: $0 up|down|restart|status" >&2; exit 2 ;;
+  prune) prune ;;
+  *) echo "usage: $0 up|down|restart|status|prune" >&2; exit 2 ;;
 esac
