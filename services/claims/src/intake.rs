@@ -553,16 +553,8 @@ impl IncidentIntake {
         };
         let now = Utc::now();
         if !status.awaits_decision() {
-            queries::add_history(
-                txn,
-                &self.vault,
-                row.id,
-                now,
-                "incident",
-                "INCIDENT_AMENDED",
-                detail,
-            )
-            .await?;
+            self.incident_history(txn, row.id, now, "INCIDENT_AMENDED", detail)
+                .await?;
             return Ok(());
         }
         let incident = IncidentFacts::parse(e.facts.as_ref())?;
@@ -587,16 +579,8 @@ impl IncidentIntake {
         let was_disputed = crate::store::records::reasons(&row)
             .iter()
             .any(|r| r == PLATFORM_DISPUTES);
-        queries::add_history(
-            txn,
-            &self.vault,
-            row.id,
-            now,
-            "incident",
-            "INCIDENT_AMENDED",
-            detail,
-        )
-        .await?;
+        self.incident_history(txn, row.id, now, "INCIDENT_AMENDED", detail)
+            .await?;
         for note in context.notes {
             queries::add_history(txn, &self.vault, row.id, now, AUTOMATION, "NOTE", note).await?;
         }
@@ -611,6 +595,18 @@ impl IncidentIntake {
             .await?;
         tracing::info!(claim_id = %row.id, status = %row.status, "rules ran again after an amendment");
         Ok(())
+    }
+
+    /// A history entry an event of the incident service caused (actor `incident`).
+    async fn incident_history(
+        &self,
+        txn: &DatabaseTransaction,
+        claim_id: Uuid,
+        at: DateTime<Utc>,
+        action: &str,
+        detail: String,
+    ) -> Result<(), DbErr> {
+        queries::add_history(txn, &self.vault, claim_id, at, "incident", action, detail).await
     }
 
     /// The liable platform disputes facts of the worker's report. A claim waiting for a
@@ -629,16 +625,8 @@ impl IncidentIntake {
         let now = Utc::now();
         let detail = format!("the platform disputes {}", e.disputed.join(", "));
         if e.disputed.is_empty() || !status.awaits_decision() {
-            queries::add_history(
-                txn,
-                &self.vault,
-                row.id,
-                now,
-                "incident",
-                "STATEMENT",
-                detail,
-            )
-            .await?;
+            self.incident_history(txn, row.id, now, "STATEMENT", detail)
+                .await?;
             return Ok(());
         }
         let mut reasons = crate::store::records::reasons(&row);
@@ -648,16 +636,8 @@ impl IncidentIntake {
         row.review_reasons = reasons.join(",");
         row.updated_at = now;
         queries::update_claim(txn, row.clone()).await?;
-        queries::add_history(
-            txn,
-            &self.vault,
-            row.id,
-            now,
-            "incident",
-            "DISPUTED",
-            detail,
-        )
-        .await?;
+        self.incident_history(txn, row.id, now, "DISPUTED", detail)
+            .await?;
         ev::emit(
             txn,
             &self.topic,
@@ -694,12 +674,10 @@ impl IncidentIntake {
                 row.status = closed.as_str().into();
                 row.updated_at = now;
                 queries::update_claim(txn, row.clone()).await?;
-                queries::add_history(
+                self.incident_history(
                     txn,
-                    &self.vault,
                     row.id,
                     now,
-                    "incident",
                     "WITHDRAWN",
                     format!("the incident was withdrawn by {by} before a decision"),
                 )
@@ -708,19 +686,12 @@ impl IncidentIntake {
                 tracing::info!(claim_id = %row.id, "claim withdrawn with its incident");
             }
             Err(_) => {
-                queries::add_history(
-                    txn,
-                    &self.vault,
-                    row.id,
-                    now,
-                    "incident",
-                    "INCIDENT_WITHDRAWN",
-                    format!(
-                        "the incident was withdrawn by {by} after the claim was {}; the determination stands",
-                        status.as_str()
-                    ),
-                )
-                .await?;
+                let detail = format!(
+                    "the incident was withdrawn by {by} after the claim was {}; the determination stands",
+                    status.as_str()
+                );
+                self.incident_history(txn, row.id, now, "INCIDENT_WITHDRAWN", detail)
+                    .await?;
             }
         }
         Ok(())
