@@ -5,6 +5,10 @@
 //! trace from the writer to the consumer. Its own binary: telemetry installs the global
 //! subscriber. Needs `make infra-up` (done by `make test`).
 
+// Integration tests are scenarios told start to end; the function-length lint is for the
+// code under test.
+#![allow(clippy::too_many_lines)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

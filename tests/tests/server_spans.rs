@@ -3,6 +3,10 @@
 //! Spans are captured in-process by a `tracing` layer installed as the global subscriber, so
 //! this test has a binary of its own. Needs `make infra-up` (done by `make test`).
 
+// Integration tests are scenarios told start to end; the function-length lint is for the
+// code under test.
+#![allow(clippy::too_many_lines)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

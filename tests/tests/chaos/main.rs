@@ -6,6 +6,10 @@
 //! Needs the binaries, which `make test` builds before the tests, and the main Kafka jars
 //! (`make infra-up` fetched them).
 
+// Integration tests are scenarios told start to end; the function-length lint is for the
+// code under test.
+#![allow(clippy::too_many_lines)]
+
 use std::process::Command;
 use std::time::Instant;
 

@@ -3,6 +3,10 @@
 //! APIs as platforms, workers, insurers and an operator would. Needs `make infra-up` and the
 //! service binaries (`cargo build --bins`, which `cargo test --workspace` also does).
 
+// Integration tests are scenarios told start to end; the function-length lint is for the
+// code under test.
+#![allow(clippy::too_many_lines)]
+
 mod benefits;
 mod claims_flow;
 mod edges;

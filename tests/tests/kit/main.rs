@@ -4,6 +4,10 @@
 //!
 //! Needs `make infra-up` (done by `make test`).
 
+// Integration tests are scenarios told start to end; the function-length lint is for the
+// code under test.
+#![allow(clippy::too_many_lines)]
+
 mod support;
 
 mod auth_and_grpc;

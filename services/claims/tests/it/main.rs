@@ -3,6 +3,10 @@
 //! per-test topics, and the API used as insurers, adjusters, workers, platforms and operators.
 //! Needs `make infra-up`.
 
+// Integration tests are scenarios told start to end; the function-length lint is for the
+// code under test.
+#![allow(clippy::too_many_lines)]
+
 mod support;
 
 mod access;

@@ -540,6 +540,10 @@ impl Driver {
     }
 
     /// Reports one incident and files its application(s) as the case demands.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one case told start to end; to split by step (report, amend, file, decide)"
+    )]
     async fn play_incident(
         &self,
         w: &Workload,

@@ -54,6 +54,10 @@ fn percentiles(samples: &[Duration]) -> String {
 
 /// `still_running`: the services stay up after the demo (`--keep-running`), so the closing
 /// hints may name their ports.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the summary page top to bottom; to split by section"
+)]
 pub fn render(o: &Outcome, stack: &StackInfo, elapsed: Duration, still_running: bool) -> String {
     let mut s = String::new();
     let month = o.month.to_string();

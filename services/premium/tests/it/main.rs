@@ -2,6 +2,10 @@
 //! as platforms, operators, adjusters and claims use it, with enrollment's events fed to the
 //! replica through a per-test topic. Needs `make infra-up`.
 
+// Integration tests are scenarios told start to end; the function-length lint is for the
+// code under test.
+#![allow(clippy::too_many_lines)]
+
 mod support;
 
 mod access;
