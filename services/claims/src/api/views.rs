@@ -55,6 +55,160 @@ pub fn summary(row: &claim::Model) -> Result<pb::ClaimSummary, ApiError> {
     })
 }
 
+/// The rule trace; evidence names causes, deaths and times of illness: medical detail.
+fn trace(row: &claim::Model, medical: bool) -> Result<Vec<pb::RuleResult>, ApiError> {
+    Ok(records::trace(row)?
+        .into_iter()
+        .map(|o| pb::RuleResult {
+            rule: o.rule.as_str().to_string(),
+            passed: o.verdict == Verdict::Pass,
+            reason: match o.verdict {
+                Verdict::Pass => String::new(),
+                Verdict::Review(r) => r.as_str().to_string(),
+            },
+            evidence: if medical { o.evidence } else { String::new() },
+        })
+        .collect())
+}
+
+/// The decision; its note only with medical detail, its decider only when a human decided.
+fn decision(
+    row: &claim::Model,
+    medical: bool,
+    vault: &PiiVault,
+) -> Result<Option<pb::Decision>, ApiError> {
+    let note = if medical {
+        records::decision_note(row, vault)?
+    } else {
+        String::new()
+    };
+    Ok(records::decision(row)?.map(|d| pb::Decision {
+        status: status(d.status) as i32,
+        refusal_reason: d
+            .refusal_reason
+            .map_or(pb::RefusalReason::Unspecified, super::review::refusal_to_pb)
+            as i32,
+        automatic: d.automatic,
+        decided_by: if d.automatic {
+            String::new()
+        } else {
+            d.decided_by
+        },
+        decided_at: Some(timestamp(d.decided_at)),
+        note,
+    }))
+}
+
+/// The history; without medical detail, no appraisal, benefit or payout entries and no
+/// entry's detail (notes, questions and grounds are for the parties and handlers only).
+async fn history(
+    conn: &impl ConnectionTrait,
+    claim_id: uuid::Uuid,
+    medical: bool,
+    vault: &PiiVault,
+) -> Result<Vec<pb::HistoryEntry>, ApiError> {
+    queries::history(conn, claim_id)
+        .await?
+        .into_iter()
+        .filter(|h| {
+            medical
+                || !h.action.starts_with("APPRAISAL")
+                    && !h.action.starts_with("BENEFIT")
+                    && !h.action.starts_with("PAYOUT")
+        })
+        .map(|h| {
+            Ok(pb::HistoryEntry {
+                number: h.number,
+                at: Some(timestamp(h.at)),
+                actor: h.actor,
+                action: h.action,
+                detail: if medical {
+                    vault
+                        .open_text(
+                            h.detail_sealed.as_deref(),
+                            crate::store::queries::HISTORY_DETAIL,
+                        )
+                        .map_err(ApiError::internal)?
+                } else {
+                    String::new()
+                },
+            })
+        })
+        .collect()
+}
+
+async fn appeals(
+    conn: &impl ConnectionTrait,
+    claim_id: uuid::Uuid,
+) -> Result<Vec<pb::Appeal>, ApiError> {
+    Ok(queries::appeals(conn, claim_id)
+        .await?
+        .into_iter()
+        .map(|a| pb::Appeal {
+            appeal_id: a.id.to_string(),
+            kind: AppealKind::parse(&a.kind).map_or(pb::AppealKind::Unspecified, appeal_kind)
+                as i32,
+            outcome: match a.outcome.as_deref() {
+                Some("UPHELD") => pb::AppealOutcome::Upheld,
+                Some("OVERTURNED") => pb::AppealOutcome::Overturned,
+                _ => pb::AppealOutcome::Unspecified,
+            } as i32,
+            effect: match a.effect.as_deref().and_then(OverturnEffect::parse) {
+                Some(OverturnEffect::Confirm) => pb::OverturnEffect::Confirm,
+                Some(OverturnEffect::Reopen) => pb::OverturnEffect::Reopen,
+                None => pb::OverturnEffect::Unspecified,
+            } as i32,
+            filed_at: Some(timestamp(a.filed_at)),
+            decided_at: a.decided_at.map(timestamp),
+            filed_by: a.filed_by,
+        })
+        .collect())
+}
+
+type MedicalParts = (
+    Vec<pb::Appraisal>,
+    Option<pb::BenefitAssessment>,
+    Vec<pb::Payout>,
+);
+
+/// Appraisals, the latest benefit assessment and the payouts: shown with medical detail only.
+async fn medical_parts(
+    conn: &impl ConnectionTrait,
+    claim_id: uuid::Uuid,
+) -> Result<MedicalParts, ApiError> {
+    let appraisals = queries::appraisals(conn, claim_id)
+        .await?
+        .into_iter()
+        .map(|a| pb::Appraisal {
+            version: a.version,
+            grade: a.grade,
+            nursing_level: nursing(&a.nursing_level) as i32,
+            appraised_on: a.appraised_on,
+            appraisal_body: a.appraisal_body,
+            recorded_at: Some(timestamp(a.recorded_at)),
+        })
+        .collect();
+    let assessment = match queries::latest_assessment(conn, claim_id).await? {
+        Some(a) => {
+            let body: BenefitAssessment = serde_json::from_str(&a.body)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("stored assessment: {e}")))?;
+            Some(pb::BenefitAssessment {
+                version: a.version,
+                parameters_version: a.parameters_version,
+                items: benefit_lines(&body),
+                total_one_time_fen: body.total_one_time_fen,
+                total_monthly_fen: body.total_monthly_fen,
+                assessed_at: Some(timestamp(a.assessed_at)),
+            })
+        }
+        None => None,
+    };
+    let schedule = queries::schedule(conn, claim_id).await?;
+    let ledger = queries::ledger(conn, claim_id).await?;
+    let steps = queries::payout_steps(conn, claim_id).await?;
+    Ok((appraisals, assessment, payouts(&schedule, &ledger, &steps)?))
+}
+
 pub fn benefit_lines(assessment: &BenefitAssessment) -> Vec<events::BenefitLine> {
     assessment
         .items
@@ -164,10 +318,6 @@ pub fn return_reason(reason: ReturnReason) -> pb::PayoutReturnReason {
 }
 
 /// The whole claim as `detail` allows.
-#[expect(
-    clippy::too_many_lines,
-    reason = "reads the claim's eight tables in turn; to split by section (history, benefits, payouts)"
-)]
 pub async fn claim(
     conn: &impl ConnectionTrait,
     row: &claim::Model,
@@ -175,122 +325,12 @@ pub async fn claim(
     vault: &PiiVault,
 ) -> Result<pb::Claim, ApiError> {
     let medical = detail == Detail::Full;
-    let trace = records::trace(row)?
-        .into_iter()
-        .map(|o| pb::RuleResult {
-            rule: o.rule.as_str().to_string(),
-            passed: o.verdict == Verdict::Pass,
-            reason: match o.verdict {
-                Verdict::Pass => String::new(),
-                Verdict::Review(r) => r.as_str().to_string(),
-            },
-            // Evidence names causes, deaths and times of illness: medical detail.
-            evidence: if medical { o.evidence } else { String::new() },
-        })
-        .collect();
-    let note = if medical {
-        records::decision_note(row, vault)?
-    } else {
-        String::new()
-    };
-    let decision = records::decision(row)?.map(|d| pb::Decision {
-        status: status(d.status) as i32,
-        refusal_reason: d
-            .refusal_reason
-            .map_or(pb::RefusalReason::Unspecified, super::review::refusal_to_pb)
-            as i32,
-        automatic: d.automatic,
-        decided_by: if d.automatic {
-            String::new()
-        } else {
-            d.decided_by
-        },
-        decided_at: Some(timestamp(d.decided_at)),
-        note,
-    });
-    let history = queries::history(conn, row.id)
-        .await?
-        .into_iter()
-        .filter(|h| {
-            medical
-                || !h.action.starts_with("APPRAISAL")
-                    && !h.action.starts_with("BENEFIT")
-                    && !h.action.starts_with("PAYOUT")
-        })
-        .map(|h| {
-            Ok::<_, ApiError>(pb::HistoryEntry {
-                number: h.number,
-                at: Some(timestamp(h.at)),
-                actor: h.actor,
-                action: h.action,
-                // Notes, questions and grounds are for the parties and handlers only.
-                detail: if medical {
-                    vault
-                        .open_text(
-                            h.detail_sealed.as_deref(),
-                            crate::store::queries::HISTORY_DETAIL,
-                        )
-                        .map_err(ApiError::internal)?
-                } else {
-                    String::new()
-                },
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let appeals = queries::appeals(conn, row.id)
-        .await?
-        .into_iter()
-        .map(|a| pb::Appeal {
-            appeal_id: a.id.to_string(),
-            kind: AppealKind::parse(&a.kind).map_or(pb::AppealKind::Unspecified, appeal_kind)
-                as i32,
-            outcome: match a.outcome.as_deref() {
-                Some("UPHELD") => pb::AppealOutcome::Upheld,
-                Some("OVERTURNED") => pb::AppealOutcome::Overturned,
-                _ => pb::AppealOutcome::Unspecified,
-            } as i32,
-            effect: match a.effect.as_deref().and_then(OverturnEffect::parse) {
-                Some(OverturnEffect::Confirm) => pb::OverturnEffect::Confirm,
-                Some(OverturnEffect::Reopen) => pb::OverturnEffect::Reopen,
-                None => pb::OverturnEffect::Unspecified,
-            } as i32,
-            filed_at: Some(timestamp(a.filed_at)),
-            decided_at: a.decided_at.map(timestamp),
-            filed_by: a.filed_by,
-        })
-        .collect();
+    let trace = trace(row, medical)?;
+    let decision = decision(row, medical, vault)?;
+    let history = history(conn, row.id, medical, vault).await?;
+    let appeals = appeals(conn, row.id).await?;
     let (appraisals, assessment, payouts) = if medical {
-        let appraisals = queries::appraisals(conn, row.id)
-            .await?
-            .into_iter()
-            .map(|a| pb::Appraisal {
-                version: a.version,
-                grade: a.grade,
-                nursing_level: nursing(&a.nursing_level) as i32,
-                appraised_on: a.appraised_on,
-                appraisal_body: a.appraisal_body,
-                recorded_at: Some(timestamp(a.recorded_at)),
-            })
-            .collect();
-        let assessment = match queries::latest_assessment(conn, row.id).await? {
-            Some(a) => {
-                let body: BenefitAssessment = serde_json::from_str(&a.body)
-                    .map_err(|e| ApiError::internal(anyhow::anyhow!("stored assessment: {e}")))?;
-                Some(pb::BenefitAssessment {
-                    version: a.version,
-                    parameters_version: a.parameters_version,
-                    items: benefit_lines(&body),
-                    total_one_time_fen: body.total_one_time_fen,
-                    total_monthly_fen: body.total_monthly_fen,
-                    assessed_at: Some(timestamp(a.assessed_at)),
-                })
-            }
-            None => None,
-        };
-        let schedule = queries::schedule(conn, row.id).await?;
-        let ledger = queries::ledger(conn, row.id).await?;
-        let steps = queries::payout_steps(conn, row.id).await?;
-        (appraisals, assessment, payouts(&schedule, &ledger, &steps)?)
+        medical_parts(conn, row.id).await?
     } else {
         (Vec::new(), None, Vec::new())
     };
