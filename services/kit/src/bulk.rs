@@ -113,13 +113,17 @@ impl BulkRows {
         self.len += 1;
     }
 
-    /// The statements writing every row: `{head} <rows> {tail}`, where `head` is
-    /// `INSERT INTO table (columns…)` and `tail` what follows the rows (`ON CONFLICT …`,
-    /// `RETURNING …`). One statement on PostgreSQL; chunks on SQLite.
-    pub fn statements(self, head: &str, tail: &str) -> Vec<Statement> {
+    /// The statements writing every row into `table`: `INSERT INTO table (<the columns>) <rows>
+    /// {tail}`, where `tail` is what follows the rows (`ON CONFLICT …`, `RETURNING …`). One
+    /// statement on PostgreSQL; chunks on SQLite. The column list is the one the rows were
+    /// gathered by, so the two cannot drift apart.
+    pub fn insert_into(self, table: &str, tail: &str) -> Vec<Statement> {
         if self.len == 0 {
             return Vec::new();
         }
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name).collect();
+        let head = format!("INSERT INTO {table} ({})", names.join(", "));
+        let head = head.as_str();
         match self.backend {
             DbBackend::Postgres => vec![self.unnest(head, tail)],
             backend => self.values(backend, head, tail),
@@ -278,8 +282,8 @@ mod tests {
 
     #[test]
     fn postgres_gets_one_statement_whose_text_does_not_depend_on_the_row_count() {
-        let one = rows(DbBackend::Postgres, 1).statements("INSERT INTO t (id, at)", "");
-        let many = rows(DbBackend::Postgres, 2500).statements("INSERT INTO t (id, at)", "");
+        let one = rows(DbBackend::Postgres, 1).insert_into("t", "");
+        let many = rows(DbBackend::Postgres, 2500).insert_into("t", "");
         assert_eq!((one.len(), many.len()), (1, 1));
         assert_eq!(one[0].sql, many[0].sql);
         assert_eq!(
@@ -299,7 +303,7 @@ mod tests {
 
     #[test]
     fn sqlite_gets_values_chunks_with_nulls_kept() {
-        let statements = rows(DbBackend::Sqlite, 2500).statements("INSERT INTO t (id, at)", "");
+        let statements = rows(DbBackend::Sqlite, 2500).insert_into("t", "");
         let sizes: Vec<usize> = statements
             .iter()
             .map(|s| s.values.as_ref().expect("bound").0.len())
@@ -353,10 +357,6 @@ mod tests {
 
     #[test]
     fn nothing_to_write_is_no_statement() {
-        assert!(
-            rows(DbBackend::Postgres, 0)
-                .statements("INSERT INTO t (id, at)", "")
-                .is_empty()
-        );
+        assert!(rows(DbBackend::Postgres, 0).insert_into("t", "").is_empty());
     }
 }

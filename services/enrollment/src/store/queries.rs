@@ -244,11 +244,7 @@ pub async fn insert_persons(
             p.created_at.into(),
         ]);
     }
-    for stmt in bulk.statements(
-        "INSERT INTO person (id, resident_id_index, resident_id_sealed, resident_id_key_id, \
-         resident_id_masked, real_name, birth_year, sex, created_at)",
-        "",
-    ) {
+    for stmt in bulk.insert_into("person", "") {
         conn.execute_raw(stmt).await?;
     }
     Ok(())
@@ -330,11 +326,7 @@ pub async fn insert_memberships(
             m.registered_at.into(),
         ]);
     }
-    for stmt in bulk.statements(
-        "INSERT INTO membership (id, person_id, platform_id, external_worker_id, mobile_sealed, \
-         mobile_key_id, mobile_masked, region_code, registered_at)",
-        "",
-    ) {
+    for stmt in bulk.insert_into("membership", "") {
         conn.execute_raw(stmt).await?;
     }
     Ok(())

@@ -106,8 +106,7 @@ pub async fn enqueue_many(
             now.into(),
         ]);
     }
-    let head = "INSERT INTO outbox (id, aggregatetype, aggregateid, \"type\", payload, topic, traceparent, lane, created_at)";
-    for statement in rows.statements(head, "") {
+    for statement in rows.insert_into("outbox", "") {
         conn.execute_raw(statement).await?;
     }
     Ok(ids)

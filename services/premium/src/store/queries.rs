@@ -380,8 +380,8 @@ pub async fn claim_order_keys(
         ]);
     }
     let mut new = HashSet::with_capacity(orders.len());
-    for stmt in rows.statements(
-        "INSERT INTO order_key (platform_id, order_id, accepted_at)",
+    for stmt in rows.insert_into(
+        "order_key",
         "ON CONFLICT (platform_id, order_id) DO NOTHING RETURNING order_id",
     ) {
         for row in conn.query_all_raw(stmt).await? {
@@ -448,10 +448,6 @@ const ORDER_COLUMNS: &[Column] = &[
     column("updated_at", Kind::Time),
 ];
 
-const ORDER_INSERT: &str = "INSERT INTO orders (platform_id, order_id, person_id, external_worker_id, industry, \
-     region_code, province, accepted_at, picked_up_at, completed_at, cancelled_at, fen_per_order, billed, \
-     reported_at, updated_at)";
-
 fn order_rows(backend: DbBackend, rows: &[StoredOrder], now: DateTime<Utc>) -> BulkRows {
     let mut bulk = BulkRows::new(backend, ORDER_COLUMNS, rows.len());
     for row in rows {
@@ -485,7 +481,7 @@ pub async fn insert_orders(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let bulk = order_rows(conn.get_database_backend(), rows, now);
-    for stmt in bulk.statements(ORDER_INSERT, "") {
+    for stmt in bulk.insert_into("orders", "") {
         conn.execute_raw(stmt).await?;
     }
     Ok(())
@@ -498,8 +494,8 @@ pub async fn update_orders(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let bulk = order_rows(conn.get_database_backend(), rows, now);
-    for stmt in bulk.statements(
-        ORDER_INSERT,
+    for stmt in bulk.insert_into(
+        "orders",
         "ON CONFLICT (platform_id, order_id, accepted_at) DO UPDATE SET \
          picked_up_at = excluded.picked_up_at, completed_at = excluded.completed_at, \
          cancelled_at = excluded.cancelled_at, billed = excluded.billed, updated_at = excluded.updated_at",
@@ -558,8 +554,8 @@ pub async fn insert_coverage_days(
         ]);
     }
     let mut new = HashSet::new();
-    for stmt in rows.statements(
-        "INSERT INTO coverage_day (person_id, platform_id, province, day, order_id, accepted_at)",
+    for stmt in rows.insert_into(
+        "coverage_day",
         "ON CONFLICT (person_id, platform_id, province, day) DO NOTHING \
          RETURNING person_id, platform_id, province, day",
     ) {
@@ -656,8 +652,8 @@ pub async fn add_to_daily_statement(
             delta.amount_fen.into(),
         ]);
     }
-    for stmt in rows.statements(
-        "INSERT INTO daily_statement (platform_id, province, day, order_count, billable_count, amount_fen)",
+    for stmt in rows.insert_into(
+        "daily_statement",
         "ON CONFLICT (platform_id, day, province) DO UPDATE SET \
          order_count = daily_statement.order_count + excluded.order_count, \
          billable_count = daily_statement.billable_count + excluded.billable_count, \
@@ -745,11 +741,7 @@ pub async fn post_fees(
             now.into(),
         ]);
     }
-    for stmt in rows.statements(
-        "INSERT INTO ledger_entry (platform_id, debit_account, credit_account, amount_fen, province, \
-         order_month, declaration_month, industry, fen_per_order, order_count, posted_at)",
-        "",
-    ) {
+    for stmt in rows.insert_into("ledger_entry", "") {
         conn.execute_raw(stmt).await?;
     }
     Ok(())
