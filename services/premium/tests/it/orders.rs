@@ -393,12 +393,7 @@ async fn orders_before_the_scheme_starts_in_their_province_are_refused() {
 /// the stream without storing anything of it.
 #[tokio::test]
 async fn streamed_batches_are_acknowledged_in_order_with_only_what_was_not_new() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
-    let p = app
-        .platform(&[Industry::InstantDelivery], &["310000"])
-        .await;
-    app.worker(p, "rider-1").await;
-    app.synced().await;
+    let (mut app, p) = TestApp::with_one_rider("rider-1").await;
     let (month, _) = closed_months();
     let t0 = month.starts_at() + Duration::days(5);
     let at = |id: &str, minutes: i64| {
@@ -492,12 +487,7 @@ async fn streamed_batches_are_acknowledged_in_order_with_only_what_was_not_new()
 #[tokio::test]
 async fn a_report_stream_past_its_cap_is_refused_and_keeps_what_came_before() {
     use gigshield_premium::api::{MAX_BATCH, MAX_REPORT_STREAM_ORDERS};
-    let mut app = TestApp::spawn(Backend::Postgres).await;
-    let p = app
-        .platform(&[Industry::InstantDelivery], &["310000"])
-        .await;
-    app.worker(p, "rider-1").await;
-    app.synced().await;
+    let (mut app, p) = TestApp::with_one_rider("rider-1").await;
     let (month, _) = closed_months();
     let t0 = month.starts_at() + Duration::hours(1);
     let orders: Vec<pb::OrderReport> = (0..=MAX_REPORT_STREAM_ORDERS)

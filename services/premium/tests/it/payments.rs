@@ -203,12 +203,7 @@ async fn payments_settle_oldest_first_with_arrears_late_fees_and_credit() {
 
 #[tokio::test]
 async fn a_platform_in_arrears_keeps_its_workers_covered() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
-    let p = app
-        .platform(&[Industry::InstantDelivery], &["310000"])
-        .await;
-    app.worker(p, "rider").await;
-    app.synced().await;
+    let (mut app, p) = TestApp::with_one_rider("rider").await;
     let (month, _) = closed_months();
     app.report(
         p,
@@ -260,12 +255,7 @@ async fn a_platform_in_arrears_keeps_its_workers_covered() {
 async fn credit_held_before_a_declaration_pays_it_when_issued() {
     use gigshield_kit::sea_orm::ConnectionTrait as _;
     use prost::Message as _;
-    let mut app = TestApp::spawn(Backend::Postgres).await;
-    let p = app
-        .platform(&[Industry::InstantDelivery], &["310000"])
-        .await;
-    app.worker(p, "rider").await;
-    app.synced().await;
+    let (mut app, p) = TestApp::with_one_rider("rider").await;
     let (month, _) = closed_months();
     let t = month.starts_at() + Duration::days(1);
     let orders: Vec<_> = (0..100)

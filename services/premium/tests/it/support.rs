@@ -149,6 +149,18 @@ impl TestApp {
             .await;
     }
 
+    /// A PostgreSQL app with one instant-delivery platform in Shanghai and one rider
+    /// (`external`), synced: where most order tests start. Returns the platform id.
+    pub async fn with_one_rider(external: &str) -> (Self, Uuid) {
+        let mut app = Self::spawn(Backend::Postgres).await;
+        let platform = app
+            .platform(&[Industry::InstantDelivery], &["310000"])
+            .await;
+        app.worker(platform, external).await;
+        app.synced().await;
+        (app, platform)
+    }
+
     /// A platform registered (from the 2025 scheme start) for the industries and provinces.
     pub async fn platform(&mut self, industries: &[Industry], provinces: &[&str]) -> Uuid {
         let platform_id = Uuid::now_v7();
