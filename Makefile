@@ -21,12 +21,12 @@ infra-down: ## stop local Kafka and PostgreSQL
 infra-status: ## show what is running
 	@deploy/local/infra.sh status
 
-test: setup infra-up ## every test: unit, integration against real Kafka + PostgreSQL, kill tests
+test: setup infra-up ## every test: unit, integration against real Kafka + PostgreSQL (each service suite also on SQLite), kill tests
 	# The end-to-end and chaos tests run the binaries as processes; cargo test builds only the
 	# binaries of packages that have integration tests, so the `gigshield` command comes first.
 	$(CARGO) build --locked --bins
 	@deploy/local/kafka.sh prune
-	$(CARGO) test --workspace --locked
+	@CARGO="$(CARGO)" deploy/local/test.sh
 
 lint: setup k8s-check lint-code ## rustfmt check, clippy with warnings as errors, deployment and contract checks
 

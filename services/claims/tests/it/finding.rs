@@ -3,7 +3,10 @@
 //! corrected account.
 
 use chrono::TimeDelta;
+use gigshield_claims::store::entities::{claim, payout_ledger};
 use gigshield_kit::Role;
+use gigshield_kit::sea_orm::sea_query::Expr;
+use gigshield_kit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use gigshield_proto::claims as pb;
 use gigshield_scheme::calendar::CalendarMonth;
 use uuid::Uuid;
@@ -413,7 +416,6 @@ async fn a_returned_payout_is_reinstructed_once_to_a_corrected_account() {
 
 #[tokio::test]
 async fn regulators_see_the_days_from_filing_to_payment() {
-    use gigshield_kit::sea_orm::ConnectionTrait as _;
     let mut app = TestApp::spawn().await;
     let world = app.world().await;
     let other = colleague(&app, &world, 1).await;
@@ -431,21 +433,23 @@ async fn regulators_see_the_days_from_filing_to_payment() {
         .await;
         let id = app.file(&application(w, at)).await.claim_id;
         let filed_at = month.starts_at() + TimeDelta::days(day) + TimeDelta::hours(12);
-        app.conn
-            .execute_unprepared(&format!(
-                "UPDATE claim SET filed_at = '{}' WHERE id = '{id}'",
-                filed_at.to_rfc3339()
-            ))
+        let claim_id = Uuid::parse_str(&id).unwrap();
+        claim::Entity::update_many()
+            .col_expr(claim::Column::FiledAt, Expr::value(filed_at))
+            .filter(claim::Column::Id.eq(claim_id))
+            .exec(&app.conn)
             .await
             .unwrap();
         pay_a_bill(&mut app, w, &id, 100_000).await;
-        let paid_secs = app
-            .count(&format!(
-                "SELECT EXTRACT(EPOCH FROM MIN(approved_at))::bigint FROM payout_ledger \
-                 WHERE claim_id = '{id}'"
-            ))
-            .await;
-        let paid_at = chrono::DateTime::from_timestamp(paid_secs, 0).unwrap();
+        let paid_at = payout_ledger::Entity::find()
+            .filter(payout_ledger::Column::ClaimId.eq(claim_id))
+            .all(&app.conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|payout| payout.approved_at)
+            .min()
+            .expect("the bill was paid");
         filed.push((paid_at - filed_at).num_days());
     }
     let answer = app

@@ -17,7 +17,7 @@ use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
     Backend, EventPublisher, Served, TestDatabase, TestPki, claims_service_tokens, kafka_bootstrap,
-    kit_config, kit_config_with, new_topic,
+    kit_config, kit_config_with, new_topic, sql,
 };
 use gigshield_kit::tls::ClientTls;
 use gigshield_kit::wire::timestamp;
@@ -80,8 +80,9 @@ impl TestApp {
     }
 
     async fn spawn_with(premium_tls: Option<&TestPki>) -> Self {
-        let premium_db = TestDatabase::new(Backend::Postgres).await;
-        let db = TestDatabase::new(Backend::Postgres).await;
+        let premium_db =
+            TestDatabase::migrated::<gigshield_premium::store::Migrator>(Backend::suite()).await;
+        let db = TestDatabase::migrated::<Migrator>(Backend::suite()).await;
         let enrollment_topic = new_topic("enrollment", 3).await;
         let incident_topic = new_topic("incident", 3).await;
         let premium_topic = new_topic("premium", 3).await;
@@ -308,12 +309,12 @@ impl TestApp {
     }
 
     async fn count_on(conn: &DatabaseConnection, sql: &str) -> i64 {
-        conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get_by_index::<i64>(0)
-            .unwrap()
+        sql::scalar(conn, sql).await
+    }
+
+    /// `id` as a literal the claims database's UUID columns compare equal to.
+    pub fn uuid(&self, id: impl std::fmt::Display) -> String {
+        sql::uuid(self.conn.get_database_backend(), id)
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -509,18 +510,24 @@ impl TestApp {
 
     /// The claim of the incident, once the consumer opened it (as an adjuster sees it).
     pub async fn claim_of(&mut self, incident_id: &str) -> pb::Claim {
-        let sql = format!("SELECT COUNT(*) FROM claim WHERE incident_id = '{incident_id}'");
-        self.wait_for("claim", false, &sql, 1).await;
+        let incident = self.uuid(incident_id);
+        let query = format!("SELECT COUNT(*) FROM claim WHERE incident_id = {incident}");
+        self.wait_for("claim", false, &query, 1).await;
+        let backend = self.conn.get_database_backend();
         let row = self
             .conn
             .query_one_raw(Statement::from_string(
-                self.conn.get_database_backend(),
-                format!("SELECT id::text FROM claim WHERE incident_id = '{incident_id}'"),
+                backend,
+                format!(
+                    "SELECT {} FROM claim WHERE incident_id = {incident}",
+                    sql::uuid_text(backend, "id")
+                ),
             ))
             .await
             .unwrap()
             .unwrap();
         let id: String = row.try_get_by_index(0).unwrap();
+        let id = Uuid::parse_str(&id).expect("a claim id").to_string();
         self.get(&Role::national_adjuster(), &id).await.unwrap()
     }
 

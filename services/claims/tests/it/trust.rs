@@ -4,7 +4,7 @@
 
 use chrono::TimeDelta;
 use gigshield_kit::Role;
-use gigshield_kit::testing::EventPublisher;
+use gigshield_kit::testing::{EventPublisher, sql};
 use gigshield_proto::claims as pb;
 use gigshield_proto::events;
 use gigshield_scheme::calendar::CalendarMonth;
@@ -218,17 +218,18 @@ async fn forged_applications_open_nothing_and_notes_are_sealed() {
         ))
         .await
         .unwrap();
-    for table in [
-        "claim",
-        "claim_history",
-        "idempotency_key",
-        "outbox",
-        "claim_event",
-    ] {
-        let sql =
-            format!("SELECT COUNT(*) FROM {table} t WHERE position('{phrase}' in t::text) > 0");
-        assert_eq!(app.count(&sql).await, 0, "{table} holds the note in clear");
-    }
+    sql::assert_not_in_clear(
+        &app.conn,
+        &[
+            "claim",
+            "claim_history",
+            "idempotency_key",
+            "outbox",
+            "claim_event",
+        ],
+        &phrase,
+    )
+    .await;
     let read = app
         .get(&Role::national_adjuster(), &claim.claim_id)
         .await

@@ -349,7 +349,7 @@ fn listed(found: bool) -> Probe {
 #[tokio::test]
 async fn every_rpc_answers_every_caller_as_the_table_says() {
     assert_table_covers(&TABLE, TABLE.service);
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let f = fixture(&mut app).await;
     let foreign = Parties::at("110105");
     let mut report = AccessReport::default();

@@ -60,7 +60,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn events_are_published_without_personal_data() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = app.platform(CREDIT_CODES[0]).await;
     let people = [
         (resident_id(50), "褚五十"),

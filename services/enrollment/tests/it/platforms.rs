@@ -9,7 +9,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn platform_registration_validates_and_keeps_scope_history() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
 
     let mut bad = register_platform_request("91350100M000100Y44");
     bad.industries = vec![Industry::FoodDelivery as i32];
@@ -188,7 +188,7 @@ fn platform_role(id: &str) -> gigshield_kit::Role {
 /// A platform joining with history: the operator dates its first scope, within a year.
 #[tokio::test]
 async fn an_operator_dates_a_platform_start_within_a_year() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let began = chrono::Utc::now() - chrono::Duration::days(45);
     let registered = app
         .client

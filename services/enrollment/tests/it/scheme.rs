@@ -85,7 +85,7 @@ async fn published(topic: &str, expected: usize) -> Vec<(String, common::SchemeR
 
 #[tokio::test]
 async fn operators_keep_the_scheme_calendar_and_every_service_hears_of_it() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let jilin = Role::regional_operator("22");
     let guangdong = Role::regional_operator("44");
     let changchun = Role::regional_operator("2201");
@@ -234,7 +234,7 @@ async fn operators_keep_the_scheme_calendar_and_every_service_hears_of_it() {
 
 #[tokio::test]
 async fn region_codes_outside_the_scheme_are_refused() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     for code in ["810000", "820000", "710000"] {
         let mut request = register_platform_request(CREDIT_CODES[1]);
         request.region_codes = vec![code.into()];

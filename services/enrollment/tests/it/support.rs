@@ -6,9 +6,9 @@ use gigshield_enrollment::api::{EnrollmentApi, Settings};
 use gigshield_enrollment::consumers::{self, Followed};
 use gigshield_enrollment::domain::resident_id::check_character;
 use gigshield_enrollment::store::Migrator;
-use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use gigshield_kit::sea_orm::DatabaseConnection;
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic,
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, sql,
 };
 use gigshield_kit::{Role, Service};
 use gigshield_proto::common::Industry;
@@ -30,7 +30,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
-        let db = TestDatabase::new(backend).await;
+        let db = TestDatabase::migrated::<Migrator>(backend).await;
         let topic = new_topic("enrollment", 3).await;
         let followed = Followed {
             premium: new_topic("premium", 3).await,
@@ -78,27 +78,12 @@ impl TestApp {
     }
 
     /// Polls `sql` (a `SELECT count(*) AS n ...`) until it reaches `want`.
-    pub async fn wait_count(&self, sql: &str, want: i64) {
-        for _ in 0..200 {
-            if self.count(sql).await >= want {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{sql} never reached {want}");
+    pub async fn wait_count(&self, query: &str, want: i64) {
+        sql::wait_for_count(&self.conn, query, want).await
     }
 
-    pub async fn count(&self, sql: &str) -> i64 {
-        let row = self
-            .conn
-            .query_one_raw(Statement::from_string(
-                self.conn.get_database_backend(),
-                sql.to_string(),
-            ))
-            .await
-            .expect("count query")
-            .expect("a row");
-        row.try_get::<i64>("", "n").expect("n")
+    pub async fn count(&self, query: &str) -> i64 {
+        sql::scalar(&self.conn, query).await
     }
 
     pub async fn stop(self) {

@@ -51,7 +51,7 @@ async fn month_old_worker(app: &mut TestApp, platform_id: Uuid, n: u32) -> pb::W
 /// the worker's report was then refused as "not registered".
 #[tokio::test]
 async fn a_membership_cannot_be_erased_after_the_fact() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = app.platform(CREDIT_CODES[0]).await;
     let w = month_old_worker(&mut app, platform_id, 50).await;
     let ten_days_ago = Utc::now() - Duration::days(10);
@@ -173,7 +173,7 @@ async fn a_membership_cannot_be_erased_after_the_fact() {
 /// name already registered" — proof of enrollment elsewhere, and a name oracle.
 #[tokio::test]
 async fn a_wrong_name_reveals_nothing_and_goes_to_an_operator() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let a = app.platform(CREDIT_CODES[0]).await;
     let b = app.platform(CREDIT_CODES[1]).await;
     let known = resident_id(60);
@@ -273,7 +273,7 @@ async fn a_wrong_name_reveals_nothing_and_goes_to_an_operator() {
 /// in clear through three services and Kafka.
 #[tokio::test]
 async fn platform_ids_may_not_carry_personal_data() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let a = app.platform(CREDIT_CODES[0]).await;
     for (n, external) in ["11010519491231002X", "13912345678", "u-110105194912310021"]
         .into_iter()
@@ -299,7 +299,7 @@ async fn platform_ids_may_not_carry_personal_data() {
 /// dead-lettered once.
 #[tokio::test]
 async fn a_forged_event_is_dead_lettered_without_effect() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let a = app.platform(CREDIT_CODES[0]).await;
     let w = month_old_worker(&mut app, a, 80).await;
     // "incident" publishing on premium's topic: a coverage day yesterday would block
@@ -346,7 +346,7 @@ async fn a_forged_event_is_dead_lettered_without_effect() {
 /// grant, and loses the right when it is revoked; a delegate cannot pass it on.
 #[tokio::test]
 async fn relatives_act_by_delegation_only() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let a = app.platform(CREDIT_CODES[0]).await;
     let w = app
         .register(a, registration("d-1", &resident_id(90), "钱二"))

@@ -1,8 +1,7 @@
 //! Workers: registration rules, masking, one person on two platforms, bulk streams,
 //! deregistration, and what is stored at rest.
 
-use gigshield_kit::sea_orm::{ConnectionTrait, Statement};
-use gigshield_kit::testing::Backend;
+use gigshield_kit::testing::{Backend, sql};
 use gigshield_proto::enrollment as pb;
 use tonic::Code;
 
@@ -89,18 +88,13 @@ async fn registration_masks_and_is_idempotent(backend: Backend) {
 }
 
 #[tokio::test]
-async fn registration_masks_and_is_idempotent_postgres() {
-    registration_masks_and_is_idempotent(Backend::Postgres).await;
-}
-
-#[tokio::test]
-async fn registration_masks_and_is_idempotent_sqlite() {
-    registration_masks_and_is_idempotent(Backend::Sqlite).await;
+async fn registration_masks_and_is_idempotent_on_the_suites_backend() {
+    registration_masks_and_is_idempotent(Backend::suite()).await;
 }
 
 #[tokio::test]
 async fn each_bad_input_is_named() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = app.platform(CREDIT_CODES[0]).await;
     let good = resident_id(7);
     let mut wrong_check = good.clone();
@@ -200,7 +194,7 @@ async fn each_bad_input_is_named() {
 
 #[tokio::test]
 async fn one_person_on_two_platforms() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let a = app.platform(CREDIT_CODES[0]).await;
     let b = app.platform(CREDIT_CODES[1]).await;
     let id = resident_id(3);
@@ -286,7 +280,7 @@ async fn one_person_on_two_platforms() {
 
 #[tokio::test]
 async fn bulk_streams_answer_every_item_and_replay_harmlessly() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = app.platform(CREDIT_CODES[0]).await;
     let batch = |items: Vec<pb::WorkerRegistration>| pb::BulkRegisterWorkersRequest {
         platform_id: platform_id.to_string(),
@@ -390,7 +384,7 @@ async fn bulk_streams_answer_every_item_and_replay_harmlessly() {
 
 #[tokio::test]
 async fn deregistration_keeps_history_and_allows_a_new_membership() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = app.platform(CREDIT_CODES[0]).await;
     let first = app
         .register(platform_id, registration("r-9", &resident_id(20), "郑十"))
@@ -462,7 +456,7 @@ async fn deregistration_keeps_history_and_allows_a_new_membership() {
 
 #[tokio::test]
 async fn personal_data_is_encrypted_at_rest() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = app.platform(CREDIT_CODES[0]).await;
     let id = resident_id(30);
     app.register(platform_id, registration("enc-1", &id, "冯十一"))
@@ -470,26 +464,10 @@ async fn personal_data_is_encrypted_at_rest() {
         .unwrap();
     let conn = app.db.connect().await;
     // Every column of both tables, as text: neither number may appear in clear.
-    for table in ["person", "membership"] {
-        let rows = conn
-            .query_all_raw(Statement::from_string(
-                conn.get_database_backend(),
-                format!("SELECT CAST(row_to_json({table}) AS TEXT) AS j FROM {table}"),
-            ))
-            .await
-            .unwrap();
-        for row in rows {
-            let json: String = row.try_get("", "j").unwrap();
-            assert!(
-                !json.contains(&id),
-                "{table} holds the resident ID in clear"
-            );
-            assert!(
-                !json.contains("13812345678"),
-                "{table} holds the mobile in clear"
-            );
-        }
-    }
+    let tables = ["person", "membership"];
+    assert_eq!(sql::rows_as_text(&conn, "person").await.len(), 1);
+    sql::assert_not_in_clear(&conn, &tables, &id).await;
+    sql::assert_not_in_clear(&conn, &tables, "13812345678").await;
     app.stop().await;
 }
 
@@ -498,7 +476,7 @@ async fn personal_data_is_encrypted_at_rest() {
 /// the fact).
 #[tokio::test]
 async fn only_operators_date_a_membership_start() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = app.platform(CREDIT_CODES[0]).await;
     let began = chrono::Utc::now() - chrono::Duration::days(40);
     let dated = |external: &str, n: u32| pb::WorkerRegistration {

@@ -311,7 +311,7 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
     // Money nobody allocated yet is held nationally, not in a province's balance.
     assert_eq!(
         app.count(
-            "SELECT COALESCE(SUM(amount_fen), 0)::bigint FROM fund_entry \
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fund_entry \
              WHERE province = '000000' AND credit = 'PLATFORM_CREDIT'"
         )
         .await,
@@ -360,7 +360,10 @@ async fn a_generated_month_agrees_to_the_fen_and_a_replay_changes_nothing() {
     app.claim_opened(claims_sentinel, "440000", platforms[0], None)
         .await;
     app.wait_count(
-        &format!("SELECT COUNT(*) FROM claim_ref WHERE claim_id = '{claims_sentinel}'"),
+        &format!(
+            "SELECT COUNT(*) FROM claim_ref WHERE claim_id = {}",
+            app.uuid(claims_sentinel)
+        ),
         1,
     )
     .await;
@@ -391,8 +394,8 @@ async fn held_credit_pays_a_declaration_in_its_province_when_issued() {
         .await;
     // The credit held, the declaration, the credit leaving the pool, received in Guangdong.
     app.wait_count("SELECT COUNT(*) FROM fund_entry", 4).await;
-    let national_credit = "SELECT COALESCE(SUM(CASE WHEN credit = 'PLATFORM_CREDIT' THEN amount_fen \
-                           ELSE -amount_fen END), 0)::bigint FROM fund_entry \
+    let national_credit = "SELECT CAST(COALESCE(SUM(CASE WHEN credit = 'PLATFORM_CREDIT' THEN amount_fen \
+                           ELSE -amount_fen END), 0) AS BIGINT) FROM fund_entry \
                            WHERE province = '000000' AND 'PLATFORM_CREDIT' IN (debit, credit)";
     assert_eq!(app.count(national_credit).await, 400);
     let regulator = Role::Regulator {

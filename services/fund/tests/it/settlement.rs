@@ -322,12 +322,13 @@ async fn a_month_of_records_streams_in_several_messages() {
         .into_inner();
     assert_eq!((answer.accepted, answer.rejected_total), (24_999, 1));
     assert_eq!(answer.rejected[0].field, "records[12345].amount_fen");
-    let stored = format!("SELECT COUNT(*) FROM payout_record WHERE insurer_id = '{insurer}'");
+    let insurer_id = app.uuid(insurer);
+    let stored = format!("SELECT COUNT(*) FROM payout_record WHERE insurer_id = {insurer_id}");
     assert_eq!(app.count(&stored).await, 24_999);
     assert_eq!(
         app.count(&format!(
-            "SELECT COALESCE(SUM(amount_fen), 0)::bigint FROM payout_record \
-             WHERE insurer_id = '{insurer}' AND amount_fen < 0"
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payout_record \
+             WHERE insurer_id = {insurer_id} AND amount_fen < 0"
         ))
         .await,
         -500,

@@ -2,15 +2,14 @@
 //! topics (so a later event is read after an earlier one), port 0; publishers that play
 //! premium and claims.
 
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gigshield_fund::api::FundApi;
 use gigshield_fund::consumers;
 use gigshield_fund::store::Migrator;
-use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use gigshield_kit::sea_orm::DatabaseConnection;
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic,
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, sql,
 };
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{Role, Service};
@@ -78,7 +77,7 @@ impl std::fmt::Debug for Raw {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        let db = TestDatabase::new(Backend::Postgres).await;
+        let db = TestDatabase::migrated::<Migrator>(Backend::suite()).await;
         let topic = new_topic("fund", 1).await;
         let premium_topic = new_topic("premium", 1).await;
         let claims_topic = new_topic("claims", 1).await;
@@ -108,33 +107,18 @@ impl TestApp {
         self.served.stop().await;
     }
 
-    pub async fn count(&self, sql: &str) -> i64 {
-        let row = self
-            .conn
-            .query_one_raw(Statement::from_string(
-                self.conn.get_database_backend(),
-                sql,
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
+    pub async fn count(&self, query: &str) -> i64 {
+        sql::scalar(&self.conn, query).await
     }
 
-    /// Polls until `sql` (a count) reaches `n`.
-    pub async fn wait_count(&self, sql: &str, n: i64) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let got = self.count(sql).await;
-            if got >= n {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{sql}: {got}, never {n}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// Polls until `query` (a count) reaches `n`.
+    pub async fn wait_count(&self, query: &str, n: i64) {
+        sql::wait_for_count(&self.conn, query, n).await
+    }
+
+    /// `id` as a literal the fund database's UUID columns compare equal to.
+    pub fn uuid(&self, id: impl std::fmt::Display) -> String {
+        sql::uuid(self.conn.get_database_backend(), id)
     }
 
     async fn send<M: prost::Message>(

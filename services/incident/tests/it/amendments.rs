@@ -27,7 +27,7 @@ fn amend(
 
 #[tokio::test]
 async fn amendments_keep_the_original_and_every_version() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let occurred_at = hours_ago(5);
     let incident = app
@@ -126,7 +126,7 @@ async fn amendments_keep_the_original_and_every_version() {
 
 #[tokio::test]
 async fn amendments_are_checked_like_reports() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let occurred_at = hours_ago(5);
     let incident = app

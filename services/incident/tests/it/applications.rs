@@ -13,7 +13,7 @@ const EXPLANATION: &str = "伤者住院昏迷，家属不知需申请";
 
 #[tokio::test]
 async fn a_late_application_needs_an_explanation_and_is_flagged_late() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(200).await;
     // 40 days ago: past the platform's 30 days, within the worker's 90.
     let incident = app
@@ -74,7 +74,7 @@ async fn a_late_application_needs_an_explanation_and_is_flagged_late() {
 
 #[tokio::test]
 async fn workers_and_relatives_have_ninety_days() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(300).await;
     // The worker files on day 40 in time.
     let own = app
@@ -140,7 +140,7 @@ async fn workers_and_relatives_have_ninety_days() {
 
 #[tokio::test]
 async fn no_application_for_a_withdrawn_incident() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let incident = app
         .report(&w.platform(), platform_report(facts(hours_ago(1), "")))

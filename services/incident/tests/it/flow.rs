@@ -166,17 +166,12 @@ async fn report_then_application_in_order(backend: Backend) {
 
 #[tokio::test]
 async fn report_then_application_publishes_events_in_order() {
-    report_then_application_in_order(Backend::Postgres).await;
-}
-
-#[tokio::test]
-async fn report_then_application_publishes_events_in_order_on_sqlite() {
-    report_then_application_in_order(Backend::Sqlite).await;
+    report_then_application_in_order(Backend::suite()).await;
 }
 
 #[tokio::test]
 async fn reports_are_idempotent_by_request_id() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let request = platform_report(facts(hours_ago(2), "摔倒"));
     let first = app.report(&w.platform(), request.clone()).await.unwrap();

@@ -15,7 +15,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_replica_follows_enrollment_and_ignores_replays() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let platform_id = Uuid::now_v7();
     let person_id = Uuid::now_v7();
     let registered_at = days_ago(50);

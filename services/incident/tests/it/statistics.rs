@@ -36,7 +36,7 @@ async fn statistics(
 
 #[tokio::test]
 async fn regulators_count_incidents_of_their_area_and_small_cells_are_suppressed() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     // A second rider of the same platform.
     let second = uuid::Uuid::now_v7();

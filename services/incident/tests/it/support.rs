@@ -9,9 +9,9 @@ use gigshield_incident::consumers;
 use gigshield_incident::domain::evidence::EvidenceRules;
 use gigshield_incident::domain::facts::FactRules;
 use gigshield_incident::store::Migrator;
-use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use gigshield_kit::sea_orm::DatabaseConnection;
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic,
+    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic, sql,
 };
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{Role, Service};
@@ -62,7 +62,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
-        let db = TestDatabase::new(backend).await;
+        let db = TestDatabase::migrated::<Migrator>(backend).await;
         let topic = new_topic("incident", 3).await;
         let enrollment_topic = new_topic("enrollment", 3).await;
         let claims_topic = new_topic("claims", 3).await;
@@ -93,17 +93,8 @@ impl TestApp {
         self.served.stop().await;
     }
 
-    pub async fn count(&self, sql: &str) -> i64 {
-        let row = self
-            .conn
-            .query_one_raw(Statement::from_string(
-                self.conn.get_database_backend(),
-                sql,
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
+    pub async fn count(&self, query: &str) -> i64 {
+        sql::scalar(&self.conn, query).await
     }
 
     /// Waits until the replica holds `n` memberships (the consumer caught up).
@@ -122,15 +113,8 @@ impl TestApp {
     }
 
     /// Polls until `sql` (a count) reaches `n`.
-    pub async fn wait_count(&self, sql: &str, n: i64) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while self.count(sql).await < n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{sql} never reached {n}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    pub async fn wait_count(&self, query: &str, n: i64) {
+        sql::wait_for_count(&self.conn, query, n).await
     }
 
     /// Enrollment granted `delegate` the right to act for `grantor`; waits until the replica

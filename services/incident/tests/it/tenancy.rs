@@ -66,7 +66,7 @@ fn ids(response: pb::ListIncidentsResponse) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn relatives_act_under_a_delegation_and_only_while_it_lasts() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let relative_person = Uuid::now_v7();
     let relative = Role::Worker {
@@ -181,7 +181,7 @@ async fn relatives_act_under_a_delegation_and_only_while_it_lasts() {
 
 #[tokio::test]
 async fn insurers_list_by_region_and_time_page_by_page() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let mut reported = Vec::new();
     for (hours, region) in [

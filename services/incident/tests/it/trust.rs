@@ -16,7 +16,7 @@ use crate::support::*;
 /// and missing worker ids answered differently.
 #[tokio::test]
 async fn a_worker_cannot_report_for_or_probe_strangers() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let stranger = Role::Worker {
         person_id: Uuid::now_v7(),
@@ -71,7 +71,7 @@ async fn a_worker_cannot_report_for_or_probe_strangers() {
 /// self-reported medical text.
 #[tokio::test]
 async fn insurers_see_their_cases_and_platforms_no_medical_text() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let told = "骑车送餐时摔倒，右腕骨折";
     let incident = app
@@ -155,7 +155,7 @@ async fn insurers_see_their_cases_and_platforms_no_medical_text() {
 /// replaced the description).
 #[tokio::test]
 async fn a_workers_report_stays_the_workers_and_the_platform_adds_a_statement() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let incident = app
         .report(
@@ -258,7 +258,7 @@ async fn a_workers_report_stays_the_workers_and_the_platform_adds_a_statement() 
 /// records kept a second copy of every answer.
 #[tokio::test]
 async fn free_text_is_sealed_at_rest() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let phrase = format!("PLANTED{} 颈椎骨折", Uuid::now_v7().simple());
     let incident = app
@@ -300,15 +300,7 @@ async fn free_text_is_sealed_at_rest() {
         "idempotency_key",
         "outbox",
     ];
-    for table in tables {
-        let sql = if app.conn.get_database_backend() == gigshield_kit::sea_orm::DbBackend::Postgres
-        {
-            format!("SELECT COUNT(*) FROM {table} t WHERE position('{needle}' in t::text) > 0")
-        } else {
-            unreachable!()
-        };
-        assert_eq!(app.count(&sql).await, 0, "{table} holds the text in clear");
-    }
+    gigshield_kit::testing::sql::assert_not_in_clear(&app.conn, &tables, &needle).await;
     // It still reads back to the worker.
     let read = app.get(&w.worker(), &incident.incident_id).await;
     assert_eq!(read.original.unwrap().description, phrase);
@@ -325,7 +317,7 @@ async fn free_text_is_sealed_at_rest() {
 /// dead-lettered once.
 #[tokio::test]
 async fn a_forged_membership_is_dead_lettered_without_effect() {
-    let app = TestApp::spawn(Backend::Postgres).await;
+    let app = TestApp::spawn(Backend::suite()).await;
     let (person, platform) = (Uuid::now_v7(), Uuid::now_v7());
     let (_, event) = Enrollment::worker_registered(person, platform, "forged-1", days_ago(10));
     EventPublisher::new("//gigshield/premium")

@@ -13,7 +13,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn bad_reports_name_their_fields() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let p = w.platform();
     let refused_fields = |r: Result<pb::Incident, tonic::Status>| violated_fields(&r.unwrap_err());
@@ -130,7 +130,7 @@ async fn bad_reports_name_their_fields() {
 
 #[tokio::test]
 async fn workers_not_registered_with_the_platform_are_refused_naming_the_field() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     // The same worker left the platform 10 days ago.
     app.enrollment
@@ -204,7 +204,7 @@ async fn workers_not_registered_with_the_platform_are_refused_naming_the_field()
 
 #[tokio::test]
 async fn evidence_is_checked_and_bounded() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let incident = app
         .report(&w.platform(), platform_report(facts(hours_ago(1), "x")))

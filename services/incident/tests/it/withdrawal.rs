@@ -13,7 +13,7 @@ const REASON: &str = "伤情轻微，本人决定不再申请";
 
 #[tokio::test]
 async fn withdrawal_after_an_application_is_final_and_published() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let w = app.world(100).await;
     let incident = app
         .report(&w.platform(), platform_report(facts(hours_ago(6), "摔倒")))

@@ -261,7 +261,7 @@ async fn probe(app: &mut TestApp, f: &Fixture, rpc: &str, p: &Persona, n: i64) -
 #[tokio::test]
 async fn every_rpc_answers_every_caller_as_the_table_says() {
     assert_table_covers(&TABLE, TABLE.service);
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let f = fixture(&mut app).await;
     let foreign = Parties::at("110105");
     let mut report = AccessReport::default();
@@ -281,7 +281,7 @@ async fn every_rpc_answers_every_caller_as_the_table_says() {
 /// accepted. Premium now takes claims' own short-lived token, for premium only.
 #[tokio::test]
 async fn only_short_lived_tokens_meant_for_premium_are_accepted() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let request = || pb::VerifyWorkActivityRequest {
         person_id: Uuid::now_v7().to_string(),
         at: ts(Utc::now()),

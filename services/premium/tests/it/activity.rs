@@ -11,7 +11,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn work_activity_finds_the_persons_orders_on_every_platform() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let a = app
         .platform(&[Industry::InstantDelivery], &["310000"])
         .await;

@@ -49,7 +49,7 @@ async fn read_events(topic: &str, expected: usize) -> Vec<(String, String, Vec<u
 
 #[tokio::test]
 async fn the_first_order_of_a_shanghai_day_opens_coverage_once() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let p = app
         .platform(&[Industry::InstantDelivery], &["310000", "440000"])
         .await;
@@ -254,7 +254,7 @@ async fn the_first_order_of_a_shanghai_day_opens_coverage_once() {
 /// the other replica is still found by the insert, so two replicas never open a day twice.
 #[tokio::test]
 async fn replicas_sharing_a_database_open_each_day_once() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let p = app
         .platform(&[Industry::InstantDelivery], &["440000"])
         .await;

@@ -42,7 +42,7 @@ fn fen(industry: Industry) -> i64 {
 
 #[tokio::test]
 async fn a_generated_month_declares_exactly_the_billable_orders_times_their_rate() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let industries = [
         Industry::RideHailing,
         Industry::InstantDelivery,
@@ -177,7 +177,7 @@ async fn a_generated_month_declares_exactly_the_billable_orders_times_their_rate
 
 #[tokio::test]
 async fn late_orders_for_a_closed_month_become_adjustments_on_the_next_declaration() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let p = app
         .platform(
             &[Industry::InstantDelivery, Industry::RideHailing],
@@ -339,7 +339,7 @@ async fn late_orders_for_a_closed_month_become_adjustments_on_the_next_declarati
 /// declaration is never rewritten.
 #[tokio::test]
 async fn a_backdated_25_fen_rate_recomputes_an_open_month_and_adjusts_a_closed_one() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let p = app
         .platform(&[Industry::InstantDelivery], &["310000"])
         .await;

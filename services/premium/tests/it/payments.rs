@@ -35,7 +35,7 @@ fn pay(platform_id: uuid::Uuid, reference: &str, amount_fen: i64) -> pb::RecordP
 
 #[tokio::test]
 async fn payments_settle_oldest_first_with_arrears_late_fees_and_credit() {
-    let mut app = TestApp::spawn(Backend::Postgres).await;
+    let mut app = TestApp::spawn(Backend::suite()).await;
     let p = app
         .platform(
             &[Industry::InstantDelivery, Industry::IntraCityFreight],

@@ -34,15 +34,10 @@ async fn statistics(
         .map(|r| r.into_inner())
 }
 
+/// The grouped sums are SQL both backends must agree on: the suite runs on each.
 #[tokio::test]
 async fn regulators_get_counts_of_whole_provinces_and_small_cells_are_suppressed() {
-    counts_of_whole_provinces(Backend::Postgres).await;
-}
-
-/// The grouped sums are SQL both backends must agree on.
-#[tokio::test]
-async fn the_embedded_database_counts_the_same() {
-    counts_of_whole_provinces(Backend::Sqlite).await;
+    counts_of_whole_provinces(Backend::suite()).await;
 }
 
 async fn counts_of_whole_provinces(backend: Backend) {

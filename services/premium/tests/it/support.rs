@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic,
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, sql,
 };
 use gigshield_kit::{Role, Service};
 use gigshield_premium::api::{MAX_BATCH, PremiumApi};
@@ -54,7 +54,7 @@ pub fn closed_months() -> (CalendarMonth, CalendarMonth) {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
-        let db = TestDatabase::new(backend).await;
+        let db = TestDatabase::migrated::<Migrator>(backend).await;
         let topic = new_topic("premium", 3).await;
         let enrollment_topic = new_topic("enrollment", 3).await;
         let claims_topic = new_topic("claims", 3).await;
@@ -152,7 +152,7 @@ impl TestApp {
     /// A PostgreSQL app with one instant-delivery platform in Shanghai and one rider
     /// (`external`), synced: where most order tests start. Returns the platform id.
     pub async fn with_one_rider(external: &str) -> (Self, Uuid) {
-        let mut app = Self::spawn(Backend::Postgres).await;
+        let mut app = Self::spawn(Backend::suite()).await;
         let platform = app
             .platform(&[Industry::InstantDelivery], &["310000"])
             .await;
@@ -222,17 +222,8 @@ impl TestApp {
         person_id
     }
 
-    pub async fn count(&self, sql: &str) -> i64 {
-        let row = self
-            .conn
-            .query_one_raw(Statement::from_string(
-                self.conn.get_database_backend(),
-                sql.to_string(),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
+    pub async fn count(&self, query: &str) -> i64 {
+        sql::scalar(&self.conn, query).await
     }
 
     /// Waits until the replica holds every platform and worker published so far.
