@@ -28,7 +28,7 @@ use crate::domain::lifecycle::{self, ClaimStatus};
 use crate::domain::routing;
 use crate::events as ev;
 use crate::store::records::DecisionRecord;
-use crate::store::{claim, membership, queries};
+use crate::store::{claim, queries};
 use crate::stream::StreamNotifier;
 
 pub const APPLICATION_FILED: &str = "gigshield.events.v1.ApplicationFiled";
@@ -65,7 +65,7 @@ fn instant(
     field_instant(field, value)
 }
 
-/// Applies `WorkerRegistered` / `WorkerDeregistered` to `membership`, and delegations to the
+/// Applies `WorkerRegistered` / `WorkerDeregistered` to `replica_membership`, and delegations to the
 /// kit's `delegation` replica.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EnrollmentReplica;
@@ -77,28 +77,9 @@ impl EventHandler for EnrollmentReplica {
         event: &Envelope,
     ) -> Result<(), HandlerError> {
         match EnrollmentChange::decode(event)? {
-            EnrollmentChange::MembershipStarted(m) => {
-                queries::insert_membership(
-                    txn,
-                    membership::Model {
-                        worker_id: m.worker_id,
-                        person_id: m.person_id,
-                        platform_id: m.platform_id,
-                        registered_at: m.registered_at,
-                        deregistered_at: None,
-                    },
-                )
-                .await?;
-            }
-            EnrollmentChange::MembershipEnded(m) => {
-                // One person's events share a partition, so the registration came first; a
-                // missing one means the topic lost it, and guessing would be worse.
-                if !queries::end_membership(txn, m.worker_id, m.deregistered_at).await? {
-                    return Err(permanent(format!(
-                        "deregistration of unknown membership {}",
-                        m.worker_id
-                    )));
-                }
+            change @ (EnrollmentChange::MembershipStarted(_)
+            | EnrollmentChange::MembershipEnded(_)) => {
+                gigshield_kit::replica::memberships::apply(txn, &change).await?;
             }
             change @ (EnrollmentChange::DelegationGranted(_)
             | EnrollmentChange::DelegationRevoked(_)) => {
@@ -258,14 +239,10 @@ impl IncidentIntake {
         occurred_at: DateTime<Utc>,
         params: &DeterminationParams,
     ) -> Result<Context, HandlerError> {
-        let memberships = queries::memberships_of(txn, person_id)
+        let memberships = gigshield_kit::replica::memberships::of_person(txn, person_id)
             .await?
-            .into_iter()
-            .map(|m| Membership {
-                platform_id: m.platform_id,
-                registered_at: m.registered_at,
-                deregistered_at: m.deregistered_at,
-            })
+            .iter()
+            .map(Membership::from)
             .collect();
         let mut notes = Vec::new();
         let orders = match self

@@ -10,7 +10,7 @@ use gigshield_scheme::industry::Industry;
 use gigshield_scheme::region::ProvinceCode;
 use sea_orm::DatabaseTransaction;
 
-use crate::store::{membership, platform_scope, queries};
+use crate::store::{platform_scope, queries};
 
 pub struct EnrollmentReplica;
 
@@ -49,29 +49,9 @@ impl EventHandler for EnrollmentReplica {
             EnrollmentChange::PlatformScope(scope) => {
                 queries::upsert_scope(txn, scope_row(scope)?).await?;
             }
-            EnrollmentChange::MembershipStarted(m) => {
-                queries::insert_membership(
-                    txn,
-                    membership::Model {
-                        worker_id: m.worker_id,
-                        platform_id: m.platform_id,
-                        external_worker_id: m.external_worker_id,
-                        person_id: m.person_id,
-                        registered_at: m.registered_at,
-                        deregistered_at: None,
-                    },
-                )
-                .await?;
-            }
-            EnrollmentChange::MembershipEnded(m) => {
-                if !queries::end_membership(txn, m.worker_id, m.deregistered_at).await? {
-                    // Both events of a worker share its person's key, so the registration
-                    // came first unless it was lost upstream; nothing to end then.
-                    return Err(HandlerError::Permanent(format!(
-                        "deregistration of unknown worker {}",
-                        m.worker_id
-                    )));
-                }
+            change @ (EnrollmentChange::MembershipStarted(_)
+            | EnrollmentChange::MembershipEnded(_)) => {
+                gigshield_kit::replica::memberships::apply(txn, &change).await?;
             }
             // Other enrollment events say nothing premium needs.
             // Delegations concern no premium RPC; other types are additive.

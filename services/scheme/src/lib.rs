@@ -4,7 +4,8 @@
 //! ([`calendar`]), and the scheme calendar every service applies alike — province start dates,
 //! filing deadlines, dated windows and the official working days ([`rules`]); and the
 //! identifiers of people and companies with their check characters ([`identifiers`]); the
-//! names of the benefit types the fund pays ([`benefit_types`]).
+//! names of the benefit types the fund pays ([`benefit_types`]); a worker's membership of a
+//! platform and when it is in force ([`membership`]).
 //!
 //! Pure types and functions: no I/O, no clock. Each value has one wire form, used alike in
 //! events, APIs and databases: a region `"110105"`, a province `"110000"`, an industry
@@ -14,5 +15,6 @@ pub mod benefit_types;
 pub mod calendar;
 pub mod identifiers;
 pub mod industry;
+pub mod membership;
 pub mod region;
 pub mod rules;

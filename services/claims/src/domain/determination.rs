@@ -143,7 +143,17 @@ pub struct Membership {
 
 impl Membership {
     pub fn active_at(&self, at: DateTime<Utc>) -> bool {
-        self.registered_at <= at && self.deregistered_at.is_none_or(|end| at < end)
+        gigshield_scheme::membership::in_force(self.registered_at, self.deregistered_at, at)
+    }
+}
+
+impl From<&gigshield_scheme::membership::Membership> for Membership {
+    fn from(m: &gigshield_scheme::membership::Membership) -> Self {
+        Self {
+            platform_id: m.platform_id,
+            registered_at: m.registered_at,
+            deregistered_at: m.deregistered_at,
+        }
     }
 }
 

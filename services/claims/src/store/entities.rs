@@ -10,23 +10,6 @@ macro_rules! no_relations {
     };
 }
 
-pub mod membership {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "membership")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub worker_id: Uuid,
-        pub person_id: Uuid,
-        pub platform_id: Uuid,
-        pub registered_at: DateTimeUtc,
-        pub deregistered_at: Option<DateTimeUtc>,
-    }
-
-    no_relations!();
-}
-
 pub mod route {
     use sea_orm::entity::prelude::*;
 

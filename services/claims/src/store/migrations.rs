@@ -14,6 +14,14 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(gigshield_kit::replica::scheme::migration()));
         all.push(Box::new(ParametersAsData));
         all.push(Box::new(FindingAndDelivery));
+        // The membership replica takes the name and shape incident's has.
+        all.push(Box::new(
+            gigshield_kit::replica::memberships::renamed_from_membership(
+                "claims_0005_replica_membership",
+                &["membership_person"],
+                true,
+            ),
+        ));
         all
     }
 }

@@ -8,6 +8,6 @@ pub mod records;
 
 pub use entities::{
     appeal, appraisal, assessment, beneficiary_account, claim, claim_event, claim_history,
-    membership, payout_ledger, payout_schedule, payout_step, route,
+    payout_ledger, payout_schedule, payout_step, route,
 };
 pub use migrations::Migrator;

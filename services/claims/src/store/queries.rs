@@ -15,50 +15,8 @@ use crate::domain::lifecycle::ClaimStatus;
 
 use super::entities::{
     appeal, appraisal, assessment, beneficiary_account, claim, claim_event, claim_history,
-    membership, payout_ledger, payout_schedule, payout_step, route,
+    payout_ledger, payout_schedule, payout_step, route,
 };
-
-// --- enrollment replica -----------------------------------------------------------------------
-
-/// A registration; a replayed one (same worker id) changes nothing.
-pub async fn insert_membership(
-    conn: &impl ConnectionTrait,
-    row: membership::Model,
-) -> Result<(), DbErr> {
-    gigshield_kit::db::insert_unless_exists(
-        conn,
-        row.into_active_model().reset_all(),
-        [membership::Column::WorkerId],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Ends a membership; false when it is unknown.
-pub async fn end_membership(
-    conn: &impl ConnectionTrait,
-    worker_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let Some(row) = membership::Entity::find_by_id(worker_id).one(conn).await? else {
-        return Ok(false);
-    };
-    let mut active = row.into_active_model();
-    active.deregistered_at = sea_orm::Set(Some(at));
-    active.update(conn).await?;
-    Ok(true)
-}
-
-pub async fn memberships_of(
-    conn: &impl ConnectionTrait,
-    person_id: Uuid,
-) -> Result<Vec<membership::Model>, DbErr> {
-    membership::Entity::find()
-        .filter(membership::Column::PersonId.eq(person_id))
-        .order_by_asc(membership::Column::RegisteredAt)
-        .all(conn)
-        .await
-}
 
 // --- routes -------------------------------------------------------------------------------------
 

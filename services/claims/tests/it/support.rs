@@ -416,9 +416,12 @@ impl TestApp {
 
     /// Registers the person with the platform and waits until premium and claims know it.
     pub async fn member(&self, person: Uuid, platform: Uuid, external: &str) {
-        let claims_before = self.count("SELECT COUNT(*) FROM membership").await;
-        let premium_before =
-            Self::count_on(&self.premium_conn, "SELECT COUNT(*) FROM membership").await;
+        let claims_before = self.count("SELECT COUNT(*) FROM replica_membership").await;
+        let premium_before = Self::count_on(
+            &self.premium_conn,
+            "SELECT COUNT(*) FROM replica_membership",
+        )
+        .await;
         let event = self.worker_registered(person, platform, external);
         self.publish_with_id(
             &self.enrollment_topic,
@@ -431,14 +434,14 @@ impl TestApp {
         self.wait_for(
             "claims memberships",
             false,
-            "SELECT COUNT(*) FROM membership",
+            "SELECT COUNT(*) FROM replica_membership",
             claims_before + 1,
         )
         .await;
         self.wait_for(
             "premium memberships",
             true,
-            "SELECT COUNT(*) FROM membership",
+            "SELECT COUNT(*) FROM replica_membership",
             premium_before + 1,
         )
         .await;

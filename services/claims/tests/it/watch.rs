@@ -97,24 +97,24 @@ async fn the_stream_resumes_without_gap_or_duplicate() {
         .clone();
     let last = rest.last().unwrap().resume_token.clone();
     let mut client = app.client.clone();
-    // An adjuster of the insurer watches what the insurer watches.
+    // An adjuster of the insurer watches what the insurer watches. The stream is open (its
+    // answer's headers arrived) before the decision is made.
     let watcher_role = Role::insurer_adjuster(app.insurer);
+    let mut stream = client
+        .watch_claims(as_(
+            &watcher_role,
+            pb::WatchClaimsRequest { resume_token: last },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
     let watcher = tokio::spawn(async move {
-        let mut stream = client
-            .watch_claims(as_(
-                &watcher_role,
-                pb::WatchClaimsRequest { resume_token: last },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
         tokio::time::timeout(Duration::from_secs(30), stream.next())
             .await
             .unwrap()
             .unwrap()
             .unwrap()
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
     app.decide(
         &insurer,
         &routed,

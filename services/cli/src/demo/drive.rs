@@ -304,7 +304,7 @@ impl Driver {
                 }
             };
             let scopes = count("SELECT count(DISTINCT platform_id) FROM platform_scope").await;
-            let members = count("SELECT count(*) FROM membership").await;
+            let members = count("SELECT count(*) FROM replica_membership").await;
             if scopes as usize >= tally.platform_ids.len()
                 && members as u64 >= tally.memberships_registered
             {

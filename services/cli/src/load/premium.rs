@@ -688,7 +688,7 @@ pub(super) async fn wait_for_replica(
         };
         let members = count_with(
             db,
-            "SELECT COUNT(*) AS n FROM membership WHERE platform_id = $1",
+            "SELECT COUNT(*) AS n FROM replica_membership WHERE platform_id = $1",
             vec![platform_id.into()],
         )
         .await?;

@@ -2,7 +2,6 @@
 //! topics (so a later event is read after an earlier one), port 0; publishers that play
 //! premium and claims.
 
-
 use chrono::{DateTime, Utc};
 use gigshield_fund::api::FundApi;
 use gigshield_fund::consumers;

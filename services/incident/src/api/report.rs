@@ -3,6 +3,7 @@
 use chrono::Utc;
 use gigshield_kit::access::Subject;
 use gigshield_kit::idempotency::IdempotencyKey;
+use gigshield_kit::replica::memberships;
 use gigshield_kit::{ApiError, Principal, Role, Violations};
 use gigshield_proto::incident as pb;
 use uuid::Uuid;
@@ -161,11 +162,9 @@ impl IncidentApi {
                     platform_id,
                     external_worker_id,
                     ..
-                } => {
-                    queries::memberships_by_external(&txn, *platform_id, external_worker_id).await?
-                }
+                } => memberships::by_external(&txn, *platform_id, external_worker_id).await?,
                 SubjectRef::Person { person_id, .. } => {
-                    queries::memberships_of_person(&txn, *person_id).await?
+                    memberships::of_person(&txn, *person_id).await?
                 }
             };
             let subject = subject::resolve(&reference, &memberships, facts.occurred_at)

@@ -9,7 +9,7 @@ use gigshield_kit::feed::enrollment::EnrollmentChange;
 use gigshield_scheme::region::ProvinceCode;
 use sea_orm::DatabaseTransaction;
 
-use crate::store::{queries, replica_membership, replica_platform_scope};
+use crate::store::{queries, replica_platform_scope};
 
 /// Applies enrollment events to `replica_membership`, `replica_platform_scope` and the kit's
 /// `delegation` replica.
@@ -37,26 +37,9 @@ impl EventHandler for EnrollmentReplica {
         event: &Envelope,
     ) -> Result<(), HandlerError> {
         match EnrollmentChange::decode(event)? {
-            EnrollmentChange::MembershipStarted(m) => {
-                let row = replica_membership::Model {
-                    worker_id: m.worker_id,
-                    person_id: m.person_id,
-                    platform_id: m.platform_id,
-                    external_worker_id: m.external_worker_id,
-                    registered_at: m.registered_at,
-                    deregistered_at: None,
-                };
-                queries::insert_membership(txn, row).await?;
-            }
-            EnrollmentChange::MembershipEnded(m) => {
-                // Events of one person share a partition, so the registration came first; a
-                // missing one means the topic lost it (retention) and guessing would be worse.
-                if !queries::end_membership(txn, m.worker_id, m.deregistered_at).await? {
-                    return Err(HandlerError::Permanent(format!(
-                        "deregistration of unknown membership {}",
-                        m.worker_id
-                    )));
-                }
+            change @ (EnrollmentChange::MembershipStarted(_)
+            | EnrollmentChange::MembershipEnded(_)) => {
+                gigshield_kit::replica::memberships::apply(txn, &change).await?;
             }
             EnrollmentChange::PlatformScope(scope) => {
                 queries::insert_platform_scope(

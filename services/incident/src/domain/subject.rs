@@ -12,23 +12,7 @@ use uuid::Uuid;
 
 use super::actor::{ActorKind, Relationship};
 
-/// One membership as enrollment published it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Membership {
-    pub worker_id: Uuid,
-    pub person_id: Uuid,
-    pub platform_id: Uuid,
-    pub external_worker_id: String,
-    pub registered_at: DateTime<Utc>,
-    pub deregistered_at: Option<DateTime<Utc>>,
-}
-
-impl Membership {
-    /// Active on `[registered_at, deregistered_at)`, the interval the claims rules use too.
-    pub fn active_at(&self, at: DateTime<Utc>) -> bool {
-        self.registered_at <= at && self.deregistered_at.is_none_or(|end| at < end)
-    }
-}
+pub use gigshield_scheme::membership::Membership;
 
 /// How the report names the injured worker.
 #[derive(Debug, Clone, PartialEq, Eq)]

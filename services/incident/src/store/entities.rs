@@ -168,29 +168,6 @@ pub mod application {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-pub mod replica_membership {
-    use sea_orm::entity::prelude::*;
-
-    /// Enrollment's memberships as its events told them (`WorkerRegistered`,
-    /// `WorkerDeregistered`), keyed by enrollment's worker id.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "replica_membership")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub worker_id: Uuid,
-        pub person_id: Uuid,
-        pub platform_id: Uuid,
-        pub external_worker_id: String,
-        pub registered_at: DateTimeUtc,
-        pub deregistered_at: Option<DateTimeUtc>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
 pub mod replica_platform_scope {
     use sea_orm::entity::prelude::*;
 

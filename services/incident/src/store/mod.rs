@@ -7,7 +7,6 @@ pub mod queries;
 pub mod records;
 
 pub use entities::{
-    application, evidence, incident, incident_revision, replica_membership, replica_platform_scope,
-    statement,
+    application, evidence, incident, incident_revision, replica_platform_scope, statement,
 };
 pub use migrations::Migrator;

@@ -10,10 +10,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{
-    application, evidence, incident, incident_revision, replica_membership, replica_platform_scope,
-    statement,
+    application, evidence, incident, incident_revision, replica_platform_scope, statement,
 };
-use crate::domain::subject::Membership;
 
 pub async fn incident(
     conn: &impl ConnectionTrait,
@@ -249,75 +247,6 @@ pub async fn list(
         query = query.filter(incident::Column::Id.gt(after));
     }
     query.all(conn).await
-}
-
-fn membership(row: replica_membership::Model) -> Membership {
-    Membership {
-        worker_id: row.worker_id,
-        person_id: row.person_id,
-        platform_id: row.platform_id,
-        external_worker_id: row.external_worker_id,
-        registered_at: row.registered_at,
-        deregistered_at: row.deregistered_at,
-    }
-}
-
-/// Every membership, current and past, under the platform's external worker id.
-pub async fn memberships_by_external(
-    conn: &impl ConnectionTrait,
-    platform_id: Uuid,
-    external_worker_id: &str,
-) -> Result<Vec<Membership>, DbErr> {
-    Ok(replica_membership::Entity::find()
-        .filter(replica_membership::Column::PlatformId.eq(platform_id))
-        .filter(replica_membership::Column::ExternalWorkerId.eq(external_worker_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(membership)
-        .collect())
-}
-
-/// Every membership of the person, current and past.
-pub async fn memberships_of_person(
-    conn: &impl ConnectionTrait,
-    person_id: Uuid,
-) -> Result<Vec<Membership>, DbErr> {
-    Ok(replica_membership::Entity::find()
-        .filter(replica_membership::Column::PersonId.eq(person_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(membership)
-        .collect())
-}
-
-/// Records a registration; a redelivered one changes nothing.
-pub async fn insert_membership(
-    conn: &impl ConnectionTrait,
-    row: replica_membership::Model,
-) -> Result<(), DbErr> {
-    gigshield_kit::db::insert_unless_exists(
-        conn,
-        row.into_active_model().reset_all(),
-        [replica_membership::Column::WorkerId],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Ends a membership; false when the replica does not know it.
-pub async fn end_membership(
-    conn: &impl ConnectionTrait,
-    worker_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let result = replica_membership::Entity::update_many()
-        .col_expr(replica_membership::Column::DeregisteredAt, Expr::value(at))
-        .filter(replica_membership::Column::WorkerId.eq(worker_id))
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected == 1)
 }
 
 pub async fn insert_platform_scope(

@@ -1,5 +1,7 @@
 //! Replica tables several services keep alike, with the code that applies their feeds and the
 //! queries the access checks need:
+//! - [`memberships`]: who was registered with which platform when (from
+//!   `enrollment.events.v1`), read by incident and claims;
 //! - [`delegations`]: who may act for whom (from `enrollment.events.v1`), read by the services
 //!   where a close relative acts for a worker;
 //! - [`assignments`]: which insurer handles which case (from `claims.events.v1`), read by the
@@ -11,4 +13,5 @@
 
 pub mod assignments;
 pub mod delegations;
+pub mod memberships;
 pub mod scheme;

@@ -94,7 +94,9 @@ impl TestDatabase {
         let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
             panic!("PostgreSQL at {admin_url} unreachable ({e}); run `make infra-up`")
         });
-        let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+        let from = template
+            .map(|t| format!(" TEMPLATE {t}"))
+            .unwrap_or_default();
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}{from}"))
             .await

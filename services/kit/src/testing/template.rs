@@ -32,20 +32,28 @@ pub(super) async fn migrated<M: MigratorTrait>() -> String {
 async fn create<M: MigratorTrait>() -> String {
     let admin_url = pg_admin_url();
     drop_orphans(&admin_url).await;
-    let name = format!("test_tpl_{}_{}", std::process::id(), Uuid::now_v7().simple());
-    let admin = Database::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} unreachable ({e}); run `make infra-up`"));
+    let name = format!(
+        "test_tpl_{}_{}",
+        std::process::id(),
+        Uuid::now_v7().simple()
+    );
+    let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {admin_url} unreachable ({e}); run `make infra-up`")
+    });
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
         .expect("create template database");
     admin.close().await.ok();
-    let (base, _) = admin_url.rsplit_once('/').expect("admin URL names a database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("admin URL names a database");
     let db = Database::connect(format!("{base}/{name}"))
         .await
         .expect("connect to template database");
-    crate::db::migrate::<M>(&db).await.expect("migrations apply");
+    crate::db::migrate::<M>(&db)
+        .await
+        .expect("migrations apply");
     // A template copies only while nobody is connected to it.
     db.close().await.expect("template connections close");
     name

@@ -58,7 +58,7 @@ pub mod membership {
     /// Replica of enrollment's memberships: the person behind a platform's worker id while
     /// registered.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "membership")]
+    #[sea_orm(table_name = "replica_membership")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub worker_id: Uuid,

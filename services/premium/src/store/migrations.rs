@@ -28,6 +28,14 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(CreatePremium));
         all.push(Box::new(SeedRates2025));
         all.push(Box::new(gigshield_kit::replica::scheme::migration()));
+        // The membership replica takes the name and shape incident's and claims' have.
+        all.push(Box::new(
+            gigshield_kit::replica::memberships::renamed_from_membership(
+                "premium_0003_replica_membership",
+                &["membership_external"],
+                false,
+            ),
+        ));
         all
     }
 }

@@ -278,35 +278,6 @@ pub async fn upsert_scope(
     Ok(())
 }
 
-pub async fn insert_membership(
-    conn: &impl ConnectionTrait,
-    row: membership::Model,
-) -> Result<(), DbErr> {
-    gigshield_kit::db::insert_unless_exists(
-        conn,
-        row.into_active_model(),
-        [membership::Column::WorkerId],
-    )
-    .await?;
-    Ok(())
-}
-
-/// False when the membership is unknown (its registration never reached us).
-pub async fn end_membership(
-    conn: &impl ConnectionTrait,
-    worker_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let result = conn
-        .execute_raw(statement(
-            conn,
-            "UPDATE membership SET deregistered_at = $1 WHERE worker_id = $2",
-            vec![at.into(), worker_id.into()],
-        ))
-        .await?;
-    Ok(result.rows_affected() == 1)
-}
-
 /// Every membership (past ones too) of the platform under one of the external ids.
 pub async fn memberships(
     conn: &impl ConnectionTrait,

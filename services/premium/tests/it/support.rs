@@ -233,7 +233,7 @@ impl TestApp {
             let platforms = self
                 .count("SELECT COUNT(DISTINCT platform_id) FROM platform_scope")
                 .await;
-            let workers = self.count("SELECT COUNT(*) FROM membership").await;
+            let workers = self.count("SELECT COUNT(*) FROM replica_membership").await;
             let rules = self.count("SELECT COUNT(*) FROM scheme_rule").await;
             if platforms >= self.platforms as i64
                 && workers >= self.workers as i64
