@@ -108,16 +108,16 @@ pub async fn register_platform(
     Uuid::parse_str(&platform.platform_id).unwrap()
 }
 
+/// An operator imports the platform's worker with the instant they joined.
 async fn register_worker(
     client: &mut EnrollmentServiceClient<Channel>,
     platform_id: Uuid,
-    external: &str,
-    id: &str,
-    name: &str,
+    joined: DateTime<Utc>,
+    (external, id, name): (&str, &str, &str),
 ) -> enr::Worker {
     client
         .register_worker(as_(
-            &Role::Platform { platform_id },
+            &Role::national_operator(),
             enr::RegisterWorkerRequest {
                 request_id: Uuid::now_v7().to_string(),
                 platform_id: platform_id.to_string(),
@@ -127,6 +127,7 @@ async fn register_worker(
                     resident_id: id.into(),
                     mobile: personal_data::MOBILE.into(),
                     region_code: "110105".into(),
+                    registered_at: Some(timestamp(joined)),
                     ..Default::default()
                 }),
             },
@@ -260,18 +261,21 @@ async fn the_scheme_end_to_end() {
 
     // An operator registers a delivery platform and a ride-hailing platform, and routes
     // Beijing's claims: the ride-hailing platform's to one insurer, everyone else's to another.
+    // Both joined the scheme two hours ago (operators may date it): the story's day lies in the
+    // past, so nothing waits for time to pass.
+    let joined_scheme = Utc::now() - chrono::Duration::hours(2);
     world.delivery = register_platform(
         &mut enroll,
         credit(world.run),
         Industry::InstantDelivery,
-        None,
+        Some(joined_scheme),
     )
     .await;
     world.rides = register_platform(
         &mut enroll,
         credit(world.run + 1),
         Industry::RideHailing,
-        None,
+        Some(joined_scheme),
     )
     .await;
     put_route(&world, None, world.beijing_insurer).await;
@@ -298,20 +302,23 @@ async fn the_scheme_end_to_end() {
     // One rider works for both platforms: one person, two memberships.
     let (delivery, rides) = (world.delivery, world.rides);
     let rider_id = resident(11);
-    let rider = register_worker(&mut enroll, delivery, "rider-1", &rider_id, "李四").await;
-    let colleague = register_worker(&mut enroll, delivery, "rider-2", &resident(12), "王五").await;
-    let driver = register_worker(&mut enroll, rides, "driver-9", &rider_id, "李四").await;
-    let other_driver = register_worker(&mut enroll, rides, "driver-7", &resident(13), "赵六").await;
+    // They joined an hour ago, imported by an operator with that date.
+    let joined = Utc::now() - chrono::Duration::hours(1);
+    let (colleague_id, other_id) = (resident(12), resident(13));
+    let e = &mut enroll;
+    let rider = register_worker(e, delivery, joined, ("rider-1", &rider_id, "李四")).await;
+    let colleague = register_worker(e, delivery, joined, ("rider-2", &colleague_id, "王五")).await;
+    let driver = register_worker(e, rides, joined, ("driver-9", &rider_id, "李四")).await;
+    let other_driver = register_worker(e, rides, joined, ("driver-7", &other_id, "赵六")).await;
     assert_eq!(
         rider.person_id, driver.person_id,
         "one resident ID, one person"
     );
     assert_ne!(rider.person_id, colleague.person_id);
 
-    // The day, compressed into four seconds that lie in the past before anything is reported:
-    // orders are accepted after the registrations, and the accidents happen before the reports.
-    let t1 = Utc::now();
-    tokio::time::sleep(Duration::from_millis(4500)).await;
+    // The day, compressed into four seconds half an hour ago: orders are accepted after the
+    // registrations, and the accidents happen before the reports.
+    let t1 = Utc::now() - chrono::Duration::minutes(30);
     let at = |ms: i64| t1 + chrono::Duration::milliseconds(ms);
     let order =
         |id: &str, worker: &str, industry: Industry, start: i64, end: i64| prem::OrderReport {
