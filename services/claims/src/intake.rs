@@ -24,6 +24,7 @@ use crate::domain::determination::{
     self, Application, DeterminationFacts, DeterminationParams, ExclusionFlags, Filer,
     IncidentCategory, Membership, OtherClaim, Outcome, TrafficFault,
 };
+use crate::domain::history::HistoryAction;
 use crate::domain::lifecycle::{self, ClaimStatus};
 use crate::domain::routing;
 use crate::events as ev;
@@ -377,13 +378,21 @@ impl IncidentIntake {
             claim_id,
             now,
             AUTOMATION,
-            "OPENED",
+            HistoryAction::Opened,
             format!("application of incident {incident_id}; rules run"),
         )
         .await?;
         for detail in context.notes {
-            queries::add_history(txn, &self.vault, claim_id, now, AUTOMATION, "NOTE", detail)
-                .await?;
+            queries::add_history(
+                txn,
+                &self.vault,
+                claim_id,
+                now,
+                AUTOMATION,
+                HistoryAction::Note,
+                detail,
+            )
+            .await?;
         }
         ev::emit(
             txn,
@@ -468,7 +477,7 @@ impl IncidentIntake {
                 row.id,
                 now,
                 AUTOMATION,
-                "CONFIRMED",
+                HistoryAction::Confirmed,
                 "every rule passed".into(),
             )
             .await?;
@@ -488,7 +497,7 @@ impl IncidentIntake {
                 row.id,
                 now,
                 AUTOMATION,
-                "ROUTED",
+                HistoryAction::Routed,
                 format!(
                     "to insurer {} for {}",
                     row.insurer_id
@@ -530,7 +539,7 @@ impl IncidentIntake {
         };
         let now = Utc::now();
         if !status.awaits_decision() {
-            self.incident_history(txn, row.id, now, "INCIDENT_AMENDED", detail)
+            self.incident_history(txn, row.id, now, HistoryAction::IncidentAmended, detail)
                 .await?;
             return Ok(());
         }
@@ -556,10 +565,19 @@ impl IncidentIntake {
         let was_disputed = crate::store::records::reasons(&row)
             .iter()
             .any(|r| r == PLATFORM_DISPUTES);
-        self.incident_history(txn, row.id, now, "INCIDENT_AMENDED", detail)
+        self.incident_history(txn, row.id, now, HistoryAction::IncidentAmended, detail)
             .await?;
         for note in context.notes {
-            queries::add_history(txn, &self.vault, row.id, now, AUTOMATION, "NOTE", note).await?;
+            queries::add_history(
+                txn,
+                &self.vault,
+                row.id,
+                now,
+                AUTOMATION,
+                HistoryAction::Note,
+                note,
+            )
+            .await?;
         }
         let mut reasons = self
             .apply_determination(txn, &mut row, &facts, &determination, now)
@@ -580,7 +598,7 @@ impl IncidentIntake {
         txn: &DatabaseTransaction,
         claim_id: Uuid,
         at: DateTime<Utc>,
-        action: &str,
+        action: HistoryAction,
         detail: String,
     ) -> Result<(), DbErr> {
         queries::add_history(txn, &self.vault, claim_id, at, "incident", action, detail).await
@@ -602,7 +620,7 @@ impl IncidentIntake {
         let now = Utc::now();
         let detail = format!("the platform disputes {}", e.disputed.join(", "));
         if e.disputed.is_empty() || !status.awaits_decision() {
-            self.incident_history(txn, row.id, now, "STATEMENT", detail)
+            self.incident_history(txn, row.id, now, HistoryAction::Statement, detail)
                 .await?;
             return Ok(());
         }
@@ -613,7 +631,7 @@ impl IncidentIntake {
         row.review_reasons = reasons.join(",");
         row.updated_at = now;
         queries::update_claim(txn, row.clone()).await?;
-        self.incident_history(txn, row.id, now, "DISPUTED", detail)
+        self.incident_history(txn, row.id, now, HistoryAction::Disputed, detail)
             .await?;
         ev::emit(
             txn,
@@ -655,7 +673,7 @@ impl IncidentIntake {
                     txn,
                     row.id,
                     now,
-                    "WITHDRAWN",
+                    HistoryAction::Withdrawn,
                     format!("the incident was withdrawn by {by} before a decision"),
                 )
                 .await?;
@@ -667,7 +685,7 @@ impl IncidentIntake {
                     "the incident was withdrawn by {by} after the claim was {}; the determination stands",
                     status.as_str()
                 );
-                self.incident_history(txn, row.id, now, "INCIDENT_WITHDRAWN", detail)
+                self.incident_history(txn, row.id, now, HistoryAction::IncidentWithdrawn, detail)
                     .await?;
             }
         }

@@ -11,6 +11,7 @@ use gigshield_kit::wire::timestamp;
 use gigshield_proto::events;
 use sea_orm::DatabaseTransaction;
 
+use crate::domain::history::HistoryAction;
 use crate::events::{self as ev, ClaimEvent};
 use crate::store::{beneficiary_account, claim, payout_ledger, payout_schedule, queries};
 
@@ -122,9 +123,9 @@ impl Issuer<'_> {
                 self.now,
                 &self.actor,
                 if target.registered {
-                    "PAYOUTS_ISSUED"
+                    HistoryAction::PayoutsIssued
                 } else {
-                    "PAYOUTS_HELD"
+                    HistoryAction::PayoutsHeld
                 },
                 format!(
                     "{} payout(s) through {through}, {} fen, to {}{}",

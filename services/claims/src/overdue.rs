@@ -14,6 +14,7 @@ use gigshield_scheme::calendar::shanghai_date;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio_util::sync::CancellationToken;
 
+use crate::domain::history::HistoryAction;
 use crate::events::{self as ev, ClaimEvent};
 use crate::store::queries;
 
@@ -53,7 +54,7 @@ impl OverdueSweep {
                 row.id,
                 now,
                 crate::intake::AUTOMATION,
-                "OVERDUE",
+                HistoryAction::Overdue,
                 format!(
                     "the determination was due by {} (Asia/Shanghai)",
                     row.determination_due_on

@@ -12,6 +12,7 @@ use gigshield_proto::claims as pb;
 
 use super::{ClaimsApi, views, visible_claim};
 use crate::domain::access;
+use crate::domain::history::HistoryAction;
 use crate::events as ev;
 use crate::issuing::{ACCOUNT_CONTEXT, payout_issued};
 use crate::store::{beneficiary_account, queries};
@@ -133,7 +134,7 @@ impl ClaimsApi {
                 id,
                 now,
                 &actor,
-                "PAYOUTS_APPROVED",
+                HistoryAction::PayoutsApproved,
                 format!(
                     "{} held payout(s), {} fen",
                     approved.len(),

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{ClaimsApi, views, visible_claim};
 use crate::domain::access;
+use crate::domain::history::HistoryAction;
 use crate::domain::lifecycle::{self, AppealKind, AppealOutcome, ClaimStatus, OverturnEffect};
 use crate::events::{self as ev, ClaimEvent};
 use crate::store::records::{self, DecisionRecord};
@@ -69,7 +70,7 @@ impl ClaimsApi {
             id,
             now,
             &actor,
-            "APPEAL_FILED",
+            HistoryAction::AppealFiled,
             format!(
                 "{} {appeal_id} against {}{}",
                 kind.as_str(),
@@ -199,7 +200,7 @@ impl ClaimsApi {
             id,
             now,
             &actor,
-            "APPEAL_DECIDED",
+            HistoryAction::AppealDecided,
             format!(
                 "appeal {appeal_id} {}{}: {} → {}",
                 outcome.as_str(),

@@ -18,6 +18,7 @@ use crate::domain::benefits::{
     self, Appraisal, ApprovedBill, AssessmentError, BillKind, ClaimFacts, Death, Dependant,
     DisabilityGrade, NursingLevel, Relation, Supplement,
 };
+use crate::domain::history::HistoryAction;
 use crate::domain::lifecycle;
 use crate::domain::payouts::{self, SchedulePlan, Term};
 use crate::events::{self as ev, ClaimEvent};
@@ -139,7 +140,7 @@ impl ClaimsApi {
             id,
             now,
             &actor,
-            "APPRAISAL_RECORDED",
+            HistoryAction::AppraisalRecorded,
             detail,
         )
         .await?;
@@ -295,7 +296,7 @@ impl ClaimsApi {
             id,
             now,
             actor,
-            "BENEFIT_ASSESSED",
+            HistoryAction::BenefitAssessed,
             format!(
                 "assessment {version} (parameters {}): one-time {} fen, monthly {} fen; {} payouts scheduled",
                 assessment.parameters_version,
@@ -340,7 +341,7 @@ impl ClaimsApi {
             row.id,
             now,
             actor,
-            "AWAITING_PARAMETERS",
+            HistoryAction::AwaitingParameters,
             format!("assessment kept until the figure is added: {missing}"),
         )
         .await?;

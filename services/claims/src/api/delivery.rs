@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{ClaimsApi, views, visible_claim};
 use crate::domain::delivery::{self, PayoutState, ReturnReason, Step};
+use crate::domain::history::HistoryAction;
 use crate::events::{self as ev, ClaimEvent};
 use crate::store::records::{self, Delivery};
 use crate::store::{beneficiary_account, claim, payout_ledger, payout_step, queries};
@@ -110,7 +111,7 @@ impl ClaimsApi {
             row.id,
             now,
             &step_row.recorded_by,
-            &format!("PAYOUT_{}", delivery.state.as_str()),
+            HistoryAction::Payout(delivery.state),
             format!(
                 "payout {} ({} fen), attempt {}, {}{}",
                 issued.entry.idempotency_key,

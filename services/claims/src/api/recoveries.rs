@@ -10,6 +10,7 @@ use super::{ClaimsApi, accounts, views, visible_claim};
 use crate::domain::access;
 use crate::domain::benefit_parameters::MAX_FIGURE_FEN;
 use crate::domain::delivery::PayoutState;
+use crate::domain::history::HistoryAction;
 use crate::domain::recovery::{self, RecoveryReason};
 use crate::events as ev;
 use crate::issuing::payout_issued;
@@ -149,7 +150,7 @@ impl ClaimsApi {
                         id,
                         now,
                         &actor,
-                        "RECOVERY",
+                        HistoryAction::Recovery,
                         format!(
                             "{} fen of {} recovered ({}), reference {}",
                             r.amount_fen,

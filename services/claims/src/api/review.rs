@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{ClaimsApi, views, visible_claim};
 use crate::domain::access;
+use crate::domain::history::HistoryAction;
 use crate::domain::lifecycle::{self, ClaimStatus, HumanDecision, RefusalReason};
 use crate::events as ev;
 use crate::store::queries::{self, QueueOf};
@@ -190,13 +191,13 @@ impl ClaimsApi {
                 None => {
                     let order_id = records::liability(&row)?.map(|l| l.order_id);
                     (
-                        "CONFIRMED",
+                        HistoryAction::Confirmed,
                         note.clone(),
                         ev::claim_confirmed(&row, order_id, false, None),
                     )
                 }
                 Some(reason) => (
-                    "REFUSED",
+                    HistoryAction::Refused,
                     format!("{}: {note}", reason.as_str()),
                     ev::claim_refused(&row, reason.as_str()),
                 ),
@@ -240,7 +241,7 @@ impl ClaimsApi {
                 id,
                 now,
                 &caller.principal.actor(),
-                "INFORMATION_REQUESTED",
+                HistoryAction::InformationRequested,
                 question.clone(),
             )
             .await?;

@@ -16,6 +16,7 @@ pub mod benefit_parameters;
 pub mod benefits;
 pub mod delivery;
 pub mod determination;
+pub mod history;
 pub mod lifecycle;
 pub mod payouts;
 pub mod recovery;

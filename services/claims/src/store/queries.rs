@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::history::HistoryAction;
 use crate::domain::lifecycle::ClaimStatus;
 
 use super::entities::{
@@ -325,7 +326,7 @@ pub async fn add_history(
     claim_id: Uuid,
     at: DateTime<Utc>,
     actor: &str,
-    action: &str,
+    action: HistoryAction,
     detail: String,
 ) -> Result<(), DbErr> {
     let last = claim_history::Entity::find()
@@ -340,7 +341,7 @@ pub async fn add_history(
             number: last + 1,
             at,
             actor: actor.to_string(),
-            action: action.to_string(),
+            action: action.as_str().to_string(),
             detail_sealed: vault.seal_text(&detail, HISTORY_DETAIL),
         }
         .into_active_model(),
