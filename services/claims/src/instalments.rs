@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use gigshield_kit::ApiError;
+use gigshield_kit::clock::Clock;
 use gigshield_kit::pii::PiiVault;
 use gigshield_scheme::calendar::CalendarMonth;
 use sea_orm::DatabaseConnection;
@@ -33,6 +34,8 @@ pub struct InstalmentRun {
     pub vault: Arc<PiiVault>,
     /// Where events go (`claims.events.v1`).
     pub topic: String,
+    /// Which months are due.
+    pub clock: Clock,
 }
 
 /// What one sweep did.
@@ -119,7 +122,7 @@ impl InstalmentRun {
     ) {
         let (this, woke) = (&self, &woke);
         crate::sweep::every(period, shutdown, || async move {
-            match this.once(Utc::now()).await {
+            match this.once(this.clock.now()).await {
                 Ok(swept) if swept.issued > 0 => {
                     tracing::info!(
                         claims = swept.claims,

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+use gigshield_kit::clock::Clock;
 use gigshield_kit::consumer::{EventHandler, HandlerError};
 use gigshield_kit::envelope::Envelope;
 use gigshield_kit::feed::enrollment::EnrollmentChange;
@@ -109,6 +110,8 @@ pub struct IncidentIntake {
     pub stream: StreamNotifier,
     /// Seals history details.
     pub vault: Arc<PiiVault>,
+    /// When the rules run and history is written.
+    pub clock: Clock,
 }
 
 impl EventHandler for IncidentIntake {
@@ -339,7 +342,7 @@ impl IncidentIntake {
             .as_ref()
             .map(|l| l.platform_id)
             .or(filing_platform);
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut row = claim::Model {
             id: claim_id,
             incident_id,
@@ -537,7 +540,7 @@ impl IncidentIntake {
             // Amended before (or without) an application: the application carries the facts.
             return Ok(());
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         if !status.awaits_decision() {
             self.incident_history(txn, row.id, now, HistoryAction::IncidentAmended, detail)
                 .await?;
@@ -617,7 +620,7 @@ impl IncidentIntake {
         let Some((mut row, status)) = locked_claim_of(txn, incident_id).await? else {
             return Ok(());
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         let detail = format!("the platform disputes {}", e.disputed.join(", "));
         if e.disputed.is_empty() || !status.awaits_decision() {
             self.incident_history(txn, row.id, now, HistoryAction::Statement, detail)
@@ -656,7 +659,7 @@ impl IncidentIntake {
         let Some((mut row, status)) = locked_claim_of(txn, incident_id).await? else {
             return Ok(());
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         let by = ipb::ActorKind::try_from(e.withdrawn_by)
             .map(|k| {
                 k.as_str_name()

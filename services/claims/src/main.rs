@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
             premium,
             stream: stream.clone(),
             vault: service.vault(),
+            clock: service.clock(),
         },
         config.incident_lanes,
     )?;
@@ -90,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         db: service.db.clone(),
         vault: service.vault(),
         topic: config.topic.clone(),
+        clock: service.clock(),
     };
     let (writer, woken_stream) = (service.writer(), stream.clone());
     service.spawn_task(
@@ -103,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
         db: service.db.clone(),
         vault: service.vault(),
         topic: config.topic.clone(),
+        clock: service.clock(),
     };
     let (writer, woken_stream) = (service.writer(), stream.clone());
     service.spawn_task(instalments.run(

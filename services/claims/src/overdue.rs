@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use gigshield_kit::clock::Clock;
 use gigshield_kit::pii::PiiVault;
 use gigshield_kit::wire::timestamp;
 use gigshield_proto::events;
@@ -37,6 +38,8 @@ pub struct OverdueSweep {
     pub vault: Arc<PiiVault>,
     /// Where events go (`claims.events.v1`).
     pub topic: String,
+    /// What "today" is for the due dates.
+    pub clock: Clock,
 }
 
 impl OverdueSweep {
@@ -87,7 +90,7 @@ impl OverdueSweep {
     ) {
         let (this, woke) = (&self, &woke);
         crate::sweep::every(period, shutdown, || async move {
-            match this.once(Utc::now()).await {
+            match this.once(this.clock.now()).await {
                 Ok(0) => false,
                 Ok(n) => {
                     tracing::info!(claims = n, "claims flagged overdue");

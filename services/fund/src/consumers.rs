@@ -9,7 +9,9 @@
 //!   books a benefit the insurer advanced; a return takes it back and a re-instruction books
 //!   it again; sent and paid only move the payout's state.
 
+use chrono::{DateTime, Utc};
 use gigshield_kit::Service;
+use gigshield_kit::clock::Clock;
 use gigshield_kit::consumer::{EventHandler, HandlerError, Subscription};
 use gigshield_kit::envelope::Envelope;
 use gigshield_kit::feed::{field_instant, field_uuid, optional_uuid};
@@ -40,7 +42,9 @@ pub fn spawn(
             topic: premium_topic,
             producer: "premium",
         }],
-        PremiumFees,
+        PremiumFees {
+            clock: service.clock(),
+        },
     )?;
     service.spawn_consumer(
         &format!("{group}-claims"),
@@ -48,7 +52,9 @@ pub fn spawn(
             topic: claims_topic,
             producer: "claims",
         }],
-        ClaimsBenefits,
+        ClaimsBenefits {
+            clock: service.clock(),
+        },
     )
 }
 
@@ -66,6 +72,7 @@ async fn book(
     txn: &DatabaseTransaction,
     event: &Envelope,
     entries: impl IntoIterator<Item = Option<Entry>>,
+    booked_at: DateTime<Utc>,
 ) -> Result<(), HandlerError> {
     let entries: Vec<Entry> = entries.into_iter().flatten().collect();
     let kind = event
@@ -73,13 +80,16 @@ async fn book(
         .rsplit('.')
         .next()
         .unwrap_or(&event.event_type);
-    queries::book(txn, &entries, &event.id, kind, chrono::Utc::now()).await?;
+    queries::book(txn, &entries, &event.id, kind, booked_at).await?;
     Ok(())
 }
 
 /// Fees from premium's declarations and payments.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PremiumFees;
+/// `clock` stamps the entries.
+#[derive(Debug, Clone)]
+pub struct PremiumFees {
+    pub clock: Clock,
+}
 
 impl EventHandler for PremiumFees {
     fn wants(&self, event_type: &str) -> bool {
@@ -116,7 +126,13 @@ impl EventHandler for PremiumFees {
                     platform,
                     e.paid_from_credit_fen,
                 );
-                book(txn, event, [declared, from_pool, received]).await
+                book(
+                    txn,
+                    event,
+                    [declared, from_pool, received],
+                    self.clock.now(),
+                )
+                .await
             }
             PAYMENT_RECORDED => {
                 let e: events::PaymentRecorded = event.decode(PAYMENT_RECORDED)?;
@@ -146,7 +162,7 @@ impl EventHandler for PremiumFees {
                     platform,
                     e.amount_fen.saturating_sub(allocated),
                 ));
-                book(txn, event, entries).await
+                book(txn, event, entries, self.clock.now()).await
             }
             _ => Ok(()),
         }
@@ -154,8 +170,11 @@ impl EventHandler for PremiumFees {
 }
 
 /// Benefits from claims' payouts.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ClaimsBenefits;
+/// `clock` stamps the entries.
+#[derive(Debug, Clone)]
+pub struct ClaimsBenefits {
+    pub clock: Clock,
+}
 
 impl EventHandler for ClaimsBenefits {
     fn wants(&self, event_type: &str) -> bool {
@@ -191,8 +210,8 @@ impl EventHandler for ClaimsBenefits {
                 queries::route_claim(txn, id, optional_uuid("insurer_id", &e.insurer_id)?).await?;
                 Ok(())
             }
-            PAYOUT_ISSUED => payout_issued(txn, event).await,
-            PAYOUT_STATE_CHANGED => payout_state_changed(txn, event).await,
+            PAYOUT_ISSUED => payout_issued(txn, event, self.clock.now()).await,
+            PAYOUT_STATE_CHANGED => payout_state_changed(txn, event, self.clock.now()).await,
             _ => Ok(()),
         }
     }
@@ -209,7 +228,11 @@ async fn claim_of(
         .ok_or_else(|| permanent(format!("payout of unknown claim {id}")))
 }
 
-async fn payout_issued(txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError> {
+async fn payout_issued(
+    txn: &DatabaseTransaction,
+    event: &Envelope,
+    now: DateTime<Utc>,
+) -> Result<(), HandlerError> {
     let e: events::PayoutIssued = event.decode(PAYOUT_ISSUED)?;
     let claim = claim_of(txn, &e.claim_id).await?;
     let issued = CalendarMonth::of(field_instant("issued_at", e.issued_at.as_ref())?);
@@ -242,12 +265,13 @@ async fn payout_issued(txn: &DatabaseTransaction, event: &Envelope) -> Result<()
         &e.kind,
         e.amount_fen,
     );
-    book(txn, event, [entry]).await
+    book(txn, event, [entry], now).await
 }
 
 async fn payout_state_changed(
     txn: &DatabaseTransaction,
     event: &Envelope,
+    now: DateTime<Utc>,
 ) -> Result<(), HandlerError> {
     let e: events::PayoutStateChanged = event.decode(PAYOUT_STATE_CHANGED)?;
     let claim = claim_of(txn, &e.claim_id).await?;
@@ -275,5 +299,5 @@ async fn payout_state_changed(
         moved,
     );
     queries::set_payout_state(txn, row, &e.state).await?;
-    book(txn, event, [entry]).await
+    book(txn, event, [entry], now).await
 }

@@ -163,6 +163,8 @@ pub struct KitConfig {
     pub profile: Profile,
     /// `SHUTDOWN_GRACE_MS`: how long in-flight work may take after SIGTERM, default 20000.
     pub shutdown_grace: Duration,
+    /// The time handlers and consumers act at: the system clock, unless a test fixes it.
+    pub clock: crate::clock::Clock,
 }
 
 #[derive(Debug, Clone)]
@@ -530,6 +532,7 @@ impl KitConfig {
             ),
             profile,
             shutdown_grace: env.millis_or("SHUTDOWN_GRACE_MS", 20_000)?,
+            clock: crate::clock::Clock::system(),
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod area_span;
 pub mod auth;
 pub mod bulk;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod consumer;
 pub mod db;

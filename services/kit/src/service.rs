@@ -96,7 +96,13 @@ impl Service {
                 vault: self.config.vault.clone(),
                 retention: self.config.replay_retention,
             },
+            self.config.clock.clone(),
         )
+    }
+
+    /// The time handlers and consumers act at.
+    pub fn clock(&self) -> crate::clock::Clock {
+        self.config.clock.clone()
     }
 
     /// Seals personal data (`PII_*`).

@@ -16,8 +16,10 @@
 //! })
 //! ```
 
+use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::idempotency::{IdempotencyKey, Replays};
 use crate::outbox::OutboxNotifier;
@@ -32,15 +34,27 @@ pub struct Writer {
     pub db: DatabaseConnection,
     pub outbox: OutboxNotifier,
     pub replays: Replays,
+    pub clock: Clock,
 }
 
 impl Writer {
-    pub fn new(db: DatabaseConnection, outbox: OutboxNotifier, replays: Replays) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        outbox: OutboxNotifier,
+        replays: Replays,
+        clock: Clock,
+    ) -> Self {
         Self {
             db,
             outbox,
             replays,
+            clock,
         }
+    }
+
+    /// The instant the service acts at (see [`Clock`]).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     pub async fn begin(&self) -> Result<DatabaseTransaction, ApiError> {

@@ -128,7 +128,6 @@ async fn register_worker(
                     mobile: personal_data::MOBILE.into(),
                     region_code: "110105".into(),
                     registered_at: Some(timestamp(joined)),
-                    ..Default::default()
                 }),
             },
         ))

@@ -2,7 +2,6 @@
 //! delegate, or an operator), and the second person's approval a payout to any other account
 //! needs.
 
-use chrono::Utc;
 use gigshield_kit::access::Subject;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::pii;
@@ -62,7 +61,7 @@ impl ClaimsApi {
                 .await?
                 .map_or(1, |a| a.version + 1);
             let sealed = self.vault().seal(&account, ACCOUNT_CONTEXT);
-            let now = Utc::now();
+            let now = self.writer.now();
             let row = beneficiary_account::Model {
                 person_id,
                 version,
@@ -109,7 +108,7 @@ impl ClaimsApi {
                     "the payouts were issued by the caller: a second person approves them".into(),
                 ));
             }
-            let now = Utc::now();
+            let now = self.writer.now();
             let mut approved = Vec::new();
             for mut entry in held {
                 if queries::approve_ledger(&txn, &entry.idempotency_key, &actor, now).await? {
@@ -144,7 +143,16 @@ impl ClaimsApi {
             .await?;
             Ok(pb::ApprovePayoutsResponse {
                 approved: views::payouts(&[], &approved, &[])?,
-                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+                claim: Some(
+                    views::claim(
+                        &txn,
+                        &row,
+                        access::detail(&caller),
+                        self.vault(),
+                        &self.today(),
+                    )
+                    .await?,
+                ),
             })
         })?;
         self.committed();

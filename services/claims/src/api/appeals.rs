@@ -1,6 +1,5 @@
 //! Appeals against a claim's decision and their outcomes.
 
-use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{ApiError, Principal, wire};
@@ -43,7 +42,7 @@ impl ClaimsApi {
             .iter()
             .any(|a| a.outcome.is_none());
         lifecycle::file_appeal(status, open).map_err(|e| ApiError::FailedPrecondition(e.0))?;
-        let now = Utc::now();
+        let now = self.writer.now();
         let actor = caller.principal.actor();
         let appeal_id = Uuid::now_v7();
         queries::insert_appeal(
@@ -94,7 +93,7 @@ impl ClaimsApi {
         ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         let detail = access::detail(&caller);
         let response = pb::FileAppealResponse {
-            claim: Some(views::claim(&txn, &row, detail, self.vault()).await?),
+            claim: Some(views::claim(&txn, &row, detail, self.vault(), &self.today()).await?),
             appeal_id: appeal_id.to_string(),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
@@ -157,7 +156,7 @@ impl ClaimsApi {
         let before = records::status(&row)?;
         let after = lifecycle::appeal_outcome(before, outcome)
             .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-        let now = Utc::now();
+        let now = self.writer.now();
         let actor = caller.principal.actor();
         appeal.outcome = Some(outcome.as_str().into());
         appeal.effect = effect.map(|e| e.as_str().into());
@@ -230,7 +229,16 @@ impl ClaimsApi {
             ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         }
         let response = pb::RecordAppealOutcomeResponse {
-            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+            claim: Some(
+                views::claim(
+                    &txn,
+                    &row,
+                    access::detail(&caller),
+                    self.vault(),
+                    &self.today(),
+                )
+                .await?,
+            ),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;

@@ -75,7 +75,7 @@ impl ClaimsApi {
         let appraised_on = NaiveDate::parse_from_str(&req.appraised_on, "%Y-%m-%d").ok();
         match appraised_on {
             None => v.add("appraised_on", "must be a date YYYY-MM-DD"),
-            Some(day) if day > shanghai_date(Utc::now()) => {
+            Some(day) if day > shanghai_date(self.writer.now()) => {
                 v.add("appraised_on", "must not be in the future")
             }
             Some(_) => {}
@@ -104,7 +104,7 @@ impl ClaimsApi {
             .await?
             .last()
             .map_or(1, |a| a.version + 1);
-        let now = Utc::now();
+        let now = self.writer.now();
         let actor = caller.principal.actor();
         queries::insert_appraisal(
             &txn,
@@ -155,7 +155,16 @@ impl ClaimsApi {
         });
         ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         let response = pb::RecordAppraisalResponse {
-            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+            claim: Some(
+                views::claim(
+                    &txn,
+                    &row,
+                    access::detail(&caller),
+                    self.vault(),
+                    &self.today(),
+                )
+                .await?,
+            ),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
@@ -181,7 +190,7 @@ impl ClaimsApi {
         lifecycle::require_confirmed(records::status(&row)?, "assessed")
             .map_err(|e| ApiError::FailedPrecondition(e.0))?;
         let actor = caller.principal.actor();
-        let now = Utc::now();
+        let now = self.writer.now();
         match self.assess_in(&txn, &mut row, &input, &actor, now).await? {
             Assessed::Done => figures::stop_waiting(&txn, id).await?,
             Assessed::Waiting(missing) => {
@@ -191,7 +200,16 @@ impl ClaimsApi {
             }
         }
         let response = pb::AssessBenefitsResponse {
-            claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+            claim: Some(
+                views::claim(
+                    &txn,
+                    &row,
+                    access::detail(&caller),
+                    self.vault(),
+                    &self.today(),
+                )
+                .await?,
+            ),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
@@ -379,7 +397,7 @@ impl ClaimsApi {
                 vault: self.vault(),
                 topic: &self.settings.topic,
                 actor: caller.principal.actor(),
-                now: Utc::now(),
+                now: self.writer.now(),
             };
             let due = queries::schedule(&txn, id).await?;
             let issued = issuer
@@ -387,7 +405,16 @@ impl ClaimsApi {
                 .await?;
             Ok(pb::IssuePayoutsResponse {
                 issued: views::payouts(&[], &issued, &[])?,
-                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+                claim: Some(
+                    views::claim(
+                        &txn,
+                        &row,
+                        access::detail(&caller),
+                        self.vault(),
+                        &self.today(),
+                    )
+                    .await?,
+                ),
             })
         })?;
         self.committed();

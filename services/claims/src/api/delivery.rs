@@ -1,7 +1,7 @@
 //! Whether an issued payout arrived: the bank's answers the paying insurer records, and the
 //! re-instruction of a returned payout to a corrected account.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{ApiError, Principal, access, wire};
@@ -39,7 +39,8 @@ impl ClaimsApi {
         let response = gigshield_kit::write!(self.writer, key, |txn| {
             let row = visible_claim(&caller, &txn, id, true).await?;
             let issued = Issued::read(&txn, id, &payout_key).await?;
-            let step_row = issued.step_row(step, None, &caller.principal.actor())?;
+            let step_row =
+                issued.step_row(step, None, &caller.principal.actor(), self.writer.now())?;
             let payout = self.record_step(&txn, &row, issued, step_row).await?;
             Ok(pb::RecordPayoutOutcomeResponse {
                 payout: Some(payout),
@@ -75,6 +76,7 @@ impl ClaimsApi {
                 Step::Reinstructed,
                 Some(&registered),
                 &caller.principal.actor(),
+                self.writer.now(),
             )?;
             if issued.delivery.account_index.as_ref() == Some(&registered.account_index) {
                 return Err(ApiError::FailedPrecondition(
@@ -173,6 +175,7 @@ impl Issued {
         step: Step,
         account: Option<&beneficiary_account::Model>,
         actor: &str,
+        at: DateTime<Utc>,
     ) -> Result<payout_step::Model, ApiError> {
         delivery::advance(self.delivery.state, step)
             .map_err(|e| ApiError::FailedPrecondition(e.0))?;
@@ -189,7 +192,7 @@ impl Issued {
             account_masked: account.map(|a| a.account_masked.clone()),
             account_index: account.map(|a| a.account_index.clone()),
             recorded_by: actor.to_string(),
-            recorded_at: Utc::now(),
+            recorded_at: at,
         })
     }
 }

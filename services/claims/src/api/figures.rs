@@ -185,7 +185,7 @@ impl ClaimsApi {
         let figure = figure_from_proto(req.figure.as_ref())?;
         require_authority(&caller, &figure)?;
         let response = gigshield_kit::write!(self.writer, key, |txn| {
-            let now = Utc::now();
+            let now = self.writer.now();
             let entry = BenefitFigureEntry {
                 figure_id: Uuid::now_v7().to_string(),
                 figure: req.figure.clone(),

@@ -35,11 +35,15 @@ impl ClaimsApi {
             status: status_filter(req.status)?,
         };
         let page = PageQuery::from_request(req.page.as_ref())?;
+        let today = self.today();
         let mut rows =
             queries::list_claims(self.db(), of, filter, page.after, page.fetch()).await?;
         let page = page.finish(&mut rows, |r| r.id);
         Ok(pb::ListClaimsResponse {
-            claims: rows.iter().map(views::summary).collect::<Result<_, _>>()?,
+            claims: rows
+                .iter()
+                .map(|row| views::summary(row, &today))
+                .collect::<Result<_, _>>()?,
             page: Some(page),
         })
     }

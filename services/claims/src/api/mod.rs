@@ -75,6 +75,11 @@ impl ClaimsApi {
         }
     }
 
+    /// Today in Shanghai, as claims store their due dates (`YYYY-MM-DD`).
+    fn today(&self) -> String {
+        gigshield_scheme::calendar::shanghai_date(self.writer.now()).to_string()
+    }
+
     fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.writer.db
     }
@@ -85,7 +90,7 @@ impl ClaimsApi {
 
     /// Admits the caller to `rpc` before any lookup, with a worker's delegations.
     async fn caller(&self, rpc: &str, principal: Principal) -> Result<Caller, ApiError> {
-        delegations::caller(&TABLE, rpc, principal, self.db()).await
+        delegations::caller(&TABLE, rpc, principal, self.db(), self.writer.now()).await
     }
 
     /// After a commit that wrote events: wake the relay and the streams.

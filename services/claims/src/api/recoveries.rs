@@ -1,6 +1,5 @@
 //! Recoveries of overpaid benefits: a negative line in the claim's ledger, once per reference.
 
-use chrono::{SubsecRound as _, Utc};
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Principal, wire};
 use gigshield_proto::claims as pb;
@@ -111,7 +110,7 @@ impl ClaimsApi {
                         .find(|l| l.kind == r.kind && l.amount_fen > 0)
                         .ok_or_else(|| ApiError::FailedPrecondition("kind: nothing paid".into()))?;
                     // As the database keeps it, so a repeated answer is the same answer.
-                    let now = Utc::now().trunc_subsecs(6);
+                    let now = self.writer.now();
                     let actor = caller.principal.actor();
                     let entry = payout_ledger::Model {
                         idempotency_key: line_key,
@@ -166,7 +165,16 @@ impl ClaimsApi {
             let delivery = records::delivery(&entry, &[])?;
             Ok(pb::RecordRecoveryResponse {
                 recovery: Some(views::issued_payout(&entry, &delivery)),
-                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+                claim: Some(
+                    views::claim(
+                        &txn,
+                        &row,
+                        access::detail(&caller),
+                        self.vault(),
+                        &self.today(),
+                    )
+                    .await?,
+                ),
             })
         })?;
         self.committed();

@@ -1,6 +1,5 @@
 //! Reading claims, the review queue, and the human decision.
 
-use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Caller, Principal, paging, wire};
 use gigshield_proto::claims as pb;
@@ -66,7 +65,14 @@ impl ClaimsApi {
         // The claim, its history, appraisal and payouts as of one moment.
         let txn = gigshield_kit::db::begin_snapshot(self.db()).await?;
         let row = visible_claim(&caller, &txn, id, false).await?;
-        let claim = views::claim(&txn, &row, access::detail(&caller), self.vault()).await?;
+        let claim = views::claim(
+            &txn,
+            &row,
+            access::detail(&caller),
+            self.vault(),
+            &self.today(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(pb::GetClaimResponse { claim: Some(claim) })
     }
@@ -88,6 +94,7 @@ impl ClaimsApi {
                     .ok_or_else(not_our_token)
             })
             .transpose()?;
+        let today = self.today();
         let mut rows = queries::review_queue(self.db(), of, after, size + 1).await?;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
@@ -98,7 +105,10 @@ impl ClaimsApi {
             _ => String::new(),
         };
         Ok(pb::ListReviewQueueResponse {
-            claims: rows.iter().map(views::summary).collect::<Result<_, _>>()?,
+            claims: rows
+                .iter()
+                .map(|row| views::summary(row, &today))
+                .collect::<Result<_, _>>()?,
             page: Some(gigshield_proto::common::PageResponse { next_page_token }),
         })
     }
@@ -115,6 +125,7 @@ impl ClaimsApi {
         let after = paging::decode_token(&page.page_token)?
             .map(|cursor| Uuid::parse_str(&cursor).map_err(|_| not_our_token()))
             .transpose()?;
+        let today = self.today();
         let mut rows = queries::awaiting_parameters(self.db(), of, after, size + 1).await?;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
@@ -123,7 +134,10 @@ impl ClaimsApi {
             _ => String::new(),
         };
         Ok(pb::ListAwaitingParametersResponse {
-            claims: rows.iter().map(views::summary).collect::<Result<_, _>>()?,
+            claims: rows
+                .iter()
+                .map(|row| views::summary(row, &today))
+                .collect::<Result<_, _>>()?,
             page: Some(gigshield_proto::common::PageResponse { next_page_token }),
         })
     }
@@ -166,7 +180,7 @@ impl ClaimsApi {
             let mut row = visible_claim(&caller, &txn, id, true).await?;
             let status = lifecycle::decide(records::status(&row)?, decision)
                 .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-            let now = Utc::now();
+            let now = self.writer.now();
             let actor = caller.principal.actor();
             let refusal_reason = match decision {
                 HumanDecision::Confirm => None,
@@ -206,7 +220,16 @@ impl ClaimsApi {
             ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
             tracing::info!(claim_id = %id, status = status.as_str(), "claim decided");
             Ok(pb::DecideResponse {
-                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+                claim: Some(
+                    views::claim(
+                        &txn,
+                        &row,
+                        access::detail(&caller),
+                        self.vault(),
+                        &self.today(),
+                    )
+                    .await?,
+                ),
             })
         })?;
         self.committed();
@@ -231,7 +254,7 @@ impl ClaimsApi {
             let mut row = visible_claim(&caller, &txn, id, true).await?;
             let status: ClaimStatus = lifecycle::request_information(records::status(&row)?)
                 .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-            let now = Utc::now();
+            let now = self.writer.now();
             row.status = status.as_str().into();
             row.updated_at = now;
             queries::update_claim(&txn, row.clone()).await?;
@@ -255,7 +278,16 @@ impl ClaimsApi {
             )
             .await?;
             Ok(pb::RequestInformationResponse {
-                claim: Some(views::claim(&txn, &row, access::detail(&caller), self.vault()).await?),
+                claim: Some(
+                    views::claim(
+                        &txn,
+                        &row,
+                        access::detail(&caller),
+                        self.vault(),
+                        &self.today(),
+                    )
+                    .await?,
+                ),
             })
         })?;
         self.committed();

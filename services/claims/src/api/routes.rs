@@ -1,6 +1,5 @@
 //! The routing table (operator): which insurer handles claims of a province and platform.
 
-use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::claims as pb;
@@ -87,7 +86,7 @@ impl ClaimsApi {
             province_code: province.to_string(),
             platform_key,
             insurer_id,
-            updated_at: Utc::now(),
+            updated_at: self.writer.now(),
         };
         gigshield_kit::write!(self.writer, key, |txn| {
             queries::put_route(&txn, row.clone()).await?;

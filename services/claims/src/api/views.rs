@@ -28,19 +28,19 @@ fn opt(id: Option<uuid::Uuid>) -> String {
     id.map(|i| i.to_string()).unwrap_or_default()
 }
 
-/// Waiting for a human after the last day its determination was due (Shanghai dates).
-fn overdue(row: &claim::Model, status: ClaimStatus) -> bool {
-    let today = gigshield_scheme::calendar::shanghai_date(chrono::Utc::now()).to_string();
+/// Waiting for a human after the last day its determination was due (Shanghai dates, as
+/// `YYYY-MM-DD`).
+fn overdue(row: &claim::Model, status: ClaimStatus, today: &str) -> bool {
     ClaimStatus::AWAITING_DECISION.contains(&status)
         && !row.determination_due_on.is_empty()
-        && row.determination_due_on < today
+        && row.determination_due_on.as_str() < today
 }
 
-pub fn summary(row: &claim::Model) -> Result<pb::ClaimSummary, ApiError> {
+pub fn summary(row: &claim::Model, today: &str) -> Result<pb::ClaimSummary, ApiError> {
     let current = records::status(row)?;
     Ok(pb::ClaimSummary {
         determination_due_on: row.determination_due_on.clone(),
-        overdue: overdue(row, current),
+        overdue: overdue(row, current, today),
         awaiting_parameters: row.awaiting_parameters.clone().unwrap_or_default(),
         claim_id: row.id.to_string(),
         incident_id: row.incident_id.to_string(),
@@ -323,6 +323,7 @@ pub async fn claim(
     row: &claim::Model,
     detail: Detail,
     vault: &PiiVault,
+    today: &str,
 ) -> Result<pb::Claim, ApiError> {
     let medical = detail == Detail::Full;
     let trace = trace(row, medical)?;
@@ -362,7 +363,7 @@ pub async fn claim(
         evidence_count: row.evidence_count,
         medical_detail_withheld: !medical,
         determination_due_on: row.determination_due_on.clone(),
-        overdue: overdue(row, records::status(row)?),
+        overdue: overdue(row, records::status(row)?, today),
         awaiting_parameters: row.awaiting_parameters.clone().unwrap_or_default(),
     })
 }

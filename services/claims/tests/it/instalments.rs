@@ -17,6 +17,7 @@ fn run(app: &TestApp) -> InstalmentRun {
         db: app.conn.clone(),
         vault: app.vault(),
         topic: app.topic.clone(),
+        clock: gigshield_kit::clock::Clock::system(),
     }
 }
 

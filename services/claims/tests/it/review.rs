@@ -215,6 +215,7 @@ async fn the_queue_runs_by_due_date_and_overdue_claims_are_announced_once() {
         db: app.conn.clone(),
         vault: app.vault(),
         topic: app.topic.clone(),
+        clock: gigshield_kit::clock::Clock::system(),
     };
     assert_eq!(sweep.once(chrono::Utc::now()).await.unwrap(), 1);
     assert_eq!(
@@ -230,5 +231,44 @@ async fn the_queue_runs_by_due_date_and_overdue_claims_are_announced_once() {
             .iter()
             .any(|h| h.action == "OVERDUE" && h.detail.contains("2025-11-03"))
     );
+    app.stop().await;
+}
+
+/// Time moves for claims without anyone waiting: a claim filed at a fixed instant is not
+/// overdue; with the clock set past its due day, reading it says so and a sweep at the
+/// service's own "now" announces it.
+#[tokio::test]
+async fn a_claim_turns_overdue_when_its_due_day_passes_on_the_services_clock() {
+    let clock = gigshield_kit::clock::Clock::fixed(chrono::Utc::now());
+    let mut app = TestApp::spawn_at(clock.clone()).await;
+    let world = app.world().await;
+    let claim = app.file(&application(&world, hours_ago(30))).await;
+    assert_eq!(status(&claim), pb::ClaimStatus::InReview);
+    assert!(!claim.overdue);
+    let due: chrono::NaiveDate = claim.determination_due_on.parse().unwrap();
+
+    // The due day itself is not late; the day after it is (Shanghai calendar days).
+    let shanghai_noon = |day: chrono::NaiveDate| {
+        day.and_hms_opt(4, 0, 0).unwrap().and_utc() // 12:00 in Shanghai
+    };
+    clock.set(shanghai_noon(due));
+    assert!(
+        !app.get(&app.insurer_role(), &claim.claim_id)
+            .await
+            .unwrap()
+            .overdue
+    );
+    clock.set(shanghai_noon(due.succ_opt().unwrap()));
+    let late = app.get(&app.insurer_role(), &claim.claim_id).await.unwrap();
+    assert!(late.overdue);
+
+    let sweep = gigshield_claims::overdue::OverdueSweep {
+        db: app.conn.clone(),
+        vault: app.vault(),
+        topic: app.topic.clone(),
+        clock: clock.clone(),
+    };
+    assert_eq!(sweep.once(clock.now()).await.unwrap(), 1);
+    assert_eq!(app.outbox_count("ClaimOverdue").await, 1);
     app.stop().await;
 }

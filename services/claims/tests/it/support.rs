@@ -11,7 +11,8 @@ use gigshield_claims::intake::{EnrollmentReplica, IncidentIntake};
 use gigshield_claims::premium_channel;
 use gigshield_claims::store::Migrator;
 use gigshield_claims::stream::StreamNotifier;
-use gigshield_kit::config::Env;
+use gigshield_kit::clock::Clock;
+use gigshield_kit::config::{Env, KitConfig};
 use gigshield_kit::consumer::Subscription;
 use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -68,7 +69,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with(None).await
+        Self::spawn_with(None, Clock::system()).await
     }
 
     /// Premium served over TLS with a certificate of `pki`, and claims calling it as deployed:
@@ -76,10 +77,16 @@ impl TestApp {
     /// (The address is 127.0.0.1, one of the certificate's names: "localhost" would also
     /// resolve to ::1, where nothing listens.)
     pub async fn spawn_with_premium_tls(pki: &TestPki) -> Self {
-        Self::spawn_with(Some(pki)).await
+        Self::spawn_with(Some(pki), Clock::system()).await
     }
 
-    async fn spawn_with(premium_tls: Option<&TestPki>) -> Self {
+    /// Claims acting at the instant `clock` says (premium keeps the system clock): a test moves
+    /// it instead of waiting.
+    pub async fn spawn_at(clock: Clock) -> Self {
+        Self::spawn_with(None, clock).await
+    }
+
+    async fn spawn_with(premium_tls: Option<&TestPki>, clock: Clock) -> Self {
         let premium_db =
             TestDatabase::migrated::<gigshield_premium::store::Migrator>(Backend::suite()).await;
         let db = TestDatabase::migrated::<Migrator>(Backend::suite()).await;
@@ -149,7 +156,11 @@ impl TestApp {
             None => premium_served.channel.clone(),
         };
 
-        let mut service = Service::init::<Migrator>(kit_config("claims", &db))
+        let config = KitConfig {
+            clock,
+            ..kit_config("claims", &db)
+        };
+        let mut service = Service::init::<Migrator>(config)
             .await
             .expect("claims starts");
         let stream = StreamNotifier::default();
@@ -181,6 +192,7 @@ impl TestApp {
                     ),
                     stream: stream.clone(),
                     vault: service.vault(),
+                    clock: service.clock(),
                 },
                 4,
             )

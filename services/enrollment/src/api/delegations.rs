@@ -49,7 +49,7 @@ impl EnrollmentApi {
                 .ok_or_else(|| ApiError::invalid("delegate_person_id", "names no person"));
         }
         let identity = req.delegate.clone().unwrap_or_default();
-        let now = Utc::now();
+        let now = self.writer.now();
         let resident_id = ResidentId::parse(&identity.resident_id, shanghai_date(now))
             .map_err(|e| ApiError::invalid("delegate.resident_id", e.to_string()))?;
         let name = crate::domain::contact::real_name(&identity.real_name)
@@ -89,7 +89,7 @@ impl EnrollmentApi {
                 valid_until: wire::datetime("valid_until", req.valid_until.as_ref())?,
                 reason: &req.reason,
             },
-            Utc::now(),
+            self.writer.now(),
         )
         .map_err(ApiError::InvalidArgument)?;
         gigshield_kit::write!(self.writer, key, |txn| {
@@ -113,7 +113,7 @@ impl EnrollmentApi {
                 reason_sealed: self
                     .vault
                     .seal_text(&grant.reason, views::DELEGATION_REASON_CONTEXT),
-                granted_at: Utc::now(),
+                granted_at: self.writer.now(),
                 revoked_at: None,
                 revoked_by: None,
             };
@@ -159,7 +159,7 @@ impl EnrollmentApi {
                     "the delegation is already revoked".into(),
                 ));
             }
-            let now = Utc::now();
+            let now = self.writer.now();
             let by = caller.principal.actor();
             if !queries::revoke_delegation(&txn, id, now, &by).await? {
                 return Err(ApiError::Aborted("revoked concurrently; retry".into()));

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use gigshield_kit::access::{self, Subject};
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::replica::assignments;
@@ -170,7 +170,7 @@ impl EnrollmentApi {
                 },
                 m.registered_at,
                 activity,
-                Utc::now(),
+                self.writer.now(),
                 chrono::Duration::from_std(self.clock_skew).unwrap_or_default(),
             )
             .map_err(|refusal| match refusal {

@@ -14,7 +14,6 @@ mod workers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use gigshield_kit::access::Caller;
 use gigshield_kit::pii::PiiVault;
 use gigshield_kit::write::Writer;
@@ -65,7 +64,7 @@ impl EnrollmentApi {
     async fn caller(&self, rpc: &str, principal: Principal) -> Result<Caller, ApiError> {
         TABLE
             .caller_with(rpc, principal, |person| {
-                queries::delegators(self.db(), person, Utc::now())
+                queries::delegators(self.db(), person, self.writer.now())
             })
             .await
     }

@@ -54,7 +54,7 @@ impl EnrollmentApi {
             let contact = req.contact.clone().unwrap_or_default();
             let contact =
                 platform::contact_details(&contact.name, &contact.phone, &contact.email, &mut v);
-            let now = Utc::now();
+            let now = self.writer.now();
             let effective_from = match wire::datetime("effective_from", req.effective_from.as_ref())
             {
                 Ok(Some(at)) => v.check("effective_from", dated_start::check(at, now)),
@@ -105,14 +105,19 @@ impl EnrollmentApi {
                 effective_from,
             };
             queries::insert_platform(&txn, row.clone()).await?;
-            queries::insert_scope(&txn, row.id, &scope).await?;
+            queries::insert_scope(&txn, row.id, &scope, now).await?;
             gigshield_kit::outbox::enqueue(
                 &txn,
                 events::platform_registered(&self.topic, &row, &scope),
             )
             .await?;
             Ok(pb::RegisterPlatformResponse {
-                platform: Some(views::platform(&row, &[scope], &self.vault)?),
+                platform: Some(views::platform(
+                    &row,
+                    &[scope],
+                    &self.vault,
+                    self.writer.now(),
+                )?),
             })
         })?;
         if let Some(p) = &response.platform {
@@ -137,7 +142,12 @@ impl EnrollmentApi {
             .unwrap_or_default();
         caller.visible(&subject(id, &history), "platform")?;
         Ok(pb::GetPlatformResponse {
-            platform: Some(views::platform(&row, &history, &self.vault)?),
+            platform: Some(views::platform(
+                &row,
+                &history,
+                &self.vault,
+                self.writer.now(),
+            )?),
         })
     }
 
@@ -159,7 +169,14 @@ impl EnrollmentApi {
         Ok(pb::ListPlatformsResponse {
             platforms: rows
                 .iter()
-                .map(|r| views::platform(r, &scopes.remove(&r.id).unwrap_or_default(), &self.vault))
+                .map(|r| {
+                    views::platform(
+                        r,
+                        &scopes.remove(&r.id).unwrap_or_default(),
+                        &self.vault,
+                        self.writer.now(),
+                    )
+                })
                 .collect::<Result<_, _>>()?,
             page: Some(next),
         })
@@ -215,9 +232,9 @@ impl EnrollmentApi {
                 row.contact_phone_sealed = Some(phone.sealed);
                 row.contact_email = contact.email;
             }
-            row.updated_at = Utc::now();
+            row.updated_at = self.writer.now();
             queries::update_platform(&txn, row.clone()).await?;
-            queries::insert_scope(&txn, id, &scope).await?;
+            queries::insert_scope(&txn, id, &scope, self.writer.now()).await?;
             gigshield_kit::outbox::enqueue(
                 &txn,
                 events::platform_updated(&self.topic, &row, &scope),
@@ -225,7 +242,12 @@ impl EnrollmentApi {
             .await?;
             history.push(scope);
             Ok(pb::UpdatePlatformResponse {
-                platform: Some(views::platform(&row, &history, &self.vault)?),
+                platform: Some(views::platform(
+                    &row,
+                    &history,
+                    &self.vault,
+                    self.writer.now(),
+                )?),
             })
         })
     }
@@ -269,7 +291,7 @@ impl EnrollmentApi {
             credit_code: code.expect("validated").as_str().to_string(),
             reason: req.reason.trim().to_string(),
             added_by: caller.principal.actor(),
-            added_at: Utc::now(),
+            added_at: self.writer.now(),
         };
         gigshield_kit::write!(self.writer, key, |txn| {
             queries::insert_credit_code_exception(&txn, row.clone()).await?;

@@ -1,7 +1,6 @@
 //! Identity reviews: registrations held because the name did not match the resident ID
 //! number on record, resolved by an operator of the registration's area.
 
-use chrono::Utc;
 use gigshield_kit::access::{self, Subject};
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Jurisdiction, Principal, paging, wire};
@@ -91,7 +90,7 @@ impl EnrollmentApi {
                 review.worker_id = Some(self.register_reviewed(&txn, &review).await?);
             }
             review.status = outcome.into();
-            review.resolved_at = Some(Utc::now());
+            review.resolved_at = Some(self.writer.now());
             review.resolved_by = Some(caller.principal.actor());
             review.note_sealed = self
                 .vault
@@ -120,7 +119,7 @@ impl EnrollmentApi {
         let person = queries::person(txn, review.person_id)
             .await?
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("review without person")))?;
-        let now = Utc::now();
+        let now = self.writer.now();
         let mut valid = registration::validate(
             RegistrationInput {
                 external_worker_id: &sent.external_worker_id,

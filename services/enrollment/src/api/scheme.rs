@@ -2,7 +2,6 @@
 //! entries in the kit's `scheme_rule` table (the same table the other services fill from the
 //! `SchemeRuleAdded` events it publishes here).
 
-use chrono::Utc;
 use gigshield_kit::access::Subject;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::replica::scheme;
@@ -71,7 +70,7 @@ impl EnrollmentApi {
                 rule: rule.clone(),
                 source: source.clone(),
                 entered_by: caller.principal.actor(),
-                recorded_at: Utc::now(),
+                recorded_at: self.writer.now(),
             };
             scheme::insert(&txn, &entry).await?;
             gigshield_kit::outbox::enqueue(&txn, events::scheme_rule_added(&self.topic, &entry))

@@ -1,5 +1,6 @@
 //! Store rows as API messages, masked for whoever asks.
 
+use chrono::{DateTime, Utc};
 use gigshield_kit::pii::{PiiVault, Sealed};
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{ApiError, Principal, Role};
@@ -128,6 +129,7 @@ pub fn platform(
     p: &platform::Model,
     history: &[Scope],
     vault: &PiiVault,
+    now: DateTime<Utc>,
 ) -> Result<pb::Platform, ApiError> {
     let phone = match &p.contact_phone_sealed {
         Some(bytes) => vault
@@ -144,7 +146,7 @@ pub fn platform(
             phone,
             email: p.contact_email.clone().unwrap_or_default(),
         }),
-        scope: scope_at(history, chrono::Utc::now()).map(scope),
+        scope: scope_at(history, now).map(scope),
         scope_history: history.iter().map(scope).collect(),
         registered_at: Some(timestamp(p.registered_at)),
     })

@@ -63,7 +63,7 @@ impl EnrollmentApi {
         caller: &Caller,
         input: &pb::WorkerRegistration,
     ) -> Result<ValidRegistration, ApiError> {
-        let now = Utc::now();
+        let now = self.writer.now();
         let registered_at = wire::datetime("registered_at", input.registered_at.as_ref())?;
         if registered_at.is_some() && !caller.principal.is(RoleKind::Operator) {
             return Err(ApiError::invalid(
@@ -258,7 +258,7 @@ impl EnrollmentApi {
         platform_id: Uuid,
         items: &[ValidRegistration],
     ) -> Result<Vec<Result<Registered, Refused>>, DbErr> {
-        let now = Utc::now();
+        let now = self.writer.now();
         gigshield_kit::db::plan_for_parameters(txn).await?;
         let indexes: Vec<Vec<u8>> = items
             .iter()

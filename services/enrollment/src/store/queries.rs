@@ -96,6 +96,7 @@ pub async fn insert_scope(
     conn: &impl ConnectionTrait,
     platform_id: Uuid,
     scope: &Scope,
+    recorded_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let row = platform_scope::Model {
         platform_id,
@@ -112,7 +113,7 @@ pub async fn insert_scope(
             .cloned()
             .collect::<Vec<_>>()
             .join(","),
-        recorded_at: Utc::now(),
+        recorded_at,
     };
     platform_scope::Entity::insert(row.into_active_model().reset_all())
         .exec_without_returning(conn)

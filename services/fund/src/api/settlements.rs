@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use gigshield_kit::access::Subject;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::wire::{self, timestamp};
@@ -62,7 +62,7 @@ impl FundApi {
                 effective_from: from.to_string(),
                 service_fee_bps: req.service_fee_bps,
                 added_by: caller.principal.actor(),
-                added_at: Utc::now(),
+                added_at: self.writer.now(),
             };
             let added = gigshield_kit::db::insert_unless_exists(
                 &txn,
@@ -127,7 +127,7 @@ impl FundApi {
                 &entry.into_iter().collect::<Vec<_>>(),
                 &source,
                 "ReimbursementRecorded",
-                Utc::now(),
+                self.writer.now(),
             )
             .await?;
             let booked = rows
@@ -293,7 +293,7 @@ impl FundApi {
                 province: province.clone(),
                 month: month.clone(),
                 records: accepted,
-                submitted_at: Utc::now(),
+                submitted_at: self.writer.now(),
             };
             queries::replace_records(&txn, submission, rows).await?;
             Ok(pb::SubmitPayoutRecordsResponse {
@@ -341,7 +341,7 @@ impl FundApi {
         let insurer = wire::uuid("insurer_id", &req.insurer_id)?;
         let month = wire::month("month", &req.month)?;
         let explanations = explanations(&req.explanations)?;
-        if month.ends_at() > Utc::now() {
+        if month.ends_at() > self.writer.now() {
             return Err(ApiError::FailedPrecondition(format!(
                 "{month} has not ended: a month is settled after it"
             )));
@@ -370,7 +370,7 @@ impl FundApi {
                     open.iter().take(5).copied().collect::<Vec<_>>().join(", ")
                 )));
             }
-            let now = Utc::now();
+            let now = self.writer.now();
             let actor = caller.principal.actor();
             let fee = ledger::service_fee(&province, month, insurer, view.service_fee_fen);
             let source = format!("ApproveSettlement:{}", req.request_id.trim());

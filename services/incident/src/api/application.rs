@@ -1,6 +1,5 @@
 //! FileApplication (职业伤害确认申请): one per incident, late only with an explanation.
 
-use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Principal, wire};
 use gigshield_proto::incident as pb;
@@ -56,7 +55,7 @@ impl IncidentApi {
                     ApiError::internal(anyhow::anyhow!("incident {id} lost its facts"))
                 })?;
             let facts = records::facts(&current, &self.vault)?;
-            let now = Utc::now();
+            let now = self.writer.now();
             let rules = self.calendar.current(&txn).await?;
             let timeliness = deadline::assess(&rules, filer_kind, facts.occurred_at, now);
             if timeliness.late && explanation.is_empty() {

@@ -1,7 +1,6 @@
 //! AmendIncident, AttachEvidence, WithdrawIncident: changes to a reported incident. Each locks
 //! the incident row first, so concurrent changes queue up and their events keep their order.
 
-use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::incident as pb;
@@ -89,7 +88,7 @@ impl IncidentApi {
                     ApiError::internal(anyhow::anyhow!("incident {id} lost its facts"))
                 })?;
             let current = records::facts(&current, &self.vault)?;
-            let now = Utc::now();
+            let now = self.writer.now();
             let merged = amendment::merge(&current, &input, &fields);
             let after =
                 facts::validate(&merged, &self.settings.facts, now).map_err(|violations| {
@@ -209,7 +208,7 @@ impl IncidentApi {
                     )));
                 }
             }
-            let now = Utc::now();
+            let now = self.writer.now();
             let added: Vec<(Uuid, evidence::ValidEvidence)> = items
                 .iter()
                 .cloned()
@@ -286,7 +285,7 @@ impl IncidentApi {
                 .require_open()
                 .map_err(|m| ApiError::FailedPrecondition(m.into()))?;
             let mut row = locked.row;
-            let now = Utc::now();
+            let now = self.writer.now();
             row.status = crate::domain::lifecycle::IncidentStatus::Withdrawn
                 .as_str()
                 .to_string();

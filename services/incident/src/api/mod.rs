@@ -16,7 +16,6 @@ mod views;
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use gigshield_kit::error::FieldViolation;
 use gigshield_kit::pii::PiiVault;
 use gigshield_kit::replica::scheme::SchemeCalendar;
@@ -103,7 +102,7 @@ impl IncidentApi {
         let scope = TABLE.admit(rpc, &principal)?;
         let delegations = match principal.role {
             Role::Worker { person_id } if scope == Scope::OwnPerson => {
-                delegations::active_for(self.db(), person_id, Utc::now()).await?
+                delegations::active_for(self.db(), person_id, self.writer.now()).await?
             }
             _ => Vec::new(),
         };

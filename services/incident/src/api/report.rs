@@ -1,6 +1,5 @@
 //! ReportIncident (事故备案): the first notice of an accident.
 
-use chrono::Utc;
 use gigshield_kit::access::Subject;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::replica::memberships;
@@ -131,7 +130,7 @@ impl IncidentApi {
         let reference = Self::subject_ref(&acting, &req, &mut v)?;
         v.into_result()?;
 
-        let now = Utc::now();
+        let now = self.writer.now();
         let mut v = Violations::new();
         if channel.is_none() {
             v.add("channel", "is required");

@@ -1,7 +1,6 @@
 //! AddStatement: the liable platform's own account of an incident and the facts of the
 //! worker's report it disputes. The worker's facts stay as reported.
 
-use chrono::Utc;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::incident as pb;
@@ -54,7 +53,7 @@ impl IncidentApi {
             let locked = self.locked(&acting, &txn, id).await?;
             let actor = acting.actor(&locked.parties())?;
             let row = locked.row;
-            let now = Utc::now();
+            let now = self.writer.now();
             let statement_id = Uuid::now_v7();
             queries::insert_statement(
                 &txn,

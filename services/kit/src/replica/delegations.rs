@@ -86,17 +86,16 @@ pub async fn active_for(
 }
 
 /// Admits `principal` to `rpc` and, for a worker, reads who delegated to them from this
-/// replica.
+/// replica (delegations in force at `now`).
 pub async fn caller(
     table: &crate::access::AccessTable,
     rpc: &str,
     principal: crate::auth::Principal,
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
 ) -> Result<crate::access::Caller, crate::ApiError> {
     table
-        .caller_with(rpc, principal, |person| {
-            delegators(conn, person, Utc::now())
-        })
+        .caller_with(rpc, principal, |person| delegators(conn, person, now))
         .await
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{SubsecRound, Utc};
+use chrono::SubsecRound;
 use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::premium as pb;
 use gigshield_scheme::calendar::shanghai_date;
@@ -79,7 +79,7 @@ impl PremiumApi {
     ) -> Result<pb::RecordPaymentResponse, ApiError> {
         let caller = self.caller("RecordPayment", principal)?;
         // Microseconds: what the database keeps, so a replay answers with the same instants.
-        let now = Utc::now().trunc_subsecs(6);
+        let now = self.writer.now();
         let mut v = Violations::new();
         let platform_id = v.check(
             "platform_id",
@@ -242,7 +242,7 @@ impl PremiumApi {
         Ok(pb::GetAccountResponse {
             account: Some(books.account(
                 platform_id,
-                shanghai_date(Utc::now()),
+                shanghai_date(self.writer.now()),
                 &self.settings.terms,
             )),
         })

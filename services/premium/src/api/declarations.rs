@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Duration, SubsecRound, Utc};
+use chrono::Duration;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Principal, paging, wire};
 use gigshield_proto::premium as pb;
@@ -27,7 +27,7 @@ impl PremiumApi {
         let key = IdempotencyKey::new(&caller.principal, &req.request_id, "CloseMonth", &req)?;
         let month = wire::month("month", &req.month)?;
         // Microseconds: what the database keeps, so listings show the instants answered here.
-        let now = Utc::now().trunc_subsecs(6);
+        let now = self.writer.now();
         let txn = gigshield_kit::db::begin_write(self.db()).await?;
         // Waits for batches in flight and keeps new ones out until the month is closed, so no
         // charge is filed under a month that closes meanwhile.
@@ -149,7 +149,7 @@ impl PremiumApi {
         .await?;
         let next = page.finish(&mut rows, |r| r.id);
         let books = self.books(self.db(), &[platform_id]).await?;
-        let today = shanghai_date(Utc::now());
+        let today = shanghai_date(self.writer.now());
         let terms = &self.settings.terms;
         let declarations = rows
             .iter()

@@ -349,7 +349,7 @@ impl PremiumApi {
         reports: &[pb::OrderReport],
         first_index: i64,
     ) -> Result<Vec<pb::OrderResult>, ApiError> {
-        let now = Utc::now();
+        let now = self.writer.now();
         let mut results: Vec<pb::OrderResult> = reports
             .iter()
             .enumerate()

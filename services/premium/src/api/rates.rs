@@ -78,7 +78,7 @@ impl PremiumApi {
             effective_from,
             fen_per_order: req.fen_per_order,
         };
-        let now = Utc::now();
+        let now = self.writer.now();
         let txn = gigshield_kit::db::begin_write(self.db()).await?;
         if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
             return Ok(previous);
