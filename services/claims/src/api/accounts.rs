@@ -143,16 +143,7 @@ impl ClaimsApi {
             .await?;
             Ok(pb::ApprovePayoutsResponse {
                 approved: views::payouts(&[], &approved, &[])?,
-                claim: Some(
-                    views::claim(
-                        &txn,
-                        &row,
-                        access::detail(&caller),
-                        self.vault(),
-                        &self.today(),
-                    )
-                    .await?,
-                ),
+                claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
             })
         })?;
         self.committed();

@@ -7,7 +7,7 @@ use gigshield_proto::claims as pb;
 use gigshield_proto::events;
 use uuid::Uuid;
 
-use super::{ClaimsApi, views, visible_claim};
+use super::{ClaimsApi, visible_claim};
 use crate::domain::access;
 use crate::domain::history::HistoryAction;
 use crate::domain::lifecycle::{self, AppealKind, AppealOutcome, ClaimStatus, OverturnEffect};
@@ -93,7 +93,7 @@ impl ClaimsApi {
         ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         let detail = access::detail(&caller);
         let response = pb::FileAppealResponse {
-            claim: Some(views::claim(&txn, &row, detail, self.vault(), &self.today()).await?),
+            claim: Some(self.view(&txn, &row, detail).await?),
             appeal_id: appeal_id.to_string(),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
@@ -229,16 +229,7 @@ impl ClaimsApi {
             ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         }
         let response = pb::RecordAppealOutcomeResponse {
-            claim: Some(
-                views::claim(
-                    &txn,
-                    &row,
-                    access::detail(&caller),
-                    self.vault(),
-                    &self.today(),
-                )
-                .await?,
-            ),
+            claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;

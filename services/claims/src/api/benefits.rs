@@ -155,16 +155,7 @@ impl ClaimsApi {
         });
         ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
         let response = pb::RecordAppraisalResponse {
-            claim: Some(
-                views::claim(
-                    &txn,
-                    &row,
-                    access::detail(&caller),
-                    self.vault(),
-                    &self.today(),
-                )
-                .await?,
-            ),
+            claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
@@ -200,16 +191,7 @@ impl ClaimsApi {
             }
         }
         let response = pb::AssessBenefitsResponse {
-            claim: Some(
-                views::claim(
-                    &txn,
-                    &row,
-                    access::detail(&caller),
-                    self.vault(),
-                    &self.today(),
-                )
-                .await?,
-            ),
+            claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
         };
         key.record(&txn, &self.writer.replays, &response).await?;
         txn.commit().await?;
@@ -405,16 +387,7 @@ impl ClaimsApi {
                 .await?;
             Ok(pb::IssuePayoutsResponse {
                 issued: views::payouts(&[], &issued, &[])?,
-                claim: Some(
-                    views::claim(
-                        &txn,
-                        &row,
-                        access::detail(&caller),
-                        self.vault(),
-                        &self.today(),
-                    )
-                    .await?,
-                ),
+                claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
             })
         })?;
         self.committed();

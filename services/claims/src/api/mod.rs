@@ -80,6 +80,16 @@ impl ClaimsApi {
         gigshield_scheme::calendar::shanghai_date(self.writer.now()).to_string()
     }
 
+    /// The claim as `detail` may see it, today.
+    async fn view(
+        &self,
+        conn: &impl ConnectionTrait,
+        row: &claim::Model,
+        detail: crate::domain::access::Detail,
+    ) -> Result<pb::Claim, ApiError> {
+        views::claim(conn, row, detail, self.vault(), &self.today()).await
+    }
+
     fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.writer.db
     }

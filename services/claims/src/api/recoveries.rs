@@ -165,16 +165,7 @@ impl ClaimsApi {
             let delivery = records::delivery(&entry, &[])?;
             Ok(pb::RecordRecoveryResponse {
                 recovery: Some(views::issued_payout(&entry, &delivery)),
-                claim: Some(
-                    views::claim(
-                        &txn,
-                        &row,
-                        access::detail(&caller),
-                        self.vault(),
-                        &self.today(),
-                    )
-                    .await?,
-                ),
+                claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
             })
         })?;
         self.committed();

@@ -65,14 +65,7 @@ impl ClaimsApi {
         // The claim, its history, appraisal and payouts as of one moment.
         let txn = gigshield_kit::db::begin_snapshot(self.db()).await?;
         let row = visible_claim(&caller, &txn, id, false).await?;
-        let claim = views::claim(
-            &txn,
-            &row,
-            access::detail(&caller),
-            self.vault(),
-            &self.today(),
-        )
-        .await?;
+        let claim = self.view(&txn, &row, access::detail(&caller)).await?;
         txn.commit().await?;
         Ok(pb::GetClaimResponse { claim: Some(claim) })
     }
@@ -220,16 +213,7 @@ impl ClaimsApi {
             ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
             tracing::info!(claim_id = %id, status = status.as_str(), "claim decided");
             Ok(pb::DecideResponse {
-                claim: Some(
-                    views::claim(
-                        &txn,
-                        &row,
-                        access::detail(&caller),
-                        self.vault(),
-                        &self.today(),
-                    )
-                    .await?,
-                ),
+                claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
             })
         })?;
         self.committed();
@@ -278,16 +262,7 @@ impl ClaimsApi {
             )
             .await?;
             Ok(pb::RequestInformationResponse {
-                claim: Some(
-                    views::claim(
-                        &txn,
-                        &row,
-                        access::detail(&caller),
-                        self.vault(),
-                        &self.today(),
-                    )
-                    .await?,
-                ),
+                claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
             })
         })?;
         self.committed();
