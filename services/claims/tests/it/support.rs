@@ -17,8 +17,8 @@ use gigshield_kit::consumer::Subscription;
 use gigshield_kit::replica::scheme::SchemeCalendar;
 use gigshield_kit::sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, TestPki, claims_service_tokens, kafka_bootstrap,
-    kit_config, kit_config_with, new_topic, sql,
+    Backend, EventPublisher, Served, TestDatabase, TestPki, claims_service_tokens, kit_config,
+    kit_config_with, new_topic, sql,
 };
 use gigshield_kit::tls::ClientTls;
 use gigshield_kit::wire::timestamp;
@@ -33,10 +33,6 @@ use gigshield_proto::incident as ipb;
 use gigshield_proto::premium as ppb;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
 use gigshield_proto::premium::premium_service_server::PremiumServiceServer;
-use rdkafka::ClientConfig;
-use rdkafka::Message as _;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Headers;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
@@ -703,43 +699,7 @@ pub fn status(claim: &pb::Claim) -> pb::ClaimStatus {
     pb::ClaimStatus::try_from(claim.status).unwrap()
 }
 
-/// One message as it sits on a topic.
-pub struct Seen {
-    pub key: String,
-    pub event_type: String,
-}
-
-/// Reads `expected` messages from the start of `topic`.
-pub async fn read_events(topic: &str, expected: usize) -> Vec<Seen> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", kafka_bootstrap())
-        .set("group.id", format!("claims-reader-{}", Uuid::now_v7()))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let mut seen = Vec::new();
-    while seen.len() < expected {
-        let msg = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
-            .await
-            .unwrap_or_else(|_| panic!("only {} of {expected} events arrived", seen.len()))
-            .unwrap();
-        let mut event_type = String::new();
-        if let Some(headers) = msg.headers() {
-            for h in headers.iter() {
-                if h.key == "ce_type" {
-                    event_type = String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned();
-                }
-            }
-        }
-        seen.push(Seen {
-            key: String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
-            event_type,
-        });
-    }
-    seen
-}
+pub use gigshield_kit::testing::read_events;
 
 /// A benefit figure as an operator enters it; test figures are labelled examples.
 pub fn benefit_figure(

@@ -1,62 +1,11 @@
 //! What reaches `enrollment.events.v1`: the right events, keyed right, and no personal data.
 
-use std::time::Duration;
-
-use gigshield_kit::testing::{Backend, kafka_bootstrap};
+use gigshield_kit::testing::{Backend, contains, read_events};
 use gigshield_proto::enrollment as pb;
 use gigshield_proto::events;
 use prost::Message as _;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Headers;
-use rdkafka::{ClientConfig, Message};
 
 use crate::support::*;
-
-struct Seen {
-    key: String,
-    event_type: String,
-    payload: Vec<u8>,
-    everything: Vec<u8>,
-}
-
-async fn read(topic: &str, expected: usize) -> Vec<Seen> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", kafka_bootstrap())
-        .set("group.id", format!("events-test-{}", uuid::Uuid::now_v7()))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let mut seen = Vec::new();
-    while seen.len() < expected {
-        let msg = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
-            .await
-            .expect("events arrive")
-            .unwrap();
-        let mut everything = msg.payload().unwrap_or_default().to_vec();
-        everything.extend_from_slice(msg.key().unwrap_or_default());
-        let mut event_type = String::new();
-        for h in msg.headers().unwrap().iter() {
-            everything.extend_from_slice(h.value.unwrap_or_default());
-            if h.key == "ce_type" {
-                event_type = String::from_utf8_lossy(h.value.unwrap()).into_owned();
-            }
-        }
-        seen.push(Seen {
-            key: String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
-            event_type,
-            payload: msg.payload().unwrap_or_default().to_vec(),
-            everything,
-        });
-    }
-    seen
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
 
 #[tokio::test]
 async fn events_are_published_without_personal_data() {
@@ -87,7 +36,7 @@ async fn events_are_published_without_personal_data() {
         .await
         .unwrap();
 
-    let seen = read(&app.topic, 5).await;
+    let seen = read_events(&app.topic, 5).await;
     // Across keys (partitions) Kafka keeps no order; count the types, then check one key's order.
     let count = |t: &str| seen.iter().filter(|s| s.event_type == t).count();
     assert_eq!(count("gigshield.events.v1.PlatformRegistered"), 1);

@@ -1,17 +1,12 @@
 //! The scheme calendar as operators keep it: dated, sourced entries, only ever added, each
 //! published for the other services.
 
-use std::time::Duration;
-
 use gigshield_kit::Role;
-use gigshield_kit::testing::{Backend, kafka_bootstrap};
+use gigshield_kit::testing::{Backend, read_events_where};
 use gigshield_proto::common::{self as common, scheme_rule::Rule};
 use gigshield_proto::enrollment as pb;
 use gigshield_proto::events;
 use prost::Message as _;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Headers;
-use rdkafka::{ClientConfig, Message};
 use tonic::Code;
 use uuid::Uuid;
 
@@ -53,34 +48,15 @@ fn grace(minutes: u32) -> Rule {
 
 /// The calendar events on the service's topic, as (key, entry).
 async fn published(topic: &str, expected: usize) -> Vec<(String, common::SchemeRuleEntry)> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", kafka_bootstrap())
-        .set("group.id", format!("scheme-test-{}", Uuid::now_v7()))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let mut out = Vec::new();
-    while out.len() < expected {
-        let msg = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
-            .await
-            .expect("calendar events arrive")
-            .unwrap();
-        let ce_type = msg
-            .headers()
-            .and_then(|h| h.iter().find(|h| h.key == "ce_type"))
-            .and_then(|h| h.value)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .unwrap_or_default();
-        if ce_type == "gigshield.events.v1.SchemeRuleAdded" {
-            let event = events::SchemeRuleAdded::decode(msg.payload().unwrap()).unwrap();
-            out.push((
-                String::from_utf8_lossy(msg.key().unwrap()).into_owned(),
-                event.entry.unwrap(),
-            ));
-        }
-    }
-    out
+    const ADDED: &str = "gigshield.events.v1.SchemeRuleAdded";
+    read_events_where(topic, expected, |p| p.event_type == ADDED)
+        .await
+        .into_iter()
+        .map(|p| {
+            let event = events::SchemeRuleAdded::decode(p.payload.as_slice()).unwrap();
+            (p.key, event.entry.unwrap())
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use gigshield_incident::domain::facts::FactRules;
 use gigshield_incident::store::Migrator;
 use gigshield_kit::sea_orm::DatabaseConnection;
 use gigshield_kit::testing::{
-    Backend, EventPublisher, Served, TestDatabase, kafka_bootstrap, kit_config, new_topic, sql,
+    Backend, EventPublisher, Served, TestDatabase, kit_config, new_topic, sql,
 };
 use gigshield_kit::wire::timestamp;
 use gigshield_kit::{Role, Service};
@@ -19,10 +19,6 @@ use gigshield_proto::events;
 use gigshield_proto::incident as pb;
 use gigshield_proto::incident::incident_service_client::IncidentServiceClient;
 use gigshield_proto::incident::incident_service_server::IncidentServiceServer;
-use rdkafka::ClientConfig;
-use rdkafka::Message as _;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Headers;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
@@ -448,54 +444,4 @@ pub fn evidence_item(n: u8) -> pb::EvidenceItem {
 
 pub use gigshield_kit::testing::violated_fields;
 
-/// One message as it sits on a topic.
-pub struct Seen {
-    pub key: String,
-    pub event_type: String,
-    pub payload: Vec<u8>,
-    /// Key, headers and value together, to search for text that must not be there.
-    pub everything: Vec<u8>,
-}
-
-/// Reads `expected` messages from the start of `topic`.
-pub async fn read_events(topic: &str, expected: usize) -> Vec<Seen> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", kafka_bootstrap())
-        .set("group.id", format!("incident-reader-{}", Uuid::now_v7()))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let mut seen = Vec::new();
-    while seen.len() < expected {
-        let msg = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
-            .await
-            .unwrap_or_else(|_| panic!("only {} of {expected} events arrived", seen.len()))
-            .unwrap();
-        let mut everything = msg.payload().unwrap_or_default().to_vec();
-        everything.extend_from_slice(msg.key().unwrap_or_default());
-        let mut event_type = String::new();
-        if let Some(headers) = msg.headers() {
-            for h in headers.iter() {
-                everything.extend_from_slice(h.value.unwrap_or_default());
-                if h.key == "ce_type" {
-                    event_type = String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned();
-                }
-            }
-        }
-        seen.push(Seen {
-            key: String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
-            event_type,
-            payload: msg.payload().unwrap_or_default().to_vec(),
-            everything,
-        });
-    }
-    seen
-}
-
-pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
+pub use gigshield_kit::testing::{contains, read_events};

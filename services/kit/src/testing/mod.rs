@@ -2,8 +2,11 @@
 //! PostgreSQL (or a SQLite file), unique Kafka topics on the real broker, tokens signed with the
 //! development keys. Start the infrastructure with `make infra-up` (`make test` does).
 
+mod events;
 pub mod sql;
 mod template;
+
+pub use events::{Published, contains, read_events, read_events_where};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,50 +1,20 @@
 //! Coverage days (按日参保): the first order of a (person, platform, province, Shanghai date)
 //! opens the day once, and CoverageDayStarted reaches premium.events.v1 keyed by platform.
 
-use std::time::Duration as StdDuration;
-
 use chrono::{Duration, NaiveDate};
-use gigshield_kit::testing::{Backend, kafka_bootstrap};
+use gigshield_kit::testing::Backend;
 use gigshield_proto::common::Industry;
 use gigshield_proto::events;
 use prost::Message as _;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::Headers;
-use rdkafka::{ClientConfig, Message};
 
 use crate::support::*;
 
 async fn read_events(topic: &str, expected: usize) -> Vec<(String, String, Vec<u8>)> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", kafka_bootstrap())
-        .set(
-            "group.id",
-            format!("premium-events-{}", uuid::Uuid::now_v7()),
-        )
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
-    consumer.subscribe(&[topic]).unwrap();
-    let mut seen = Vec::new();
-    while seen.len() < expected {
-        let msg = tokio::time::timeout(StdDuration::from_secs(30), consumer.recv())
-            .await
-            .expect("events arrive")
-            .unwrap();
-        let event_type = msg
-            .headers()
-            .unwrap()
-            .iter()
-            .find(|h| h.key == "ce_type")
-            .map(|h| String::from_utf8_lossy(h.value.unwrap()).into_owned())
-            .unwrap_or_default();
-        seen.push((
-            String::from_utf8_lossy(msg.key().unwrap_or_default()).into_owned(),
-            event_type,
-            msg.payload().unwrap_or_default().to_vec(),
-        ));
-    }
-    seen
+    gigshield_kit::testing::read_events(topic, expected)
+        .await
+        .into_iter()
+        .map(|p| (p.key, p.event_type, p.payload))
+        .collect()
 }
 
 #[tokio::test]
