@@ -708,7 +708,8 @@ async fn locked_claim_of(
     let Some(row) = queries::claim_for_update(txn, found.id).await? else {
         return Ok(None);
     };
-    let status = ClaimStatus::parse(&row.status)
+    let status = ClaimStatus::parse_stored(&row.status)
+        .ok()
         .ok_or_else(|| permanent(format!("claim {} has status {:?}", row.id, row.status)))?;
     Ok(Some((row, status)))
 }

@@ -5,7 +5,8 @@
 //! filing deadlines, dated windows and the official working days ([`rules`]); and the
 //! identifiers of people and companies with their check characters ([`identifiers`]); the
 //! names of the benefit types the fund pays ([`benefit_types`]); a worker's membership of a
-//! platform and when it is in force ([`membership`]).
+//! platform and when it is in force ([`membership`]); stable stored names for enums
+//! ([`stored_names!`]).
 //!
 //! Pure types and functions: no I/O, no clock. Each value has one wire form, used alike in
 //! events, APIs and databases: a region `"110105"`, a province `"110000"`, an industry
@@ -18,3 +19,4 @@ pub mod industry;
 pub mod membership;
 pub mod region;
 pub mod rules;
+pub mod stored;

@@ -215,7 +215,8 @@ fn payout_key(value: &str) -> Result<String, ApiError> {
 fn outcome_step(outcome: i32, reason_code: i32) -> Result<Step, ApiError> {
     let unspecified = reason_code == pb::PayoutReturnReason::Unspecified as i32;
     let reason = ReturnReason::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|r| views::return_reason(*r) as i32 == reason_code);
     match (pb::PayoutState::try_from(outcome), reason) {
         (Ok(pb::PayoutState::Sent), None) if unspecified => Ok(Step::Sent),

@@ -110,7 +110,8 @@ fn status_filter(value: i32) -> Result<Option<ClaimStatus>, ApiError> {
         return Ok(None);
     }
     ClaimStatus::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|s| views::status(*s) as i32 == value)
         .map(Some)
         .ok_or_else(|| ApiError::invalid("status", "is not a claim status"))

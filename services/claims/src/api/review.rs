@@ -36,7 +36,8 @@ pub fn refusal_to_pb(reason: RefusalReason) -> pb::RefusalReason {
 
 fn refusal_from_pb(value: i32) -> Option<RefusalReason> {
     RefusalReason::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|r| refusal_to_pb(*r) as i32 == value)
 }
 

@@ -146,14 +146,19 @@ async fn appeals(
         .into_iter()
         .map(|a| pb::Appeal {
             appeal_id: a.id.to_string(),
-            kind: AppealKind::parse(&a.kind).map_or(pb::AppealKind::Unspecified, appeal_kind)
-                as i32,
+            kind: AppealKind::parse_stored(&a.kind)
+                .ok()
+                .map_or(pb::AppealKind::Unspecified, appeal_kind) as i32,
             outcome: match a.outcome.as_deref() {
                 Some("UPHELD") => pb::AppealOutcome::Upheld,
                 Some("OVERTURNED") => pb::AppealOutcome::Overturned,
                 _ => pb::AppealOutcome::Unspecified,
             } as i32,
-            effect: match a.effect.as_deref().and_then(OverturnEffect::parse) {
+            effect: match a
+                .effect
+                .as_deref()
+                .and_then(|e| OverturnEffect::parse_stored(e).ok())
+            {
                 Some(OverturnEffect::Confirm) => pb::OverturnEffect::Confirm,
                 Some(OverturnEffect::Reopen) => pb::OverturnEffect::Reopen,
                 None => pb::OverturnEffect::Unspecified,

@@ -27,30 +27,14 @@ pub enum ReturnReason {
     Other,
 }
 
-impl ReturnReason {
-    pub const ALL: [ReturnReason; 5] = [
-        Self::AccountClosed,
-        Self::AccountNotFound,
-        Self::NameMismatch,
-        Self::AccountFrozen,
-        Self::Other,
-    ];
-
-    /// Stored and published names: never change one.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AccountClosed => "ACCOUNT_CLOSED",
-            Self::AccountNotFound => "ACCOUNT_NOT_FOUND",
-            Self::NameMismatch => "NAME_MISMATCH",
-            Self::AccountFrozen => "ACCOUNT_FROZEN",
-            Self::Other => "OTHER",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-}
+// Stored and published names: never change one.
+gigshield_scheme::stored_names!(ReturnReason {
+    AccountClosed => "ACCOUNT_CLOSED",
+    AccountNotFound => "ACCOUNT_NOT_FOUND",
+    NameMismatch => "NAME_MISMATCH",
+    AccountFrozen => "ACCOUNT_FROZEN",
+    Other => "OTHER",
+});
 
 /// What can be recorded about an issued payout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +61,9 @@ impl Step {
         match name {
             "SENT" => Some(Self::Sent),
             "PAID" => Some(Self::Paid),
-            "RETURNED" => reason.and_then(ReturnReason::parse).map(Self::Returned),
+            "RETURNED" => reason
+                .and_then(|r| ReturnReason::parse_stored(r).ok())
+                .map(Self::Returned),
             "INSTRUCTED" => Some(Self::Reinstructed),
             _ => None,
         }
@@ -177,7 +163,7 @@ mod tests {
 
     #[test]
     fn stored_names_read_back() {
-        for reason in ReturnReason::ALL {
+        for &reason in ReturnReason::ALL {
             let step = Step::Returned(reason);
             assert_eq!(
                 Step::parse(step.as_str(), Some(reason.as_str())),

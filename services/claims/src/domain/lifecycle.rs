@@ -5,6 +5,7 @@
 //! Appeals (administrative review, lawsuit, mediation) challenge a decision; the system records
 //! their outcome and what it does to the claim, it does not run the court.
 
+use gigshield_scheme::stored_names;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,30 +20,16 @@ pub enum ClaimStatus {
     Withdrawn,
 }
 
+// Stored and published names: never change one.
+stored_names!(ClaimStatus {
+    InReview => "IN_REVIEW",
+    InformationRequested => "INFORMATION_REQUESTED",
+    Confirmed => "CONFIRMED",
+    Refused => "REFUSED",
+    Withdrawn => "WITHDRAWN",
+});
+
 impl ClaimStatus {
-    /// Stored and published names: never change one.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InReview => "IN_REVIEW",
-            Self::InformationRequested => "INFORMATION_REQUESTED",
-            Self::Confirmed => "CONFIRMED",
-            Self::Refused => "REFUSED",
-            Self::Withdrawn => "WITHDRAWN",
-        }
-    }
-
-    pub const ALL: [ClaimStatus; 5] = [
-        Self::InReview,
-        Self::InformationRequested,
-        Self::Confirmed,
-        Self::Refused,
-        Self::Withdrawn,
-    ];
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-
     /// The statuses of the review queue: waiting for a human decision.
     pub const AWAITING_DECISION: [ClaimStatus; 2] = [Self::InReview, Self::InformationRequested];
 
@@ -76,44 +63,21 @@ pub enum RefusalReason {
     InsufficientEvidence,
 }
 
-impl RefusalReason {
-    pub const ALL: [RefusalReason; 12] = [
-        Self::NotRegistered,
-        Self::NotDuringOrder,
-        Self::SchemeNotInForce,
-        Self::FiledLate,
-        Self::SuddenIllnessNotDeemed,
-        Self::CommuteWorkerAtFault,
-        Self::IntentionalCrime,
-        Self::IntoxicationOrDrugs,
-        Self::SelfHarm,
-        Self::DuplicateClaim,
-        Self::OrdinaryLabourRelation,
-        Self::InsufficientEvidence,
-    ];
-
-    /// Stored and published names: never change one.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotRegistered => "NOT_REGISTERED",
-            Self::NotDuringOrder => "NOT_DURING_ORDER",
-            Self::SchemeNotInForce => "SCHEME_NOT_IN_FORCE",
-            Self::FiledLate => "FILED_LATE",
-            Self::SuddenIllnessNotDeemed => "SUDDEN_ILLNESS_NOT_DEEMED",
-            Self::CommuteWorkerAtFault => "COMMUTE_WORKER_AT_FAULT",
-            Self::IntentionalCrime => "INTENTIONAL_CRIME",
-            Self::IntoxicationOrDrugs => "INTOXICATION_OR_DRUGS",
-            Self::SelfHarm => "SELF_HARM",
-            Self::DuplicateClaim => "DUPLICATE_CLAIM",
-            Self::OrdinaryLabourRelation => "ORDINARY_LABOUR_RELATION",
-            Self::InsufficientEvidence => "INSUFFICIENT_EVIDENCE",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-}
+// Stored and published names: never change one.
+stored_names!(RefusalReason {
+    NotRegistered => "NOT_REGISTERED",
+    NotDuringOrder => "NOT_DURING_ORDER",
+    SchemeNotInForce => "SCHEME_NOT_IN_FORCE",
+    FiledLate => "FILED_LATE",
+    SuddenIllnessNotDeemed => "SUDDEN_ILLNESS_NOT_DEEMED",
+    CommuteWorkerAtFault => "COMMUTE_WORKER_AT_FAULT",
+    IntentionalCrime => "INTENTIONAL_CRIME",
+    IntoxicationOrDrugs => "INTOXICATION_OR_DRUGS",
+    SelfHarm => "SELF_HARM",
+    DuplicateClaim => "DUPLICATE_CLAIM",
+    OrdinaryLabourRelation => "ORDINARY_LABOUR_RELATION",
+    InsufficientEvidence => "INSUFFICIENT_EVIDENCE",
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HumanDecision {
@@ -182,21 +146,11 @@ pub enum AppealKind {
     Mediation,
 }
 
-impl AppealKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AdministrativeReview => "ADMINISTRATIVE_REVIEW",
-            Self::Lawsuit => "LAWSUIT",
-            Self::Mediation => "MEDIATION",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        [Self::AdministrativeReview, Self::Lawsuit, Self::Mediation]
-            .into_iter()
-            .find(|k| k.as_str() == name)
-    }
-}
+stored_names!(AppealKind {
+    AdministrativeReview => "ADMINISTRATIVE_REVIEW",
+    Lawsuit => "LAWSUIT",
+    Mediation => "MEDIATION",
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OverturnEffect {
@@ -206,20 +160,10 @@ pub enum OverturnEffect {
     Reopen,
 }
 
-impl OverturnEffect {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirm => "CONFIRM",
-            Self::Reopen => "REOPEN",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        [Self::Confirm, Self::Reopen]
-            .into_iter()
-            .find(|e| e.as_str() == name)
-    }
-}
+stored_names!(OverturnEffect {
+    Confirm => "CONFIRM",
+    Reopen => "REOPEN",
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppealOutcome {
@@ -279,17 +223,23 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        for reason in RefusalReason::ALL {
-            assert_eq!(RefusalReason::parse(reason.as_str()), Some(reason));
+        for &reason in RefusalReason::ALL {
+            assert_eq!(
+                RefusalReason::parse_stored(reason.as_str()).ok(),
+                Some(reason)
+            );
         }
         let mut names: Vec<_> = RefusalReason::ALL.iter().map(|r| r.as_str()).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), RefusalReason::ALL.len());
         for status in [InReview, InformationRequested, Confirmed, Refused] {
-            assert_eq!(ClaimStatus::parse(status.as_str()), Some(status));
+            assert_eq!(
+                ClaimStatus::parse_stored(status.as_str()).ok(),
+                Some(status)
+            );
         }
-        assert_eq!(RefusalReason::parse("BECAUSE"), None);
+        assert_eq!(RefusalReason::parse_stored("BECAUSE").ok(), None);
     }
 
     #[test]
@@ -363,7 +313,7 @@ mod tests {
         assert!(!ClaimStatus::Withdrawn.awaits_decision());
         assert!(file_appeal(ClaimStatus::Withdrawn, false).is_err());
         assert_eq!(
-            ClaimStatus::parse("WITHDRAWN"),
+            ClaimStatus::parse_stored("WITHDRAWN").ok(),
             Some(ClaimStatus::Withdrawn)
         );
     }

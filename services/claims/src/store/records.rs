@@ -45,7 +45,9 @@ fn corrupt(what: &str, err: impl std::fmt::Display) -> ApiError {
 }
 
 pub fn status(row: &claim::Model) -> Result<ClaimStatus, ApiError> {
-    ClaimStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))
+    ClaimStatus::parse_stored(&row.status)
+        .ok()
+        .ok_or_else(|| corrupt("status", &row.status))
 }
 
 pub fn trace(row: &claim::Model) -> Result<Vec<RuleOutcome>, ApiError> {
