@@ -93,72 +93,68 @@ impl ClaimsApi {
             )));
         };
 
-        let txn = gigshield_kit::db::begin_write(self.db()).await?;
-        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
-            return Ok(previous);
-        }
-        let mut row = visible_claim(&caller, &txn, id, true).await?;
-        lifecycle::require_confirmed(records::status(&row)?, "appraised")
-            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-        let version = queries::appraisals(&txn, id)
-            .await?
-            .last()
-            .map_or(1, |a| a.version + 1);
-        let now = self.writer.now();
-        let actor = caller.principal.actor();
-        queries::insert_appraisal(
-            &txn,
-            appraisal::Model {
-                claim_id: id,
+        let response = gigshield_kit::write!(self.writer, key, |txn| {
+            let mut row = visible_claim(&caller, &txn, id, true).await?;
+            lifecycle::require_confirmed(records::status(&row)?, "appraised")
+                .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+            let version = queries::appraisals(&txn, id)
+                .await?
+                .last()
+                .map_or(1, |a| a.version + 1);
+            let now = self.writer.now();
+            let actor = caller.principal.actor();
+            queries::insert_appraisal(
+                &txn,
+                appraisal::Model {
+                    claim_id: id,
+                    version,
+                    grade: i32::from(grade.get()),
+                    nursing_level: nursing_name.into(),
+                    appraised_on: appraised_on.to_string(),
+                    appraisal_body: body.clone(),
+                    recorded_by: actor.clone(),
+                    recorded_at: now,
+                },
+            )
+            .await?;
+            row.updated_at = now;
+            queries::update_claim(&txn, row.clone()).await?;
+            let detail = if version == 1 {
+                format!(
+                    "grade {}, nursing {nursing_name}, {appraised_on} by {body}",
+                    grade.get()
+                )
+            } else {
+                format!(
+                    "re-appraisal {version} replaces {}: grade {}, nursing {nursing_name}, {appraised_on} by {body}",
+                    version - 1,
+                    grade.get()
+                )
+            };
+            queries::add_history(
+                &txn,
+                self.vault(),
+                id,
+                now,
+                &actor,
+                HistoryAction::AppraisalRecorded,
+                detail,
+            )
+            .await?;
+            let event = ClaimEvent::AppraisalRecorded(events::AppraisalRecorded {
+                claim_id: id.to_string(),
+                person_id: row.person_id.to_string(),
                 version,
                 grade: i32::from(grade.get()),
                 nursing_level: nursing_name.into(),
                 appraised_on: appraised_on.to_string(),
-                appraisal_body: body.clone(),
-                recorded_by: actor.clone(),
-                recorded_at: now,
-            },
-        )
-        .await?;
-        row.updated_at = now;
-        queries::update_claim(&txn, row.clone()).await?;
-        let detail = if version == 1 {
-            format!(
-                "grade {}, nursing {nursing_name}, {appraised_on} by {body}",
-                grade.get()
-            )
-        } else {
-            format!(
-                "re-appraisal {version} replaces {}: grade {}, nursing {nursing_name}, {appraised_on} by {body}",
-                version - 1,
-                grade.get()
-            )
-        };
-        queries::add_history(
-            &txn,
-            self.vault(),
-            id,
-            now,
-            &actor,
-            HistoryAction::AppraisalRecorded,
-            detail,
-        )
-        .await?;
-        let event = ClaimEvent::AppraisalRecorded(events::AppraisalRecorded {
-            claim_id: id.to_string(),
-            person_id: row.person_id.to_string(),
-            version,
-            grade: i32::from(grade.get()),
-            nursing_level: nursing_name.into(),
-            appraised_on: appraised_on.to_string(),
-            recorded_at: Some(timestamp(now)),
-        });
-        ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
-        let response = pb::RecordAppraisalResponse {
-            claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
-        };
-        key.record(&txn, &self.writer.replays, &response).await?;
-        txn.commit().await?;
+                recorded_at: Some(timestamp(now)),
+            });
+            ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
+            Ok(pb::RecordAppraisalResponse {
+                claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
+            })
+        })?;
         self.committed();
         Ok(response)
     }
@@ -173,28 +169,24 @@ impl ClaimsApi {
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let input = assessment_input(&req)?;
 
-        let txn = gigshield_kit::db::begin_write(self.db()).await?;
-        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
-            return Ok(previous);
-        }
-        let mut row = visible_claim(&caller, &txn, id, true).await?;
-        lifecycle::require_confirmed(records::status(&row)?, "assessed")
-            .map_err(|e| ApiError::FailedPrecondition(e.0))?;
-        let actor = caller.principal.actor();
-        let now = self.writer.now();
-        match self.assess_in(&txn, &mut row, &input, &actor, now).await? {
-            Assessed::Done => figures::stop_waiting(&txn, id).await?,
-            Assessed::Waiting(missing) => {
-                figures::keep_waiting(&txn, id, req.encode_to_vec(), &actor, now).await?;
-                self.wait_for_figure(&txn, &mut row, missing, &actor, now)
-                    .await?;
+        let response = gigshield_kit::write!(self.writer, key, |txn| {
+            let mut row = visible_claim(&caller, &txn, id, true).await?;
+            lifecycle::require_confirmed(records::status(&row)?, "assessed")
+                .map_err(|e| ApiError::FailedPrecondition(e.0))?;
+            let actor = caller.principal.actor();
+            let now = self.writer.now();
+            match self.assess_in(&txn, &mut row, &input, &actor, now).await? {
+                Assessed::Done => figures::stop_waiting(&txn, id).await?,
+                Assessed::Waiting(missing) => {
+                    figures::keep_waiting(&txn, id, req.encode_to_vec(), &actor, now).await?;
+                    self.wait_for_figure(&txn, &mut row, missing, &actor, now)
+                        .await?;
+                }
             }
-        }
-        let response = pb::AssessBenefitsResponse {
-            claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
-        };
-        key.record(&txn, &self.writer.replays, &response).await?;
-        txn.commit().await?;
+            Ok(pb::AssessBenefitsResponse {
+                claim: Some(self.view(&txn, &row, access::detail(&caller)).await?),
+            })
+        })?;
         self.committed();
         Ok(response)
     }

@@ -79,54 +79,51 @@ impl PremiumApi {
             fen_per_order: req.fen_per_order,
         };
         let now = self.writer.now();
-        let txn = gigshield_kit::db::begin_write(self.db()).await?;
-        if let Some(previous) = key.replay(&txn, &self.writer.replays).await? {
-            return Ok(previous);
-        }
-        // Exclusive against ingest: no batch prices orders with the table while it changes.
-        queries::lock_for_close(&txn).await?;
-        let mut table = queries::rate_table(&txn).await?;
-        table.check_new_row(&row).map_err(|err| match err {
-            RateError::NegativeRate { .. } => ApiError::invalid("fen_per_order", err.to_string()),
-            RateError::Duplicate { .. } => ApiError::AlreadyExists(err.to_string()),
-        })?;
-        let model = rate::Model {
-            id: Uuid::now_v7(),
-            industry: industry.as_str().to_string(),
-            platform_id,
-            province: province.map(|p| p.region_code()),
-            rate_key: queries::rate_key(&row.key()),
-            effective_from,
-            fen_per_order: row.fen_per_order,
-            added_by: caller.principal.actor(),
-            added_at: now,
-        };
-        match queries::insert_rate(&txn, model.clone()).await {
-            Err(err) if is_unique_violation(&err) => {
-                return Err(ApiError::AlreadyExists(
-                    "a rate for this key and instant was added concurrently".into(),
-                ));
+        let response = gigshield_kit::write!(self.writer, key, |txn| {
+            // Exclusive against ingest: no batch prices orders with the table while it changes.
+            queries::lock_for_close(&txn).await?;
+            let mut table = queries::rate_table(&txn).await?;
+            table.check_new_row(&row).map_err(|err| match err {
+                RateError::NegativeRate { .. } => {
+                    ApiError::invalid("fen_per_order", err.to_string())
+                }
+                RateError::Duplicate { .. } => ApiError::AlreadyExists(err.to_string()),
+            })?;
+            let model = rate::Model {
+                id: Uuid::now_v7(),
+                industry: industry.as_str().to_string(),
+                platform_id,
+                province: province.map(|p| p.region_code()),
+                rate_key: queries::rate_key(&row.key()),
+                effective_from,
+                fen_per_order: row.fen_per_order,
+                added_by: caller.principal.actor(),
+                added_at: now,
+            };
+            match queries::insert_rate(&txn, model.clone()).await {
+                Err(err) if is_unique_violation(&err) => {
+                    return Err(ApiError::AlreadyExists(
+                        "a rate for this key and instant was added concurrently".into(),
+                    ));
+                }
+                other => other?,
             }
-            other => other?,
-        }
-        table
-            .add(row.clone())
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("checked rate refused: {e}")))?;
-        gigshield_kit::outbox::enqueue(&txn, events::rate_added(&self.settings.topic, &model))
-            .await?;
-        let (repriced_orders, repriced_fen) = if effective_from < now {
-            self.reprice(&txn, &table, &row, model.id, now).await?
-        } else {
-            (0, 0)
-        };
-        let response = pb::AddRateResponse {
-            rate: Some(views::rate(&model)?),
-            repriced_orders,
-            repriced_fen,
-        };
-        key.record(&txn, &self.writer.replays, &response).await?;
-        txn.commit().await?;
-        self.writer.outbox.notify();
+            table
+                .add(row.clone())
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("checked rate refused: {e}")))?;
+            gigshield_kit::outbox::enqueue(&txn, events::rate_added(&self.settings.topic, &model))
+                .await?;
+            let (repriced_orders, repriced_fen) = if effective_from < now {
+                self.reprice(&txn, &table, &row, model.id, now).await?
+            } else {
+                (0, 0)
+            };
+            Ok(pb::AddRateResponse {
+                rate: Some(views::rate(&model)?),
+                repriced_orders,
+                repriced_fen,
+            })
+        })?;
         Ok(response)
     }
 
