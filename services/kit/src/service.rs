@@ -192,16 +192,7 @@ impl Service {
             ..
         } = self;
         // First, before any task starts: a certificate that does not load stops the start.
-        let tls = match &config.grpc_tls {
-            Some(tls) => {
-                let certificate = Arc::new(crate::tls_listener::ReloadingCertificate::load(
-                    &tls.identity,
-                )?);
-                let acceptor = crate::tls_listener::acceptor(tls, certificate.clone())?;
-                Some((acceptor, certificate, tls.reload_every))
-            }
-            None => None,
-        };
+        let tls = config.grpc_tls.as_ref().map(load_tls).transpose()?;
         let (reporter, health_service) = tonic_health::server::health_reporter();
         reporter
             .set_service_status("", ServingStatus::NotServing)
@@ -220,30 +211,11 @@ impl Service {
         let relay_stop = CancellationToken::new();
         let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
 
-        let reflection = |builder: tonic_reflection::server::Builder<'static>, itself: &str| {
-            let mut builder = builder
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-                // `google.rpc.BadRequest` and friends: clients decode the error details.
-                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET);
-            for set in &descriptor_sets {
-                builder = builder.register_encoded_file_descriptor_set(set);
-            }
-            if !advertised.is_empty() {
-                builder = builder
-                    .with_service_name("grpc.health.v1.Health")
-                    .with_service_name(itself);
-                for name in &advertised {
-                    builder = builder.with_service_name(*name);
-                }
-            }
-            builder
-        };
-        let configure = tonic_reflection::server::Builder::configure;
-        let reflection_v1 =
-            reflection(configure(), "grpc.reflection.v1.ServerReflection").build_v1()?;
+        let reflection = |itself: &str| reflection(&descriptor_sets, &advertised, itself);
+        let reflection_v1 = reflection("grpc.reflection.v1.ServerReflection").build_v1()?;
         // Older grpcurl, Postman and many IDEs speak only v1alpha.
         let reflection_v1alpha =
-            reflection(configure(), "grpc.reflection.v1alpha.ServerReflection").build_v1alpha()?;
+            reflection("grpc.reflection.v1alpha.ServerReflection").build_v1alpha()?;
 
         tracing::info!(
             service = %config.service_name,
@@ -397,4 +369,44 @@ async fn watch_dependencies(
             _ = shutdown.cancelled() => return,
         }
     }
+}
+
+type LoadedTls = (
+    tokio_rustls::TlsAcceptor,
+    Arc<crate::tls_listener::ReloadingCertificate>,
+    std::time::Duration,
+);
+
+/// The acceptor and the certificate it serves (reloaded every `reload_every`).
+fn load_tls(tls: &crate::tls::ServerTls) -> anyhow::Result<LoadedTls> {
+    let certificate = Arc::new(crate::tls_listener::ReloadingCertificate::load(
+        &tls.identity,
+    )?);
+    let acceptor = crate::tls_listener::acceptor(tls, certificate.clone())?;
+    Ok((acceptor, certificate, tls.reload_every))
+}
+
+/// Reflection for this port: health, error details and the service's own descriptor sets;
+/// listing the advertised services, health and `itself` when any is advertised.
+fn reflection<'a>(
+    descriptor_sets: &[&'static [u8]],
+    advertised: &[&'static str],
+    itself: &str,
+) -> tonic_reflection::server::Builder<'a> {
+    let mut builder = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // `google.rpc.BadRequest` and friends: clients decode the error details.
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET);
+    for set in descriptor_sets {
+        builder = builder.register_encoded_file_descriptor_set(set);
+    }
+    if !advertised.is_empty() {
+        builder = builder
+            .with_service_name("grpc.health.v1.Health")
+            .with_service_name(itself);
+        for name in advertised {
+            builder = builder.with_service_name(*name);
+        }
+    }
+    builder
 }

@@ -112,28 +112,7 @@ impl ClaimsApi {
         )?;
         let id = wire::uuid("claim_id", &req.claim_id)?;
         let appeal_id = wire::uuid("appeal_id", &req.appeal_id)?;
-        let effect = match pb::OverturnEffect::try_from(req.effect) {
-            Ok(pb::OverturnEffect::Confirm) => Some(OverturnEffect::Confirm),
-            Ok(pb::OverturnEffect::Reopen) => Some(OverturnEffect::Reopen),
-            _ => None,
-        };
-        let outcome = match (pb::AppealOutcome::try_from(req.outcome), effect) {
-            (Ok(pb::AppealOutcome::Upheld), None) => AppealOutcome::Upheld,
-            (Ok(pb::AppealOutcome::Upheld), Some(_)) => {
-                return Err(ApiError::invalid(
-                    "effect",
-                    "only for an overturned decision",
-                ));
-            }
-            (Ok(pb::AppealOutcome::Overturned), Some(effect)) => AppealOutcome::Overturned(effect),
-            (Ok(pb::AppealOutcome::Overturned), None) => {
-                return Err(ApiError::invalid(
-                    "effect",
-                    "is required when the decision was overturned",
-                ));
-            }
-            _ => return Err(ApiError::invalid("outcome", "is required")),
-        };
+        let (outcome, effect) = outcome_of(&req)?;
         let response = gigshield_kit::write!(self.writer, key, |txn| {
             let mut row = visible_claim(&caller, &txn, id, true).await?;
             let mut appeal = queries::appeals(&txn, id)
@@ -228,4 +207,33 @@ impl ClaimsApi {
         self.committed();
         Ok(response)
     }
+}
+
+/// The outcome an appeal's request records, and the effect of an overturned decision.
+fn outcome_of(
+    req: &pb::RecordAppealOutcomeRequest,
+) -> Result<(AppealOutcome, Option<OverturnEffect>), ApiError> {
+    let effect = match pb::OverturnEffect::try_from(req.effect) {
+        Ok(pb::OverturnEffect::Confirm) => Some(OverturnEffect::Confirm),
+        Ok(pb::OverturnEffect::Reopen) => Some(OverturnEffect::Reopen),
+        _ => None,
+    };
+    let outcome = match (pb::AppealOutcome::try_from(req.outcome), effect) {
+        (Ok(pb::AppealOutcome::Upheld), None) => AppealOutcome::Upheld,
+        (Ok(pb::AppealOutcome::Upheld), Some(_)) => {
+            return Err(ApiError::invalid(
+                "effect",
+                "only for an overturned decision",
+            ));
+        }
+        (Ok(pb::AppealOutcome::Overturned), Some(effect)) => AppealOutcome::Overturned(effect),
+        (Ok(pb::AppealOutcome::Overturned), None) => {
+            return Err(ApiError::invalid(
+                "effect",
+                "is required when the decision was overturned",
+            ));
+        }
+        _ => return Err(ApiError::invalid("outcome", "is required")),
+    };
+    Ok((outcome, effect))
 }

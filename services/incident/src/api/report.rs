@@ -171,31 +171,14 @@ impl IncidentApi {
             let reporter = Self::reporter(&acting, subject.person_id, relationship)?;
             let outside_platform_provinces =
                 outside_platform_provinces(&txn, subject.platform_id, &facts).await?;
-            let mut row = incident::Model {
-                id: Uuid::now_v7(),
-                person_id: subject.person_id,
-                platform_id: subject.platform_id,
-                external_worker_id: subject.external_worker_id.clone(),
-                reported_by: reporter.to_json(),
-                reporter_kind: reporter.kind.as_str().to_string(),
-                reporter_person_id: reporter.person_id,
-                channel: channel.as_str().to_string(),
-                status: IncidentStatus::Reported.as_str().to_string(),
-                reported_at: now,
-                revision: 0,
-                occurred_at: facts.occurred_at,
-                region_code: String::new(),
-                category: String::new(),
-                worker_fault_share: None,
-                severity: String::new(),
-                evidence_count: 0,
+            let row = reported_row(
+                &subject,
+                &reporter,
+                channel,
+                &facts,
                 outside_platform_provinces,
-                updated_at: now,
-                withdrawn_at: None,
-                withdrawn_by: None,
-                withdrawal_reason_sealed: None,
-            };
-            records::set_current_facts(&mut row, &facts);
+                now,
+            );
             let revision = records::revision_row(
                 NewRevision {
                     incident_id: row.id,
@@ -250,4 +233,41 @@ impl IncidentApi {
         }
         Ok(response)
     }
+}
+
+/// The incident as first reported: revision 0 with the reported facts.
+fn reported_row(
+    subject: &subject::Subject,
+    reporter: &Actor,
+    channel: crate::domain::facts::Channel,
+    facts: &facts::Facts,
+    outside_platform_provinces: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> incident::Model {
+    let mut row = incident::Model {
+        id: Uuid::now_v7(),
+        person_id: subject.person_id,
+        platform_id: subject.platform_id,
+        external_worker_id: subject.external_worker_id.clone(),
+        reported_by: reporter.to_json(),
+        reporter_kind: reporter.kind.as_str().to_string(),
+        reporter_person_id: reporter.person_id,
+        channel: channel.as_str().to_string(),
+        status: IncidentStatus::Reported.as_str().to_string(),
+        reported_at: now,
+        revision: 0,
+        occurred_at: facts.occurred_at,
+        region_code: String::new(),
+        category: String::new(),
+        worker_fault_share: None,
+        severity: String::new(),
+        evidence_count: 0,
+        outside_platform_provinces,
+        updated_at: now,
+        withdrawn_at: None,
+        withdrawn_by: None,
+        withdrawal_reason_sealed: None,
+    };
+    records::set_current_facts(&mut row, facts);
+    row
 }

@@ -194,70 +194,8 @@ pub fn validate(
         Some(at) => Some(at),
     };
 
-    let place = match &input.place {
-        None => {
-            fail("place", "is required".into());
-            None
-        }
-        Some(p) => {
-            let mut ok = true;
-            if !(p.latitude.is_finite() && (-90.0..=90.0).contains(&p.latitude)) {
-                fail(
-                    "place.latitude",
-                    "must be between -90 and 90 (WGS-84 degrees)".into(),
-                );
-                ok = false;
-            }
-            if !(p.longitude.is_finite() && (-180.0..=180.0).contains(&p.longitude)) {
-                fail(
-                    "place.longitude",
-                    "must be between -180 and 180 (WGS-84 degrees)".into(),
-                );
-                ok = false;
-            }
-            // Proto3 sends an unset double as 0; no covered province lies at 0°/0°.
-            if ok && p.latitude == 0.0 && p.longitude == 0.0 {
-                fail(
-                    "place",
-                    "latitude and longitude are both 0: send the position of the accident".into(),
-                );
-                ok = false;
-            }
-            let region = RegionCode::parse(&p.region_code)
-                .map_err(|e| fail("place.region_code", e.to_string()))
-                .ok();
-            match region {
-                Some(region) if ok => Some(Place {
-                    latitude: p.latitude,
-                    longitude: p.longitude,
-                    region,
-                }),
-                _ => None,
-            }
-        }
-    };
-
-    let order_id = input.order_id.trim();
-    let order_id = if order_id.is_empty() {
-        None
-    } else if order_id.len() > MAX_ORDER_ID_LEN {
-        fail(
-            "order_id",
-            format!("must not be longer than {MAX_ORDER_ID_LEN} bytes"),
-        );
-        None
-    } else if order_id
-        .chars()
-        .any(|c| c.is_control() || c.is_whitespace())
-    {
-        fail(
-            "order_id",
-            "must not contain spaces or control characters".into(),
-        );
-        None
-    } else {
-        Some(order_id.to_string())
-    };
+    let place = place_of(input.place.as_ref(), &mut fail);
+    let order_id = order_id_of(&input.order_id, &mut fail);
 
     match (input.category, input.fault) {
         (None, _) => fail("category", "is required".into()),
@@ -312,6 +250,77 @@ pub fn validate(
             })
         }
         _ => Err(violations),
+    }
+}
+
+/// The accident's position, or why it is not one.
+fn place_of(place: Option<&PlaceInput>, fail: &mut impl FnMut(&str, String)) -> Option<Place> {
+    match place {
+        None => {
+            fail("place", "is required".into());
+            None
+        }
+        Some(p) => {
+            let mut ok = true;
+            if !(p.latitude.is_finite() && (-90.0..=90.0).contains(&p.latitude)) {
+                fail(
+                    "place.latitude",
+                    "must be between -90 and 90 (WGS-84 degrees)".into(),
+                );
+                ok = false;
+            }
+            if !(p.longitude.is_finite() && (-180.0..=180.0).contains(&p.longitude)) {
+                fail(
+                    "place.longitude",
+                    "must be between -180 and 180 (WGS-84 degrees)".into(),
+                );
+                ok = false;
+            }
+            // Proto3 sends an unset double as 0; no covered province lies at 0°/0°.
+            if ok && p.latitude == 0.0 && p.longitude == 0.0 {
+                fail(
+                    "place",
+                    "latitude and longitude are both 0: send the position of the accident".into(),
+                );
+                ok = false;
+            }
+            let region = RegionCode::parse(&p.region_code)
+                .map_err(|e| fail("place.region_code", e.to_string()))
+                .ok();
+            match region {
+                Some(region) if ok => Some(Place {
+                    latitude: p.latitude,
+                    longitude: p.longitude,
+                    region,
+                }),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The platform's order id, if given: trimmed, bounded, without spaces or control characters.
+fn order_id_of(order_id: &str, fail: &mut impl FnMut(&str, String)) -> Option<String> {
+    let order_id = order_id.trim();
+    if order_id.is_empty() {
+        None
+    } else if order_id.len() > MAX_ORDER_ID_LEN {
+        fail(
+            "order_id",
+            format!("must not be longer than {MAX_ORDER_ID_LEN} bytes"),
+        );
+        None
+    } else if order_id
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
+        fail(
+            "order_id",
+            "must not contain spaces or control characters".into(),
+        );
+        None
+    } else {
+        Some(order_id.to_string())
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::SubsecRound;
+use chrono::{DateTime, SubsecRound, Utc};
 use gigshield_kit::{ApiError, Principal, Violations, wire};
 use gigshield_proto::premium as pb;
 use gigshield_scheme::calendar::shanghai_date;
@@ -80,45 +80,7 @@ impl PremiumApi {
         let caller = self.caller("RecordPayment", principal)?;
         // Microseconds: what the database keeps, so a replay answers with the same instants.
         let now = self.writer.now();
-        let mut v = Violations::new();
-        let platform_id = v.check(
-            "platform_id",
-            wire::uuid("platform_id", &req.platform_id).map_err(|_| "must be a UUID"),
-        );
-        let reference = req.reference.trim().to_string();
-        if reference.is_empty() {
-            v.add("reference", "is required");
-        } else if reference.chars().count() > MAX_REFERENCE_CHARS {
-            v.add(
-                "reference",
-                format!("longer than {MAX_REFERENCE_CHARS} characters"),
-            );
-        }
-        if !(1..=MAX_PAYMENT_FEN).contains(&req.amount_fen) {
-            v.add(
-                "amount_fen",
-                format!("must be positive and at most {MAX_PAYMENT_FEN} fen"),
-            );
-        }
-        let received_at = match wire::datetime("received_at", req.received_at.as_ref()) {
-            Ok(at) => at.map(|at| at.trunc_subsecs(6)),
-            Err(_) => {
-                v.add("received_at", "is not a valid timestamp");
-                None
-            }
-        };
-        if received_at.is_some_and(|at| at > now + self.settings.clock_skew) {
-            v.add("received_at", "must not be in the future");
-        }
-        v.into_result()?;
-        let Some(platform_id) = platform_id else {
-            return Err(ApiError::invalid("platform_id", "must be a UUID"));
-        };
-        let payment = Payment {
-            reference,
-            amount_fen: req.amount_fen,
-            received_at: received_at.unwrap_or(now),
-        };
+        let (platform_id, payment, received_at) = payment_of(&req, now, self.settings.clock_skew)?;
 
         let txn = gigshield_kit::db::begin_write(self.db()).await?;
         if !queries::platform_known(&txn, platform_id).await? {
@@ -247,4 +209,53 @@ impl PremiumApi {
             )),
         })
     }
+}
+
+/// A payment as the request states it, checked: the platform, the payment (received now when
+/// the request gives no time) and the time the request gave.
+fn payment_of(
+    req: &pb::RecordPaymentRequest,
+    now: DateTime<Utc>,
+    clock_skew: chrono::TimeDelta,
+) -> Result<(Uuid, Payment, Option<DateTime<Utc>>), ApiError> {
+    let mut v = Violations::new();
+    let platform_id = v.check(
+        "platform_id",
+        wire::uuid("platform_id", &req.platform_id).map_err(|_| "must be a UUID"),
+    );
+    let reference = req.reference.trim().to_string();
+    if reference.is_empty() {
+        v.add("reference", "is required");
+    } else if reference.chars().count() > MAX_REFERENCE_CHARS {
+        v.add(
+            "reference",
+            format!("longer than {MAX_REFERENCE_CHARS} characters"),
+        );
+    }
+    if !(1..=MAX_PAYMENT_FEN).contains(&req.amount_fen) {
+        v.add(
+            "amount_fen",
+            format!("must be positive and at most {MAX_PAYMENT_FEN} fen"),
+        );
+    }
+    let received_at = match wire::datetime("received_at", req.received_at.as_ref()) {
+        Ok(at) => at.map(|at| at.trunc_subsecs(6)),
+        Err(_) => {
+            v.add("received_at", "is not a valid timestamp");
+            None
+        }
+    };
+    if received_at.is_some_and(|at| at > now + clock_skew) {
+        v.add("received_at", "must not be in the future");
+    }
+    v.into_result()?;
+    let Some(platform_id) = platform_id else {
+        return Err(ApiError::invalid("platform_id", "must be a UUID"));
+    };
+    let payment = Payment {
+        reference,
+        amount_fen: req.amount_fen,
+        received_at: received_at.unwrap_or(now),
+    };
+    Ok((platform_id, payment, received_at))
 }

@@ -102,127 +102,9 @@ impl MigrationTrait for CreatePremium {
         } else {
             format!("CREATE TABLE orders ({ORDERS_COLUMNS}")
         };
-        let mut statements: Vec<String> = vec![
-            // Rate rows are only ever added; rate_key makes "same key, same instant" unique
-            // without relying on how each database treats NULLs in unique indexes.
-            "CREATE TABLE rate (
-                id {uuid} PRIMARY KEY,
-                industry TEXT NOT NULL,
-                platform_id {uuid},
-                province TEXT,
-                rate_key TEXT NOT NULL,
-                effective_from {timestamp} NOT NULL,
-                fen_per_order BIGINT NOT NULL,
-                added_by TEXT NOT NULL,
-                added_at {timestamp} NOT NULL,
-                UNIQUE (rate_key, effective_from))"
-                .into(),
-            // Replica of enrollment: what each platform does where, from effective_from on.
-            "CREATE TABLE platform_scope (
-                platform_id {uuid} NOT NULL,
-                effective_from {timestamp} NOT NULL,
-                industries TEXT NOT NULL,
-                provinces TEXT NOT NULL,
-                PRIMARY KEY (platform_id, effective_from))"
-                .into(),
-            // Replica of enrollment: who may report orders for which platform, and when.
-            "CREATE TABLE membership (
-                worker_id {uuid} PRIMARY KEY,
-                platform_id {uuid} NOT NULL,
-                external_worker_id TEXT NOT NULL,
-                person_id {uuid} NOT NULL,
-                registered_at {timestamp} NOT NULL,
-                deregistered_at {timestamp})"
-                .into(),
-            "CREATE INDEX membership_external ON membership (platform_id, external_worker_id)"
-                .into(),
-            "CREATE TABLE order_key (
-                platform_id {uuid} NOT NULL,
-                order_id TEXT NOT NULL,
-                accepted_at {timestamp} NOT NULL,
-                PRIMARY KEY (platform_id, order_id))"
-                .into(),
-            orders,
-            "CREATE INDEX orders_person_accepted ON orders (person_id, accepted_at)".into(),
-            "CREATE TABLE coverage_day (
-                person_id {uuid} NOT NULL,
-                platform_id {uuid} NOT NULL,
-                province TEXT NOT NULL,
-                day TEXT NOT NULL,
-                order_id TEXT NOT NULL,
-                accepted_at {timestamp} NOT NULL,
-                PRIMARY KEY (person_id, platform_id, province, day))"
-                .into(),
-            "CREATE INDEX coverage_day_platform ON coverage_day (platform_id, day)".into(),
-            // Per platform × province × Shanghai day of acceptance: what the month statement
-            // shows, kept by increments so reading a month never scans its orders.
-            "CREATE TABLE daily_statement (
-                platform_id {uuid} NOT NULL,
-                province TEXT NOT NULL,
-                day TEXT NOT NULL,
-                order_count BIGINT NOT NULL,
-                billable_count BIGINT NOT NULL,
-                amount_fen BIGINT NOT NULL,
-                PRIMARY KEY (platform_id, day, province))"
-                .into(),
-            // Double-entry postings in fen. Fees: debit platform_receivable, credit
-            // premium_income (a reversal swaps them); payments: debit tax_collections, credit
-            // platform_receivable. Fee postings carry what a declaration line needs and the
-            // month they are filed under (their own month, or the next open one when late).
-            "CREATE TABLE ledger_entry (
-                id {serial_pk},
-                platform_id {uuid} NOT NULL,
-                debit_account TEXT NOT NULL,
-                credit_account TEXT NOT NULL,
-                amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0),
-                province TEXT,
-                order_month TEXT,
-                declaration_month TEXT,
-                industry TEXT,
-                fen_per_order BIGINT,
-                order_count BIGINT NOT NULL,
-                reference TEXT,
-                posted_at {timestamp} NOT NULL)"
-                .into(),
-            "CREATE INDEX ledger_declaration ON ledger_entry (declaration_month, platform_id, province)"
-                .into(),
-            "CREATE INDEX ledger_platform ON ledger_entry (platform_id, id)".into(),
-            "CREATE TABLE month_close (
-                month TEXT PRIMARY KEY,
-                closed_at {timestamp} NOT NULL,
-                closed_by TEXT NOT NULL)"
-                .into(),
-            "CREATE TABLE declaration (
-                id {uuid} PRIMARY KEY,
-                platform_id {uuid} NOT NULL,
-                province TEXT NOT NULL,
-                month TEXT NOT NULL,
-                total_fen BIGINT NOT NULL,
-                issued_at {timestamp} NOT NULL,
-                due_date TEXT NOT NULL,
-                UNIQUE (platform_id, province, month))"
-                .into(),
-            "CREATE INDEX declaration_platform ON declaration (platform_id, id)".into(),
-            "CREATE TABLE declaration_line (
-                declaration_id {uuid} NOT NULL REFERENCES declaration (id),
-                line_no INTEGER NOT NULL,
-                adjusts_month TEXT,
-                industry TEXT NOT NULL,
-                fen_per_order BIGINT NOT NULL,
-                order_count BIGINT NOT NULL,
-                amount_fen BIGINT NOT NULL,
-                PRIMARY KEY (declaration_id, line_no))"
-                .into(),
-            "CREATE TABLE payment (
-                platform_id {uuid} NOT NULL,
-                reference TEXT NOT NULL,
-                amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
-                received_at {timestamp} NOT NULL,
-                recorded_at {timestamp} NOT NULL,
-                recorded_by TEXT NOT NULL,
-                PRIMARY KEY (platform_id, reference))"
-                .into(),
-        ];
+        let mut statements = tables_before_orders();
+        statements.push(orders);
+        statements.extend(tables_after_orders());
         if postgres {
             statements.extend(partition_ddl());
         }
@@ -290,4 +172,134 @@ impl MigrationTrait for SeedRates2025 {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         execute_ddl(manager, &["DELETE FROM rate WHERE added_by = 'migration'"]).await
     }
+}
+
+/// The rate table and the replica of enrollment, created before `orders`.
+fn tables_before_orders() -> Vec<String> {
+    vec![
+        // Rate rows are only ever added; rate_key makes "same key, same instant" unique
+        // without relying on how each database treats NULLs in unique indexes.
+        "CREATE TABLE rate (
+        id {uuid} PRIMARY KEY,
+        industry TEXT NOT NULL,
+        platform_id {uuid},
+        province TEXT,
+        rate_key TEXT NOT NULL,
+        effective_from {timestamp} NOT NULL,
+        fen_per_order BIGINT NOT NULL,
+        added_by TEXT NOT NULL,
+        added_at {timestamp} NOT NULL,
+        UNIQUE (rate_key, effective_from))"
+            .into(),
+        // Replica of enrollment: what each platform does where, from effective_from on.
+        "CREATE TABLE platform_scope (
+        platform_id {uuid} NOT NULL,
+        effective_from {timestamp} NOT NULL,
+        industries TEXT NOT NULL,
+        provinces TEXT NOT NULL,
+        PRIMARY KEY (platform_id, effective_from))"
+            .into(),
+        // Replica of enrollment: who may report orders for which platform, and when.
+        "CREATE TABLE membership (
+        worker_id {uuid} PRIMARY KEY,
+        platform_id {uuid} NOT NULL,
+        external_worker_id TEXT NOT NULL,
+        person_id {uuid} NOT NULL,
+        registered_at {timestamp} NOT NULL,
+        deregistered_at {timestamp})"
+            .into(),
+        "CREATE INDEX membership_external ON membership (platform_id, external_worker_id)".into(),
+        "CREATE TABLE order_key (
+        platform_id {uuid} NOT NULL,
+        order_id TEXT NOT NULL,
+        accepted_at {timestamp} NOT NULL,
+        PRIMARY KEY (platform_id, order_id))"
+            .into(),
+    ]
+}
+
+/// Order keys, coverage, statements, the ledger, declarations and payments, created after
+/// `orders`.
+fn tables_after_orders() -> Vec<String> {
+    vec![
+    "CREATE INDEX orders_person_accepted ON orders (person_id, accepted_at)".into(),
+    "CREATE TABLE coverage_day (
+        person_id {uuid} NOT NULL,
+        platform_id {uuid} NOT NULL,
+        province TEXT NOT NULL,
+        day TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        accepted_at {timestamp} NOT NULL,
+        PRIMARY KEY (person_id, platform_id, province, day))"
+        .into(),
+    "CREATE INDEX coverage_day_platform ON coverage_day (platform_id, day)".into(),
+    // Per platform × province × Shanghai day of acceptance: what the month statement
+    // shows, kept by increments so reading a month never scans its orders.
+    "CREATE TABLE daily_statement (
+        platform_id {uuid} NOT NULL,
+        province TEXT NOT NULL,
+        day TEXT NOT NULL,
+        order_count BIGINT NOT NULL,
+        billable_count BIGINT NOT NULL,
+        amount_fen BIGINT NOT NULL,
+        PRIMARY KEY (platform_id, day, province))"
+        .into(),
+    // Double-entry postings in fen. Fees: debit platform_receivable, credit
+    // premium_income (a reversal swaps them); payments: debit tax_collections, credit
+    // platform_receivable. Fee postings carry what a declaration line needs and the
+    // month they are filed under (their own month, or the next open one when late).
+    "CREATE TABLE ledger_entry (
+        id {serial_pk},
+        platform_id {uuid} NOT NULL,
+        debit_account TEXT NOT NULL,
+        credit_account TEXT NOT NULL,
+        amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0),
+        province TEXT,
+        order_month TEXT,
+        declaration_month TEXT,
+        industry TEXT,
+        fen_per_order BIGINT,
+        order_count BIGINT NOT NULL,
+        reference TEXT,
+        posted_at {timestamp} NOT NULL)"
+        .into(),
+    "CREATE INDEX ledger_declaration ON ledger_entry (declaration_month, platform_id, province)"
+        .into(),
+    "CREATE INDEX ledger_platform ON ledger_entry (platform_id, id)".into(),
+    "CREATE TABLE month_close (
+        month TEXT PRIMARY KEY,
+        closed_at {timestamp} NOT NULL,
+        closed_by TEXT NOT NULL)"
+        .into(),
+    "CREATE TABLE declaration (
+        id {uuid} PRIMARY KEY,
+        platform_id {uuid} NOT NULL,
+        province TEXT NOT NULL,
+        month TEXT NOT NULL,
+        total_fen BIGINT NOT NULL,
+        issued_at {timestamp} NOT NULL,
+        due_date TEXT NOT NULL,
+        UNIQUE (platform_id, province, month))"
+        .into(),
+    "CREATE INDEX declaration_platform ON declaration (platform_id, id)".into(),
+    "CREATE TABLE declaration_line (
+        declaration_id {uuid} NOT NULL REFERENCES declaration (id),
+        line_no INTEGER NOT NULL,
+        adjusts_month TEXT,
+        industry TEXT NOT NULL,
+        fen_per_order BIGINT NOT NULL,
+        order_count BIGINT NOT NULL,
+        amount_fen BIGINT NOT NULL,
+        PRIMARY KEY (declaration_id, line_no))"
+        .into(),
+    "CREATE TABLE payment (
+        platform_id {uuid} NOT NULL,
+        reference TEXT NOT NULL,
+        amount_fen BIGINT NOT NULL CHECK (amount_fen > 0),
+        received_at {timestamp} NOT NULL,
+        recorded_at {timestamp} NOT NULL,
+        recorded_by TEXT NOT NULL,
+        PRIMARY KEY (platform_id, reference))"
+        .into(),
+    ]
 }

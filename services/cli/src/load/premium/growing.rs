@@ -51,6 +51,10 @@ pub(super) fn history_months(
 /// with `INSERT … SELECT generate_series`, given premium's two indexes by `CREATE INDEX`
 /// (sorted bulk builds), and attached again: the same schema, with freshly packed indexes.
 /// Two connections fill months in parallel; `ANALYZE` at the end.
+#[expect(
+    clippy::too_many_lines,
+    reason = "detach, fill month by month on two connections, attach, analyse; to split by step"
+)]
 pub(super) async fn grow_orders(
     args: &PremiumLoad,
     db: &DatabaseConnection,
