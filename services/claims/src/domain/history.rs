@@ -13,8 +13,6 @@ pub enum HistoryAction {
     Confirmed,
     /// Refused by a person (automation never refuses).
     Refused,
-    /// The rules ran again after an amendment of the incident.
-    Amended,
     /// The incident's facts were amended.
     IncidentAmended,
     /// A statement was added to the incident.
@@ -57,7 +55,6 @@ impl HistoryAction {
             Self::Routed => "ROUTED",
             Self::Confirmed => "CONFIRMED",
             Self::Refused => "REFUSED",
-            Self::Amended => "AMENDED",
             Self::IncidentAmended => "INCIDENT_AMENDED",
             Self::Statement => "STATEMENT",
             Self::Disputed => "DISPUTED",
@@ -101,7 +98,6 @@ mod tests {
             HistoryAction::Routed,
             HistoryAction::Confirmed,
             HistoryAction::Refused,
-            HistoryAction::Amended,
             HistoryAction::IncidentAmended,
             HistoryAction::Statement,
             HistoryAction::Disputed,

@@ -1,6 +1,5 @@
 //! Platform RPCs: register, read, list, change scope, credit-code exceptions.
 
-use chrono::Utc;
 use gigshield_kit::access::Subject;
 use gigshield_kit::idempotency::IdempotencyKey;
 use gigshield_kit::{ApiError, Caller, Principal, Role, Violations, access, paging, wire};
@@ -210,7 +209,7 @@ impl EnrollmentApi {
                     wire::datetime("effective_from", req.effective_from.as_ref()),
                 )
                 .flatten()
-                .unwrap_or_else(Utc::now);
+                .unwrap_or_else(|| self.writer.now());
             if let Err(reason) = platform::check_new_scope(&history, effective_from) {
                 v.add("effective_from", reason);
             }
