@@ -8,6 +8,7 @@ use gigshield_kit::auth::ServiceTokens;
 use gigshield_kit::{telemetry, wire};
 use gigshield_proto::premium as pb;
 use gigshield_proto::premium::premium_service_client::PremiumServiceClient;
+use gigshield_scheme::industry::Industry;
 use gigshield_scheme::region::RegionCode;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
@@ -125,5 +126,9 @@ fn order_window(order: &pb::WorkActivity) -> Result<OrderWindow, String> {
         accepted_at,
         picked_up_at: time("picked_up_at", order.picked_up_at.as_ref())?,
         end,
+        industry: Industry::from_proto(order.industry)
+            .map_err(|e| format!("industry: {e}"))?
+            .as_str()
+            .to_string(),
     })
 }

@@ -13,7 +13,7 @@ use prost::Message;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::domain::determination::{RuleOutcome, Verdict};
-use crate::store::{claim, queries};
+use crate::store::{claim, queries, records};
 
 pub const CLAIM_OPENED: &str = "gigshield.events.v1.ClaimOpened";
 pub const CLAIM_ROUTED: &str = "gigshield.events.v1.ClaimRouted";
@@ -156,7 +156,16 @@ fn opt(id: Option<uuid::Uuid>) -> String {
     id.map(|i| i.to_string()).unwrap_or_default()
 }
 
+/// A stored industry name as `gigshield.common.v1.Industry`; unspecified when empty or unknown.
+pub fn industry_code(stored: &str) -> i32 {
+    gigshield_scheme::industry::Industry::parse_stored(stored).map_or(0, |i| i.to_proto() as i32)
+}
+
 pub fn claim_opened(claim: &claim::Model, trace: &[RuleOutcome]) -> ClaimEvent {
+    let industry = records::liability(claim)
+        .ok()
+        .flatten()
+        .map_or(0, |l| industry_code(&l.industry));
     ClaimEvent::Opened(events::ClaimOpened {
         claim_id: claim.id.to_string(),
         incident_id: claim.incident_id.to_string(),
@@ -179,6 +188,7 @@ pub fn claim_opened(claim: &claim::Model, trace: &[RuleOutcome]) -> ClaimEvent {
                 },
             })
             .collect(),
+        industry,
     })
 }
 

@@ -357,6 +357,7 @@ pub async fn claim(
             platform_id: l.platform_id.to_string(),
             order_id: l.order_id,
             region_code: l.region.as_str().to_string(),
+            industry: crate::events::industry_code(&l.industry),
         }),
         trace,
         decision,

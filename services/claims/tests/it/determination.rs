@@ -5,6 +5,7 @@
 use chrono::TimeDelta;
 use gigshield_kit::wire::timestamp;
 use gigshield_proto::claims as pb;
+use gigshield_proto::common::Industry;
 use gigshield_proto::incident as ipb;
 use uuid::Uuid;
 
@@ -28,6 +29,7 @@ async fn every_rule_passing_confirms_automatically_and_publishes() {
     let liability = claim.liability.clone().unwrap();
     assert_eq!(liability.platform_id, world.platform.to_string());
     assert_eq!(liability.order_id, "order-1");
+    assert_eq!(liability.industry, Industry::InstantDelivery as i32);
     assert_eq!(claim.insurer_id, app.insurer.to_string());
     assert_eq!(claim.evidence_count, 2);
     let actions: Vec<_> = claim.history.iter().map(|h| h.action.as_str()).collect();
@@ -44,6 +46,12 @@ async fn every_rule_passing_confirms_automatically_and_publishes() {
         ]
     );
     assert!(seen.iter().all(|s| s.key == claim.claim_id));
+    // The fund counts benefits per industry from the opened claim.
+    let opened = <gigshield_proto::events::ClaimOpened as prost::Message>::decode(
+        seen[0].payload.as_slice(),
+    )
+    .unwrap();
+    assert_eq!(opened.industry, Industry::InstantDelivery as i32);
     app.stop().await;
 }
 

@@ -139,6 +139,10 @@ pub struct OrderWindow {
     /// point is already executing the order).
     pub picked_up_at: Option<DateTime<Utc>>,
     pub end: OrderEnd,
+    /// The order's industry as stored (`Industry::as_str`); empty in facts recorded before it
+    /// was kept.
+    #[serde(default)]
+    pub industry: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,6 +84,7 @@ pub fn determine(facts: &DeterminationFacts, params: &DeterminationParams) -> De
             platform_id: order.platform_id,
             order_id: order.order_id.clone(),
             region: order.region.clone(),
+            industry: order.industry.clone(),
         }),
         OrderMatch::None | OrderMatch::Ambiguous(_) => None,
     };

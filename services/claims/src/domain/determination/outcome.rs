@@ -168,6 +168,10 @@ pub struct Liability {
     pub order_id: String,
     /// The province of coverage and the area whose benefit figures apply.
     pub region: RegionCode,
+    /// The covering order's industry as stored; empty for a claim determined before it was
+    /// kept.
+    #[serde(default)]
+    pub industry: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -60,6 +60,7 @@ fn order(platform_id: Uuid, id: &str, accepted: &str, end: OrderEnd) -> OrderWin
         accepted_at: utc(accepted),
         picked_up_at: None,
         end,
+        industry: "instant_delivery".to_owned(),
     }
 }
 
@@ -147,6 +148,7 @@ fn a_clean_claim_is_confirmed_automatically_with_a_full_trace() {
             platform_id: A,
             order_id: "A-1".to_owned(),
             region: region("310115"),
+            industry: "instant_delivery".to_owned(),
         })
     );
     let work = &determination.trace[1].evidence;
@@ -1018,4 +1020,21 @@ proptest! {
             }
         }
     }
+}
+
+/// Facts stored before orders carried their industry still read, with an empty one.
+#[test]
+fn facts_stored_without_an_industry_still_read() {
+    let mut stored = serde_json::to_value(facts()).unwrap();
+    stored["orders"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("industry");
+    let read: DeterminationFacts = serde_json::from_value(stored).unwrap();
+    assert_eq!(read.orders[0].industry, "");
+    let liability = serde_json::json!({
+        "platform_id": A, "order_id": "A-1", "region": "310115"
+    });
+    let read: Liability = serde_json::from_value(liability).unwrap();
+    assert_eq!(read.industry, "");
 }
