@@ -269,6 +269,7 @@ impl TestApp {
             filed_at: Some(timestamp(Utc::now())),
             opened_at: Some(timestamp(Utc::now())),
             trace: Vec::new(),
+            industry: gigshield_proto::common::Industry::InstantDelivery as i32,
         };
         self.send(
             false,
