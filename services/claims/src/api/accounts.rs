@@ -127,9 +127,8 @@ impl ClaimsApi {
             }
             row.updated_at = now;
             queries::update_claim(&txn, row.clone()).await?;
-            queries::add_history(
+            self.add_history(
                 &txn,
-                self.vault(),
                 id,
                 now,
                 &actor,

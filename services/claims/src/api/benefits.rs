@@ -131,9 +131,8 @@ impl ClaimsApi {
                     grade.get()
                 )
             };
-            queries::add_history(
+            self.add_history(
                 &txn,
-                self.vault(),
                 id,
                 now,
                 &actor,
@@ -282,10 +281,7 @@ impl ClaimsApi {
         row.updated_at = now;
         row.awaiting_parameters = None;
         queries::update_claim(txn, row.clone()).await?;
-        queries::add_history(
-            txn,
-            self.vault(),
-            id,
+        self.add_history(txn, id,
             now,
             actor,
             HistoryAction::BenefitAssessed,
@@ -327,9 +323,8 @@ impl ClaimsApi {
         row.awaiting_parameters = Some(missing.clone());
         row.updated_at = now;
         queries::update_claim(txn, row.clone()).await?;
-        queries::add_history(
+        self.add_history(
             txn,
-            self.vault(),
             row.id,
             now,
             actor,

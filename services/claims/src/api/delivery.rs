@@ -107,9 +107,8 @@ impl ClaimsApi {
         steps.push(step_row.clone());
         let now = step_row.recorded_at;
         let delivery = records::delivery(&issued.entry, &steps)?;
-        queries::add_history(
+        self.add_history(
             txn,
-            self.vault(),
             row.id,
             now,
             &step_row.recorded_by,

@@ -75,6 +75,19 @@ impl ClaimsApi {
         }
     }
 
+    /// Appends an entry to the claim's history, its detail sealed.
+    async fn add_history(
+        &self,
+        conn: &impl ConnectionTrait,
+        claim_id: Uuid,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+        action: crate::domain::history::HistoryAction,
+        detail: String,
+    ) -> Result<(), sea_orm::DbErr> {
+        queries::add_history(conn, self.vault(), claim_id, at, actor, action, detail).await
+    }
+
     /// Today in Shanghai, as claims store their due dates (`YYYY-MM-DD`).
     fn today(&self) -> String {
         gigshield_scheme::calendar::shanghai_date(self.writer.now()).to_string()

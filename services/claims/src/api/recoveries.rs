@@ -143,9 +143,8 @@ impl ClaimsApi {
                     .await?;
                     row.updated_at = now;
                     queries::update_claim(&txn, row.clone()).await?;
-                    queries::add_history(
+                    self.add_history(
                         &txn,
-                        self.vault(),
                         id,
                         now,
                         &actor,

@@ -210,7 +210,8 @@ impl ClaimsApi {
                     ev::claim_refused(&row, reason.as_str()),
                 ),
             };
-            queries::add_history(&txn, self.vault(), id, now, &actor, action, detail).await?;
+            self.add_history(&txn, id, now, &actor, action, detail)
+                .await?;
             ev::emit(&txn, &self.settings.topic, &row, event, now).await?;
             tracing::info!(claim_id = %id, status = status.as_str(), "claim decided");
             Ok(pb::DecideResponse {
@@ -243,9 +244,8 @@ impl ClaimsApi {
             row.status = status.as_str().into();
             row.updated_at = now;
             queries::update_claim(&txn, row.clone()).await?;
-            queries::add_history(
+            self.add_history(
                 &txn,
-                self.vault(),
                 id,
                 now,
                 &caller.principal.actor(),
