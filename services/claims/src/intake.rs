@@ -375,27 +375,17 @@ impl IncidentIntake {
             dispute(&mut row, &mut reasons, &mut determination);
         }
         queries::insert_claim(txn, row.clone()).await?;
-        queries::add_history(
+        self.automation_history(
             txn,
-            &self.vault,
             claim_id,
             now,
-            AUTOMATION,
             HistoryAction::Opened,
             format!("application of incident {incident_id}; rules run"),
         )
         .await?;
         for detail in context.notes {
-            queries::add_history(
-                txn,
-                &self.vault,
-                claim_id,
-                now,
-                AUTOMATION,
-                HistoryAction::Note,
-                detail,
-            )
-            .await?;
+            self.automation_history(txn, claim_id, now, HistoryAction::Note, detail)
+                .await?;
         }
         ev::emit(
             txn,
@@ -474,12 +464,10 @@ impl IncidentIntake {
         now: DateTime<Utc>,
     ) -> Result<(), HandlerError> {
         if row.status == ClaimStatus::Confirmed.as_str() {
-            queries::add_history(
+            self.automation_history(
                 txn,
-                &self.vault,
                 row.id,
                 now,
-                AUTOMATION,
                 HistoryAction::Confirmed,
                 "every rule passed".into(),
             )
@@ -494,12 +482,10 @@ impl IncidentIntake {
             )
             .await?;
         } else {
-            queries::add_history(
+            self.automation_history(
                 txn,
-                &self.vault,
                 row.id,
                 now,
-                AUTOMATION,
                 HistoryAction::Routed,
                 format!(
                     "to insurer {} for {}",
@@ -571,16 +557,8 @@ impl IncidentIntake {
         self.incident_history(txn, row.id, now, HistoryAction::IncidentAmended, detail)
             .await?;
         for note in context.notes {
-            queries::add_history(
-                txn,
-                &self.vault,
-                row.id,
-                now,
-                AUTOMATION,
-                HistoryAction::Note,
-                note,
-            )
-            .await?;
+            self.automation_history(txn, row.id, now, HistoryAction::Note, note)
+                .await?;
         }
         let mut reasons = self
             .apply_determination(txn, &mut row, &facts, &determination, now)
@@ -593,6 +571,18 @@ impl IncidentIntake {
             .await?;
         tracing::info!(claim_id = %row.id, status = %row.status, "rules ran again after an amendment");
         Ok(())
+    }
+
+    /// A history entry the rules or the intake wrote (actor `automation`).
+    async fn automation_history(
+        &self,
+        txn: &DatabaseTransaction,
+        claim_id: Uuid,
+        at: DateTime<Utc>,
+        action: HistoryAction,
+        detail: String,
+    ) -> Result<(), DbErr> {
+        queries::add_history(txn, &self.vault, claim_id, at, AUTOMATION, action, detail).await
     }
 
     /// A history entry an event of the incident service caused (actor `incident`).

@@ -260,10 +260,8 @@ impl TestApp {
             &event,
         )
         .await;
-        self.wait_for("claims calendar", false, sql, before.0 + 1)
-            .await;
-        self.wait_for("premium calendar", true, sql, before.1 + 1)
-            .await;
+        self.wait_for(false, sql, before.0 + 1).await;
+        self.wait_for(true, sql, before.1 + 1).await;
     }
 
     /// Beijing's 2025 average monthly wage, 12 500 yuan (an example), entered by the national
@@ -329,20 +327,14 @@ impl TestApp {
         Self::count_on(&self.conn, sql).await
     }
 
-    async fn wait_for(&self, what: &str, premium: bool, sql: &str, n: i64) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    /// Polls `query` (a count) on claims' database, or premium's, until it reaches `n`.
+    async fn wait_for(&self, premium: bool, query: &str, n: i64) {
         let conn = if premium {
             &self.premium_conn
         } else {
             &self.conn
         };
-        while Self::count_on(conn, sql).await < n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{what} did not reach {n}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        sql::wait_for_count(conn, query, n).await
     }
 
     /// Publishes an event of enrollment or incident (`event_type` without its package).
@@ -395,7 +387,6 @@ impl TestApp {
         )
         .await;
         self.wait_for(
-            "premium platforms",
             true,
             "SELECT COUNT(DISTINCT platform_id) FROM platform_scope",
             before + 1,
@@ -440,14 +431,12 @@ impl TestApp {
         )
         .await;
         self.wait_for(
-            "claims memberships",
             false,
             "SELECT COUNT(*) FROM replica_membership",
             claims_before + 1,
         )
         .await;
         self.wait_for(
-            "premium memberships",
             true,
             "SELECT COUNT(*) FROM replica_membership",
             premium_before + 1,
@@ -523,7 +512,7 @@ impl TestApp {
     pub async fn claim_of(&mut self, incident_id: &str) -> pb::Claim {
         let incident = self.uuid(incident_id);
         let query = format!("SELECT COUNT(*) FROM claim WHERE incident_id = {incident}");
-        self.wait_for("claim", false, &query, 1).await;
+        self.wait_for(false, &query, 1).await;
         let backend = self.conn.get_database_backend();
         let row = self
             .conn
@@ -683,13 +672,8 @@ impl TestApp {
             },
         )
         .await;
-        self.wait_for(
-            "delegations",
-            false,
-            "SELECT COUNT(*) FROM delegation",
-            before + 1,
-        )
-        .await;
+        self.wait_for(false, "SELECT COUNT(*) FROM delegation", before + 1)
+            .await;
     }
 }
 
